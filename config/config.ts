@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors/app-error.js';
+
+/**
+ * The one reader of environment variables. `loadConfig(env)` runs once per process entry and the
+ * result travels as an argument; tests pass a literal env object.
+ */
+const base64Key = z
+  .string()
+  .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 random bytes, base64-encoded');
+
+const keyId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must match ^[A-Za-z0-9_-]{1,32}$');
+
+const previousKeys = z
+  .string()
+  .default('')
+  .transform((raw, ctx) => {
+    const keys: Array<{ id: string; key: string }> = [];
+    for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const [id, key] = entry.split(':');
+      if (!id || !key || !keyId.safeParse(id).success || !base64Key.safeParse(key).success) {
+        ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of keyId:base64Key' });
+        return z.NEVER;
+      }
+      keys.push({ id, key });
+    }
+    return keys;
+  });
+
+const envShape = z.object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+
+    DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/duo_sync'),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+
+    TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('duo-sync'),
+
+    API_HOST: z.string().min(1).default('127.0.0.1'),
+    API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** Bearer token every API route requires. No default: a secret. */
+    API_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+
+    /** AES-256-GCM key sealing Duo secret keys at rest. No default: a secret. */
+    ENCRYPTION_KEY: base64Key,
+    ENCRYPTION_KEY_ID: keyId.default('k1'),
+    /** Older keys still accepted for decryption during rotation: `id:base64,id:base64`. */
+    ENCRYPTION_PREVIOUS_KEYS: previousKeys,
+
+    /** Tests and local runs only: send every Duo request to this origin (signatures keep the real host). */
+    DUO_API_ORIGIN_OVERRIDE: z.string().url().optional(),
+    DUO_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
+    /** Per Duo account budget for log endpoints (Duo allows roughly 1-2 requests per minute). */
+    DUO_LOG_REQUESTS_PER_MINUTE: z.coerce.number().positive().max(6000).default(2),
+    /** Per Duo account budget for object lists (users, groups). */
+    DUO_OBJECT_REQUESTS_PER_MINUTE: z.coerce.number().positive().max(6000).default(50),
+
+    /** Default interval of each tenant's incremental schedule. */
+    SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
+    /** Days of authentication logs the initial sync backfills (Duo keeps 180). */
+    BACKFILL_DAYS: z.coerce.number().int().min(1).max(179).default(179),
+
+    NOTIFY_WEBHOOK_URL: z.string().url().optional(),
+});
+
+export const configSchema = envShape.superRefine((cfg, ctx) => {
+    if (cfg.NODE_ENV === 'production' && cfg.DUO_API_ORIGIN_OVERRIDE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DUO_API_ORIGIN_OVERRIDE'],
+        message: 'is for tests and local runs only and is refused when NODE_ENV=production',
+      });
+    }
+  });
+
+/** For tools that only touch the database (migrations): no secrets needed. */
+export function loadDatabaseUrl(env: Record<string, string | undefined> = process.env): string {
+  const result = envShape.pick({ DATABASE_URL: true }).safeParse(env);
+  if (!result.success) throw new ConfigError('Invalid configuration: DATABASE_URL must be a URL', ['DATABASE_URL']);
+  return result.data.DATABASE_URL;
+}
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+/** Parses the environment once; names every bad variable and never echoes a value. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`);
+    const variables = [...new Set(result.error.issues.map((issue) => String(issue.path[0] ?? '')))];
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`, variables);
+  }
+  return Object.freeze(result.data);
+}

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { createDatabase, type DatabaseHandle } from '../../db/client.js';
+
+export const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const templateDatabase = 'duo_sync_test_template';
+
+export function databaseUrl(name: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export interface TestDatabase extends DatabaseHandle {
+  url: string;
+  name: string;
+  /** Closes the pool and drops the database. */
+  drop(): Promise<void>;
+}
+
+/** A fresh database cloned from the migrated template (built once per test run by global-setup). */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `duo_sync_test_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.unsafe(`create database ${name} template ${templateDatabase}`);
+        break;
+      } catch (error) {
+        // Two files cloning the template at the same instant: Postgres refuses one; try again.
+        if (attempt >= 20 || (error as { code?: string }).code !== '55006') throw error;
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+      }
+    }
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  const url = databaseUrl(name);
+  const handle = createDatabase(url, { poolSize: 5 });
+  return {
+    ...handle,
+    url,
+    name,
+    async drop() {
+      await handle.close();
+      const cleaner = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      try {
+        await cleaner.unsafe(`drop database if exists ${name} with (force)`);
+      } finally {
+        await cleaner.end({ timeout: 5 });
+      }
+    },
+  };
+}
