@@ -1,1 +1,284 @@
-export {};
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * The one schema module. Every Duo row is keyed by (tenant_id, Duo's natural id) so re-delivered pages
+ * upsert instead of duplicating. Columns are camelCase here and snake_case in SQL (casing option).
+ * Why these keys and indexes: db/README.md.
+ */
+
+const tstz = () => timestamp({ withTimezone: true, mode: 'date' });
+
+export const tenants = pgTable('tenants', {
+  id: text().primaryKey(),
+  createdAt: tstz().notNull().defaultNow(),
+});
+
+/** Per-integration settings the lifecycle API changes; validated by the API, read by activities. */
+export interface IntegrationSettings {
+  syncIntervalMinutes?: number;
+  streams?: { telephony?: boolean; activity?: boolean; administrator?: boolean };
+  rosterRefreshHourUtc?: number;
+}
+
+export const duoIntegrations = pgTable('duo_integrations', {
+  tenantId: text().primaryKey().references(() => tenants.id, { onDelete: 'cascade' }),
+  apiHost: text().notNull(),
+  integrationKey: text().notNull(),
+  /** AES-256-GCM sealed secret key: `v1.<keyId>.<iv>.<tag>.<ciphertext>` (base64url parts). Null once disconnected. */
+  secretKeySealed: text(),
+  encryptionKeyId: text(),
+  /** syncing | active | paused | needs_attention | disconnected */
+  status: text().notNull(),
+  lastErrorCode: text(),
+  lastErrorMessage: text(),
+  /** Instant pinned at connect: the initial backfill covers [anchor − BACKFILL_DAYS, anchor). */
+  anchorAt: tstz().notNull(),
+  backfillStartAt: tstz().notNull(),
+  initialSyncWorkflowId: text(),
+  initialSyncRunId: text(),
+  /** running | completed | failed */
+  initialSyncState: text().notNull(),
+  /** roster | auth_logs | finishing | done */
+  initialSyncPhase: text().notNull(),
+  initialSyncStartedAt: tstz().notNull(),
+  initialSyncCompletedAt: tstz(),
+  settings: jsonb().$type<IntegrationSettings>().notNull().default({}),
+  connectedAt: tstz().notNull().defaultNow(),
+  disconnectedAt: tstz(),
+  updatedAt: tstz().notNull().defaultNow(),
+});
+
+export const duoGroups = pgTable(
+  'duo_groups',
+  {
+    tenantId: text().notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    groupId: text().notNull(),
+    name: text().notNull(),
+    description: text(),
+    status: text(),
+    raw: jsonb().notNull(),
+    firstSeenAt: tstz().notNull().defaultNow(),
+    lastSeenAt: tstz().notNull().defaultNow(),
+    deletedAt: tstz(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.groupId] })],
+);
+
+export const duoUsers = pgTable(
+  'duo_users',
+  {
+    tenantId: text().notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    userId: text().notNull(),
+    username: text().notNull(),
+    realname: text(),
+    email: text(),
+    status: text().notNull(),
+    isEnrolled: boolean().notNull().default(false),
+    /** Duo's `created` (account creation in Duo). */
+    createdInDuoAt: tstz(),
+    /** Duo's `last_login`. */
+    lastLoginAt: tstz(),
+    aliases: text().array().notNull().default(sql`'{}'::text[]`),
+    raw: jsonb(),
+    /** Newest successful authentication we hold (maintained at ingest, same transaction as the events). */
+    lastSuccessAt: tstz(),
+    /** greatest(lastSuccessAt, lastLoginAt): what inactivity filters compare. */
+    lastActivityAt: tstz(),
+    /** False for users known only from authentication events (not yet in the roster). */
+    inRoster: boolean().notNull().default(true),
+    firstSeenAt: tstz().notNull().defaultNow(),
+    lastSeenAt: tstz().notNull().defaultNow(),
+    deletedAt: tstz(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.userId] }),
+    index().on(t.tenantId, t.username),
+    index().on(t.tenantId, t.status),
+    index().on(t.tenantId, t.lastActivityAt),
+  ],
+);
+
+export const duoUserGroups = pgTable(
+  'duo_user_groups',
+  {
+    tenantId: text().notNull(),
+    userId: text().notNull(),
+    groupId: text().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId, t.groupId] }), index().on(t.tenantId, t.groupId)],
+);
+
+export const duoAuthEvents = pgTable(
+  'duo_auth_events',
+  {
+    tenantId: text().notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    txid: text().notNull(),
+    occurredAt: tstz().notNull(),
+    userId: text(),
+    username: text(),
+    result: text(),
+    reason: text(),
+    factor: text(),
+    eventType: text(),
+    applicationKey: text(),
+    applicationName: text(),
+    accessIp: text(),
+    accessCity: text(),
+    accessState: text(),
+    accessCountry: text(),
+    raw: jsonb().notNull(),
+    ingestedAt: tstz().notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.txid] }),
+    index().on(t.tenantId, t.occurredAt),
+    index().on(t.tenantId, t.userId, t.occurredAt),
+    index().on(t.tenantId, t.applicationKey, t.occurredAt),
+  ],
+);
+
+/** Per user and UTC day: maintained at ingest from the rows that were newly inserted. */
+export const duoUserDailyActivity = pgTable(
+  'duo_user_daily_activity',
+  {
+    tenantId: text().notNull(),
+    userId: text().notNull(),
+    day: date({ mode: 'string' }).notNull(),
+    authCount: integer().notNull().default(0),
+    successCount: integer().notNull().default(0),
+    deniedCount: integer().notNull().default(0),
+    fraudCount: integer().notNull().default(0),
+    lastSuccessAt: tstz(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId, t.day] }), index().on(t.tenantId, t.day)],
+);
+
+/** Per application, user and UTC day: answers distinct users per application cheaply. */
+export const duoApplicationDailyActivity = pgTable(
+  'duo_application_daily_activity',
+  {
+    tenantId: text().notNull(),
+    applicationKey: text().notNull(),
+    userId: text().notNull(),
+    day: date({ mode: 'string' }).notNull(),
+    authCount: integer().notNull().default(0),
+    successCount: integer().notNull().default(0),
+    deniedCount: integer().notNull().default(0),
+    fraudCount: integer().notNull().default(0),
+    lastAt: tstz(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.applicationKey, t.day, t.userId] }),
+    index().on(t.tenantId, t.userId, t.day),
+  ],
+);
+
+export const duoApplications = pgTable(
+  'duo_applications',
+  {
+    tenantId: text().notNull(),
+    applicationKey: text().notNull(),
+    name: text(),
+    lastUsedAt: tstz(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.applicationKey] })],
+);
+
+/**
+ * One row per day window of the initial backfill. The cursor is saved in the same transaction as the
+ * rows of each page, so a retried or crashed activity resumes exactly where the last commit ended.
+ */
+export const backfillWindows = pgTable(
+  'backfill_windows',
+  {
+    tenantId: text().notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    stream: text().notNull(),
+    windowStartMs: bigint({ mode: 'number' }).notNull(),
+    windowEndMs: bigint({ mode: 'number' }).notNull(),
+    cursor: text(),
+    done: boolean().notNull().default(false),
+    pages: integer().notNull().default(0),
+    events: integer().notNull().default(0),
+    updatedAt: tstz().notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.stream, t.windowStartMs] })],
+);
+
+/**
+ * Incremental position per tenant and stream: everything before `syncedThroughMs` is stored; a window
+ * in progress is pinned by `windowEndMs` with its page `cursor`.
+ */
+export const streamCheckpoints = pgTable(
+  'stream_checkpoints',
+  {
+    tenantId: text().notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    stream: text().notNull(),
+    syncedThroughMs: bigint({ mode: 'number' }).notNull(),
+    windowEndMs: bigint({ mode: 'number' }),
+    cursor: text(),
+    /** Rows of this stream stored for the tenant, counted at ingest (a count(*) over 50M rows is slow). */
+    eventCount: bigint({ mode: 'number' }).notNull().default(0),
+    oldestEventAt: tstz(),
+    newestEventAt: tstz(),
+    enabled: boolean().notNull().default(true),
+    updatedAt: tstz().notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.stream] })],
+);
+
+export const syncRuns = pgTable(
+  'sync_runs',
+  {
+    id: serial().primaryKey(),
+    tenantId: text().notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    /** initial | incremental | roster */
+    kind: text().notNull(),
+    workflowId: text().notNull(),
+    runId: text().notNull(),
+    startedAt: tstz().notNull().defaultNow(),
+    finishedAt: tstz(),
+    /** running | completed | failed | cancelled */
+    outcome: text().notNull().default('running'),
+    counts: jsonb().$type<Record<string, number>>().notNull().default({}),
+    errorCode: text(),
+    errorMessage: text(),
+  },
+  (t) => [index().on(t.tenantId, t.startedAt), uniqueIndex().on(t.workflowId, t.runId)],
+);
+
+/**
+ * One shared request budget per Duo account (API host) and endpoint class, used by every worker
+ * process: an adaptive token bucket whose rate halves on a 429 and creeps back up on success.
+ */
+export const duoRateBudgets = pgTable('duo_rate_budgets', {
+  budgetKey: text().primaryKey(),
+  tokens: doublePrecision().notNull(),
+  /** Multiplier in (0, 1] applied to the configured rate. */
+  rateFactor: doublePrecision().notNull().default(1),
+  blockedUntil: tstz(),
+  refilledAt: tstz().notNull().defaultNow(),
+  requests: bigint({ mode: 'number' }).notNull().default(0),
+  rateLimited: bigint({ mode: 'number' }).notNull().default(0),
+});
+
+/** Lets a process detect a wrong ENCRYPTION_KEY at start-up instead of failing on the first decrypt. */
+export const encryptionKeyChecks = pgTable('encryption_key_checks', {
+  keyId: text().primaryKey(),
+  checkValue: text().notNull(),
+  createdAt: tstz().notNull().defaultNow(),
+});

@@ -15,7 +15,10 @@ export const errorCodes = {
   DUO_MALFORMED_RESPONSE: { retryable: true },
   DUO_INVALID_API_HOST: { retryable: false },
   DUO_INVALID_WINDOW: { retryable: false },
+  /** The connect-time check could not reach Duo or Duo failed (5xx, network, garbage). */
+  DUO_UNREACHABLE: { retryable: true },
   // Service
+  TEMPORAL_UNAVAILABLE: { retryable: true },
   CONFIG_INVALID: { retryable: false },
   VALIDATION_FAILED: { retryable: false },
   TENANT_NOT_FOUND: { retryable: false },

@@ -1,0 +1,28 @@
+import type { ActivityDeps } from './deps.js';
+import { withTypedFailures } from './failures.js';
+import { beginInitialSync, completeInitialSync, failInitialSync, recordInitialSyncPhase } from './initial-sync-state.js';
+import { syncAuthLogWindow } from './sync-auth-log-window.js';
+import { syncRoster } from './sync-roster.js';
+
+type Bound<F> = F extends (deps: ActivityDeps, ...args: infer A) => Promise<infer R> ? (...args: A) => Promise<R> : never;
+
+function bind<F extends (deps: ActivityDeps, ...args: never[]) => Promise<unknown>>(deps: ActivityDeps, fn: F): Bound<F> {
+  return withTypedFailures((...args: never[]) => fn(deps, ...args)) as Bound<F>;
+}
+
+/**
+ * Where activities meet their dependencies (a factory, not a barrel). Workflows proxy
+ * `ReturnType<typeof createActivities>` by type only.
+ */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    syncRoster: bind(deps, syncRoster),
+    syncAuthLogWindow: bind(deps, syncAuthLogWindow),
+    beginInitialSync: bind(deps, beginInitialSync),
+    recordInitialSyncPhase: bind(deps, recordInitialSyncPhase),
+    completeInitialSync: bind(deps, completeInitialSync),
+    failInitialSync: bind(deps, failInitialSync),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

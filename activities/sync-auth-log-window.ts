@@ -1,0 +1,52 @@
+import { Context } from '@temporalio/activity';
+import { storeAuthEvents } from '../db/auth-events.js';
+import { advanceBackfillWindow, openBackfillWindow } from '../db/backfill-windows.js';
+import { DUO_MAX_LOG_AGE_MS } from '../duo/client.js';
+import type { LogWindowInput, LogWindowResult } from '../workflows/types.js';
+import type { ActivityDeps } from './deps.js';
+import { toAuthEventRecord } from './duo-records.js';
+import { loadDuoClient } from './tenant-connection.js';
+
+/**
+ * One window of authentication logs of the initial backfill: pages through Duo with sort=ts:asc and
+ * stores each page and its cursor in one transaction, so after any retry or crash it resumes from the
+ * last committed page. Returns counts only; the rows never pass through workflow history.
+ */
+export async function syncAuthLogWindow(deps: ActivityDeps, input: LogWindowInput): Promise<LogWindowResult> {
+  const context = Context.current();
+  const key = { tenantId: input.tenantId, stream: input.stream, windowStartMs: input.windowStartMs, windowEndMs: input.windowEndMs };
+  const window = await openBackfillWindow(deps.db, key);
+  if (window.done) return { events: window.events, pages: window.pages, expired: false };
+
+  // Duo serves 180 days. A long backfill can reach its oldest windows after they have (partly) aged
+  // out: fetch what is still there and close a window that is gone entirely, instead of failing.
+  const earliestServedMs = Date.now() - DUO_MAX_LOG_AGE_MS + 60_000;
+  if (input.windowEndMs <= earliestServedMs) {
+    await advanceBackfillWindow(deps.db, key, { cursor: null, done: true, events: 0 });
+    return { events: window.events, pages: window.pages, expired: true };
+  }
+
+  let events = window.events;
+  let pages = window.pages;
+  const beat = () => context.heartbeat({ pages, events });
+  beat();
+  const duo = await loadDuoClient(deps, input.tenantId, { onBudgetWait: beat });
+  const pageIterator = duo.authLogPages({
+    mintimeMs: Math.max(input.windowStartMs, earliestServedMs),
+    maxtimeMs: input.windowEndMs,
+    cursor: window.cursor,
+    signal: context.cancellationSignal,
+  });
+  for await (const page of pageIterator) {
+    const records = page.items.map(toAuthEventRecord);
+    const stored = await deps.db.transaction(async (tx) => {
+      const result = await storeAuthEvents(tx, input.tenantId, records);
+      await advanceBackfillWindow(tx, key, { cursor: page.next, done: page.next === null, events: result.inserted });
+      return result;
+    });
+    events += stored.inserted;
+    pages += 1;
+    beat();
+  }
+  return { events, pages, expired: false };
+}

@@ -1,0 +1,153 @@
+import { sql } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/client.js';
+import { duoSecretContext, openSecret, sealSecret, type EncryptionKeyring } from '../db/credentials.js';
+import {
+  findIntegration,
+  insertIntegration,
+  markInitialSyncRestarted,
+  replaceCredentials,
+  setInitialSyncRun,
+  setLastError,
+  type IntegrationRow,
+} from '../db/integrations.js';
+import { createDuoClient, DUO_LOG_DELAY_MS } from '../duo/client.js';
+import type { CredentialCheckResult } from '../duo/credential-check.js';
+import { AppError } from '../errors/app-error.js';
+import { initialSyncWorkflowId } from '../workflows/definitions.js';
+import { startInitialSync } from './temporal.js';
+
+export interface ConnectDeps {
+  db: Database;
+  config: Config;
+  keyring: EncryptionKeyring;
+  temporal: Client;
+  now?: () => number;
+}
+
+export interface DuoCredentialsInput {
+  integrationKey: string;
+  /** Lower-cased, validated by apiHostSchema. */
+  apiHost: string;
+  secretKey: string;
+}
+
+/**
+ * The anchor sits a little behind Duo's two-minute log delay, so the newest backfill window is
+ * complete when it is fetched and nothing between backfill and incremental sync falls through.
+ */
+export const ANCHOR_LAG_MS = DUO_LOG_DELAY_MS + 3 * 60_000;
+
+/**
+ * Connect (or re-submit) a tenant's Duo keys: check them against Duo, store them sealed, start the
+ * initial sync. Same keys while a sync runs → the same run. New keys → rotation: credentials are
+ * replaced, synced data and cursors stay, a failed sync starts again from where it stopped.
+ */
+export async function connectIntegration(deps: ConnectDeps, tenantId: string, input: DuoCredentialsInput): Promise<IntegrationRow> {
+  await verifyCredentials(deps, input);
+  const now = deps.now?.() ?? Date.now();
+  const context = duoSecretContext(tenantId, input.integrationKey);
+  const sealed = sealSecret(deps.keyring, input.secretKey, context);
+
+  const decision = await deps.db.transaction(async (tx) => {
+    // Serialises concurrent connects of one tenant: read, decide and write as one step.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`connect:${tenantId}`}))`);
+    const existing = await findIntegration(tx, tenantId);
+    if (!existing || existing.status === 'disconnected' || !existing.secretKeySealed) {
+      const anchorMs = now - ANCHOR_LAG_MS;
+      const row = await insertIntegration(tx, {
+        tenantId,
+        apiHost: input.apiHost,
+        integrationKey: input.integrationKey,
+        secretKeySealed: sealed,
+        encryptionKeyId: deps.keyring.current.id,
+        anchorAt: new Date(anchorMs),
+        backfillStartAt: new Date(anchorMs - deps.config.BACKFILL_DAYS * 86_400_000),
+        initialSyncWorkflowId: initialSyncWorkflowId(tenantId),
+      });
+      return { row, start: true };
+    }
+    if (!sameCredentials(deps.keyring, existing, input)) {
+      await replaceCredentials(tx, tenantId, {
+        apiHost: input.apiHost,
+        integrationKey: input.integrationKey,
+        secretKeySealed: sealed,
+        encryptionKeyId: deps.keyring.current.id,
+      });
+    }
+    if (existing.initialSyncState === 'completed') {
+      // Nothing to start here: the recurring sync owns everything after the initial backfill.
+      if (existing.status === 'needs_attention') await setLastError(tx, tenantId, null);
+      return { row: existing, start: false };
+    }
+    if (existing.initialSyncState === 'failed' || existing.status === 'needs_attention') await markInitialSyncRestarted(tx, tenantId);
+    return { row: existing, start: true };
+  });
+
+  if (decision.start) {
+    try {
+      const started = await startInitialSync(deps.temporal, deps.config, {
+        tenantId,
+        anchorMs: decision.row.anchorAt.getTime(),
+        backfillStartMs: decision.row.backfillStartAt.getTime(),
+      });
+      await setInitialSyncRun(deps.db, tenantId, started.runId);
+    } catch (cause) {
+      const error = new AppError('TEMPORAL_UNAVAILABLE', 'The keys were stored but the sync could not be started; retry the request', { cause });
+      await setLastError(deps.db, tenantId, { code: error.code, message: error.message });
+      throw error;
+    }
+  }
+  const row = await findIntegration(deps.db, tenantId);
+  if (!row) throw new AppError('TENANT_NOT_FOUND', `Tenant ${tenantId} vanished while connecting`);
+  return row;
+}
+
+function sameCredentials(keyring: EncryptionKeyring, row: IntegrationRow, input: DuoCredentialsInput): boolean {
+  if (row.apiHost !== input.apiHost || row.integrationKey !== input.integrationKey || !row.secretKeySealed) return false;
+  try {
+    return openSecret(keyring, row.secretKeySealed, duoSecretContext(row.tenantId, row.integrationKey)) === input.secretKey;
+  } catch {
+    // Sealed under a key this process lacks: treat as different keys and re-seal.
+    return false;
+  }
+}
+
+/** Runs Duo's credential check and turns a failed verdict into the error the API answers with. */
+async function verifyCredentials(deps: ConnectDeps, input: DuoCredentialsInput): Promise<CredentialCheckResult> {
+  const duo = createDuoClient({
+    apiHost: input.apiHost,
+    integrationKey: input.integrationKey,
+    secretKey: input.secretKey,
+    originOverride: deps.config.DUO_API_ORIGIN_OVERRIDE,
+    timeoutMs: Math.min(deps.config.DUO_REQUEST_TIMEOUT_MS, 15_000),
+  });
+  const result = await duo.checkCredentials({ now: deps.now?.() });
+  if (result.ok) return result;
+  const { readResource, readLog } = result.permissions;
+  switch (result.verdict) {
+    case 'credentials_rejected':
+      throw new AppError(
+        'DUO_CREDENTIALS_REJECTED',
+        'Duo rejected these credentials: check the integration key and secret key (or this server\'s clock)',
+      );
+    case 'permission_missing': {
+      const missing = [
+        ...(!readResource.ok && readResource.code === 'DUO_PERMISSION_MISSING' ? ['Grant read resource'] : []),
+        ...(!readLog.ok && readLog.code === 'DUO_PERMISSION_MISSING' ? ['Grant read log'] : []),
+      ];
+      throw new AppError(
+        'DUO_PERMISSION_MISSING',
+        `The Duo Admin API application lacks ${missing.map((p) => `"${p}"`).join(' and ')}: enable it in the Duo Admin Panel and save`,
+        { details: { missingPermissions: missing } },
+      );
+    }
+    default: {
+      const failed = [readResource, readLog].find((r) => !r.ok);
+      throw new AppError('DUO_UNREACHABLE', 'Duo could not be reached or answered with an error; try again shortly', {
+        details: { reason: failed && !failed.ok ? failed.code : 'unknown' },
+      });
+    }
+  }
+}

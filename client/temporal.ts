@@ -1,0 +1,49 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Config } from '../config/config.js';
+import { initialSyncProgressQuery, initialSyncWorkflowId, tenantIdSearchAttribute } from '../workflows/definitions.js';
+import type { initialSync } from '../workflows/initial-sync.js';
+import type { InitialSyncProgress } from '../workflows/types.js';
+
+export async function connectTemporalClient(config: Config): Promise<Client> {
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+}
+
+export interface StartedRun {
+  workflowId: string;
+  runId: string;
+}
+
+/**
+ * Starts the tenant's initial sync, or returns the run already going (conflict policy USE_EXISTING):
+ * connecting twice never starts a second workflow. Arguments are ids and time bounds only.
+ */
+export async function startInitialSync(
+  client: Client,
+  config: Config,
+  input: { tenantId: string; anchorMs: number; backfillStartMs: number },
+): Promise<StartedRun> {
+  const workflowId = initialSyncWorkflowId(input.tenantId);
+  const handle = await client.workflow.start<typeof initialSync>('initialSync', {
+    workflowId,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [{ key: tenantIdSearchAttribute, value: input.tenantId }],
+    staticSummary: `Initial Duo sync · tenant ${input.tenantId}`,
+    staticDetails:
+      `Roster, then ${Math.round((input.anchorMs - input.backfillStartMs) / 86_400_000)} days of authentication logs, newest day first, ` +
+      `up to ${new Date(input.anchorMs).toISOString()}. Later events belong to the incremental schedule.`,
+  });
+  return { workflowId, runId: handle.firstExecutionRunId };
+}
+
+/** Live progress from the running workflow, or undefined when it is not running or not reachable. */
+export async function queryInitialSyncProgress(client: Client, tenantId: string): Promise<InitialSyncProgress | undefined> {
+  try {
+    return await client.workflow.getHandle(initialSyncWorkflowId(tenantId)).query(initialSyncProgressQuery);
+  } catch {
+    // Not running, no worker polling, or Temporal down: the status document falls back to Postgres.
+    return undefined;
+  }
+}

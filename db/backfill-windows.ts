@@ -1,0 +1,53 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Queryable } from './client.js';
+import { backfillWindows } from './schema.js';
+
+export type BackfillWindowRow = typeof backfillWindows.$inferSelect;
+
+export interface WindowKey {
+  tenantId: string;
+  stream: string;
+  windowStartMs: number;
+  windowEndMs: number;
+}
+
+/** Returns the window's saved state, creating it on first use. */
+export async function openBackfillWindow(db: Queryable, key: WindowKey): Promise<BackfillWindowRow> {
+  await db.insert(backfillWindows).values(key).onConflictDoNothing();
+  const [row] = await db
+    .select()
+    .from(backfillWindows)
+    .where(
+      and(
+        eq(backfillWindows.tenantId, key.tenantId),
+        eq(backfillWindows.stream, key.stream),
+        eq(backfillWindows.windowStartMs, key.windowStartMs),
+      ),
+    );
+  if (!row) throw new Error('backfill window row vanished');
+  return row;
+}
+
+/** Saves the page cursor; call it in the transaction that stored the page's rows. */
+export async function advanceBackfillWindow(
+  db: Queryable,
+  key: WindowKey,
+  page: { cursor: string | null; done: boolean; events: number },
+): Promise<void> {
+  await db
+    .update(backfillWindows)
+    .set({
+      cursor: page.cursor,
+      done: page.done,
+      pages: sql`${backfillWindows.pages} + 1`,
+      events: sql`${backfillWindows.events} + ${page.events}`,
+      updatedAt: new Date(),
+    })
+    .where(
+      and(
+        eq(backfillWindows.tenantId, key.tenantId),
+        eq(backfillWindows.stream, key.stream),
+        eq(backfillWindows.windowStartMs, key.windowStartMs),
+      ),
+    );
+}

@@ -1,0 +1,183 @@
+import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import type { Queryable } from './client.js';
+import { backfillWindows, duoGroups, duoIntegrations, duoUsers, streamCheckpoints, tenants } from './schema.js';
+
+export type IntegrationRow = typeof duoIntegrations.$inferSelect;
+export type IntegrationStatus = 'syncing' | 'active' | 'paused' | 'needs_attention' | 'disconnected';
+
+export async function findIntegration(db: Queryable, tenantId: string): Promise<IntegrationRow | undefined> {
+  const [row] = await db.select().from(duoIntegrations).where(eq(duoIntegrations.tenantId, tenantId));
+  return row;
+}
+
+export interface NewIntegration {
+  tenantId: string;
+  apiHost: string;
+  integrationKey: string;
+  secretKeySealed: string;
+  encryptionKeyId: string;
+  anchorAt: Date;
+  backfillStartAt: Date;
+  initialSyncWorkflowId: string;
+}
+
+/**
+ * Stores a freshly connected integration (first connect, or reconnect after a disconnect) and the
+ * auth stream's checkpoint at the anchor, in one transaction.
+ */
+export async function insertIntegration(db: Queryable, input: NewIntegration): Promise<IntegrationRow> {
+  await db.insert(tenants).values({ id: input.tenantId }).onConflictDoNothing();
+  const values = {
+    ...input,
+    status: 'syncing' as const,
+    lastErrorCode: null,
+    lastErrorMessage: null,
+    initialSyncRunId: null,
+    initialSyncState: 'running' as const,
+    initialSyncPhase: 'roster' as const,
+    initialSyncStartedAt: new Date(),
+    initialSyncCompletedAt: null,
+    connectedAt: new Date(),
+    disconnectedAt: null,
+    updatedAt: new Date(),
+  };
+  const [row] = await db
+    .insert(duoIntegrations)
+    .values(values)
+    .onConflictDoUpdate({ target: duoIntegrations.tenantId, set: values })
+    .returning();
+  await db
+    .insert(streamCheckpoints)
+    .values({ tenantId: input.tenantId, stream: 'auth', syncedThroughMs: input.anchorAt.getTime() })
+    .onConflictDoNothing();
+  if (!row) throw new Error('insert into duo_integrations returned no row');
+  return row;
+}
+
+/** Rotation: new keys for an existing integration; synced data, anchor and cursors stay. */
+export async function replaceCredentials(
+  db: Queryable,
+  tenantId: string,
+  input: { apiHost: string; integrationKey: string; secretKeySealed: string; encryptionKeyId: string },
+): Promise<void> {
+  await db
+    .update(duoIntegrations)
+    .set({ ...input, updatedAt: new Date() })
+    .where(eq(duoIntegrations.tenantId, tenantId));
+}
+
+export async function setInitialSyncRun(db: Queryable, tenantId: string, runId: string): Promise<void> {
+  await db
+    .update(duoIntegrations)
+    .set({ initialSyncRunId: runId, updatedAt: new Date() })
+    .where(eq(duoIntegrations.tenantId, tenantId));
+}
+
+/** Clears a previous failure when a new initial-sync run starts (e.g. after new keys). */
+export async function markInitialSyncRestarted(db: Queryable, tenantId: string): Promise<void> {
+  await db
+    .update(duoIntegrations)
+    .set({ status: 'syncing', initialSyncState: 'running', lastErrorCode: null, lastErrorMessage: null, updatedAt: new Date() })
+    .where(eq(duoIntegrations.tenantId, tenantId));
+}
+
+export async function setInitialSyncPhase(db: Queryable, tenantId: string, phase: string): Promise<void> {
+  await db
+    .update(duoIntegrations)
+    .set({ initialSyncPhase: phase, updatedAt: new Date() })
+    .where(eq(duoIntegrations.tenantId, tenantId));
+}
+
+export async function markInitialSyncCompleted(db: Queryable, tenantId: string): Promise<void> {
+  await db
+    .update(duoIntegrations)
+    .set({
+      status: sql`case when ${duoIntegrations.status} = 'syncing' then 'active' else ${duoIntegrations.status} end`,
+      initialSyncState: 'completed',
+      initialSyncPhase: 'done',
+      initialSyncCompletedAt: new Date(),
+      lastErrorCode: null,
+      lastErrorMessage: null,
+      updatedAt: new Date(),
+    })
+    .where(eq(duoIntegrations.tenantId, tenantId));
+}
+
+/** A failure an operator or the customer must fix (keys, permissions). Data stays. */
+export async function markNeedsAttention(
+  db: Queryable,
+  tenantId: string,
+  error: { code: string; message: string },
+  options: { initialSyncFailed?: boolean } = {},
+): Promise<void> {
+  await db
+    .update(duoIntegrations)
+    .set({
+      status: 'needs_attention',
+      lastErrorCode: error.code,
+      lastErrorMessage: error.message,
+      ...(options.initialSyncFailed ? { initialSyncState: 'failed' } : {}),
+      updatedAt: new Date(),
+    })
+    .where(and(eq(duoIntegrations.tenantId, tenantId), sql`${duoIntegrations.status} <> 'disconnected'`));
+}
+
+export async function setLastError(db: Queryable, tenantId: string, error: { code: string; message: string } | null): Promise<void> {
+  await db
+    .update(duoIntegrations)
+    .set({ lastErrorCode: error?.code ?? null, lastErrorMessage: error?.message ?? null, updatedAt: new Date() })
+    .where(eq(duoIntegrations.tenantId, tenantId));
+}
+
+export interface TenantCounts {
+  users: number;
+  groups: number;
+  authEvents: number;
+}
+
+/** What Postgres holds now. Event counts come from the ingest-maintained counter, not count(*). */
+export async function getTenantCounts(db: Queryable, tenantId: string): Promise<TenantCounts> {
+  const [users] = await db
+    .select({ n: count() })
+    .from(duoUsers)
+    .where(and(eq(duoUsers.tenantId, tenantId), isNull(duoUsers.deletedAt), eq(duoUsers.inRoster, true)));
+  const [groups] = await db
+    .select({ n: count() })
+    .from(duoGroups)
+    .where(and(eq(duoGroups.tenantId, tenantId), isNull(duoGroups.deletedAt)));
+  const [auth] = await db
+    .select({ n: streamCheckpoints.eventCount })
+    .from(streamCheckpoints)
+    .where(and(eq(streamCheckpoints.tenantId, tenantId), eq(streamCheckpoints.stream, 'auth')));
+  return { users: users?.n ?? 0, groups: groups?.n ?? 0, authEvents: auth?.n ?? 0 };
+}
+
+export interface BackfillProgress {
+  windowsDone: number;
+  windowsKnown: number;
+  oldestDoneWindowStartMs: number | null;
+}
+
+export async function getBackfillProgress(db: Queryable, tenantId: string): Promise<BackfillProgress> {
+  const [row] = await db
+    .select({
+      windowsDone: sql<number>`count(*) filter (where ${backfillWindows.done})::int`,
+      windowsKnown: sql<number>`count(*)::int`,
+      oldestDoneWindowStartMs: sql<number | null>`min(${backfillWindows.windowStartMs}) filter (where ${backfillWindows.done})`,
+    })
+    .from(backfillWindows)
+    .where(and(eq(backfillWindows.tenantId, tenantId), eq(backfillWindows.stream, 'auth')));
+  return {
+    windowsDone: row?.windowsDone ?? 0,
+    windowsKnown: row?.windowsKnown ?? 0,
+    oldestDoneWindowStartMs: row?.oldestDoneWindowStartMs == null ? null : Number(row.oldestDoneWindowStartMs),
+  };
+}
+
+export async function getAuthStreamCheckpoint(db: Queryable, tenantId: string) {
+  const [row] = await db
+    .select()
+    .from(streamCheckpoints)
+    .where(and(eq(streamCheckpoints.tenantId, tenantId), eq(streamCheckpoints.stream, 'auth')));
+  return row;
+}

@@ -1,0 +1,132 @@
+import { DuoMalformedResponseError } from './errors.js';
+
+/**
+ * One page as the sync consumes it: the items, and the cursor to resume after them (`null` when
+ * the listing is complete). Cursors are plain numbers or strings, so callers can store them in
+ * Postgres and heartbeat them.
+ */
+export interface Page<T, C extends string | number> {
+  items: T[];
+  next: C | null;
+}
+
+/** What a fetcher of an offset-paged list returns for one request. */
+export interface OffsetPageResult<T> {
+  items: T[];
+  nextOffset: number | null;
+}
+
+/** What a fetcher of a v2 log page returns for one request. */
+export interface CursorPageResult<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+function notAdvancing(endpoint: string, what: string): DuoMalformedResponseError {
+  return new DuoMalformedResponseError({ status: 200, duoCode: null, endpoint }, `${what} did not advance`, 'metadata.next_offset');
+}
+
+/**
+ * Offset/limit paging (users, groups): metadata at the top level; `next_offset` absent or null
+ * means done. Fetches lazily, so at most one page is held.
+ */
+export async function* offsetPages<T>(
+  endpoint: string,
+  fetchPage: (offset: number) => Promise<OffsetPageResult<T>>,
+  startOffset = 0,
+): AsyncGenerator<Page<T, number>, void, undefined> {
+  let offset = startOffset;
+  for (;;) {
+    const { items, nextOffset } = await fetchPage(offset);
+    if (nextOffset !== null && nextOffset <= offset) throw notAdvancing(endpoint, 'next_offset');
+    yield { items, next: nextOffset };
+    if (nextOffset === null) return;
+    offset = nextOffset;
+  }
+}
+
+/**
+ * Keyset paging of v2 logs: the cursor Duo returns in `response.metadata.next_offset`, null or
+ * absent when done. The same window is resent with each cursor. A cursor equal to the one just
+ * sent would loop forever, so it is refused as a malformed response.
+ */
+export async function* logCursorPages<T>(
+  endpoint: string,
+  fetchPage: (cursor: string | null) => Promise<CursorPageResult<T>>,
+  startCursor: string | null = null,
+): AsyncGenerator<Page<T, string>, void, undefined> {
+  let cursor = startCursor;
+  for (;;) {
+    const { items, nextCursor } = await fetchPage(cursor);
+    if (nextCursor !== null && nextCursor === cursor) throw notAdvancing(endpoint, 'next_offset');
+    yield { items, next: nextCursor };
+    if (nextCursor === null) return;
+    cursor = nextCursor;
+  }
+}
+
+/**
+ * The authentication log's `next_offset` (`[ts_ms, txid]`, or already comma-joined) as the
+ * string cursor `"ts_ms,txid"` that is stored and sent back comma-joined.
+ */
+export function authCursorFromNextOffset(nextOffset: readonly [string | number, string] | string | null | undefined): string | null {
+  if (nextOffset === null || nextOffset === undefined) return null;
+  if (typeof nextOffset === 'string') return nextOffset;
+  return `${nextOffset[0]},${nextOffset[1]}`;
+}
+
+/** Duo's fixed page size of v1 logs: "only the 1000 earliest events". */
+export const V1_LOG_PAGE_SIZE = 1000;
+
+/**
+ * The next `mintime` (seconds) after a v1 log page, or null when the page was not full (done).
+ * A full page continues from its latest timestamp, inclusive, so events sharing that second are
+ * not lost (the caller dedupes the repeats); if the whole page shares one second, that second
+ * cannot be paged further and the scan moves on by one second.
+ */
+export function nextMintime(
+  endpoint: string,
+  mintimeSec: number,
+  timestampsSec: readonly number[],
+  pageSize: number = V1_LOG_PAGE_SIZE,
+): number | null {
+  if (timestampsSec.length < pageSize) return null;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const ts of timestampsSec) {
+    if (ts < min) min = ts;
+    if (ts > max) max = ts;
+  }
+  if (max < mintimeSec) {
+    throw new DuoMalformedResponseError({ status: 200, duoCode: null, endpoint }, 'events older than the requested mintime', 'response');
+  }
+  const next = min === max ? max + 1 : max;
+  // A full page starting at mintime and ending at mintime (or earlier) would repeat itself.
+  return next > mintimeSec ? next : mintimeSec + 1;
+}
+
+/**
+ * mintime scan of v1 logs (administrator): each call returns up to 1000 earliest events from
+ * `mintime` (seconds), without metadata.
+ */
+export async function* mintimePages<T>(
+  endpoint: string,
+  fetchPage: (mintimeSec: number) => Promise<T[]>,
+  timestampOf: (item: T) => number,
+  startMintimeSec: number,
+  pageSize: number = V1_LOG_PAGE_SIZE,
+): AsyncGenerator<Page<T, number>, void, undefined> {
+  let mintime = startMintimeSec;
+  for (;;) {
+    const items = await fetchPage(mintime);
+    const next = nextMintime(endpoint, mintime, items.map(timestampOf), pageSize);
+    yield { items, next };
+    if (next === null) return;
+    mintime = next;
+  }
+}
+
+/** Flattens pages into items, for callers that do not checkpoint. */
+export async function* pageItems<T>(pages: AsyncIterable<{ items: readonly T[] }>): AsyncGenerator<T, void, undefined> {
+  for await (const page of pages) yield* page.items;
+}

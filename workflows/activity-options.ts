@@ -1,0 +1,27 @@
+import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import { nonRetryableErrorCodes } from '../errors/codes.js';
+
+/**
+ * Retries back off from 5 s to at most 10 minutes and never stop for transient failures (5xx,
+ * network, 429, malformed pages): the cursor is in Postgres, so a retry costs one page at most.
+ * Non-retryable codes (rejected keys, missing permission) fail at once and reach the workflow.
+ */
+export const duoRetryPolicy: RetryPolicy = {
+  initialInterval: '5s',
+  backoffCoefficient: 2,
+  maximumInterval: '10m',
+  nonRetryableErrorTypes: nonRetryableErrorCodes,
+};
+
+/** Long activities that page through Duo and heartbeat after every page and while waiting for budget. */
+export const pagingActivityOptions: ActivityOptions = {
+  startToCloseTimeout: '4h',
+  heartbeatTimeout: '2m',
+  retry: duoRetryPolicy,
+};
+
+/** Short Postgres bookkeeping. */
+export const bookkeepingActivityOptions: ActivityOptions = {
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: nonRetryableErrorCodes },
+};

@@ -1,0 +1,15 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery } from '@temporalio/workflow';
+import type { InitialSyncProgress } from './types.js';
+
+/** Workflow ids come only from these builders: they are plaintext in the UI, so tenant ids only. */
+export const initialSyncWorkflowId = (tenantId: string) => `duo-initial-sync:${tenantId}`;
+export const incrementalScheduleId = (tenantId: string) => `duo-incremental:${tenantId}`;
+
+/** Keyword search attribute on every workflow and schedule: operators filter with `TenantId = "acme"`. */
+export const tenantIdSearchAttribute = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
+
+export const initialSyncProgressQuery = defineQuery<InitialSyncProgress>('progress');
+
+/** One day of authentication logs per activity: ~180 activities per backfill, each resumable by page. */
+export const BACKFILL_WINDOW_MS = 24 * 60 * 60 * 1000;

@@ -1,0 +1,2 @@
+// The workflow bundle's entry: each workflow, nothing else.
+export { initialSync } from './initial-sync.js';

@@ -1,0 +1,77 @@
+/**
+ * Workflow and activity inputs and results: plain, serialisable and Node-free. They carry ids, time
+ * bounds and counts only: never credentials, never Duo rows.
+ */
+
+export type LogStream = 'auth' | 'telephony' | 'activity' | 'administrator';
+
+export type InitialSyncPhase = 'roster' | 'auth_logs' | 'finishing' | 'done';
+
+export interface InitialSyncInput {
+  tenantId: string;
+  /** Instant pinned at connect; the backfill covers [backfillStartMs, anchorMs). */
+  anchorMs: number;
+  backfillStartMs: number;
+  /** Set by continue-as-new: where the previous run stopped. */
+  resume?: InitialSyncResume;
+}
+
+export interface InitialSyncResume {
+  phase: InitialSyncPhase;
+  /** Windows are walked newest first; the next window ends here. */
+  nextWindowEndMs: number;
+  totals: SyncTotals;
+}
+
+export interface SyncTotals {
+  users: number;
+  groups: number;
+  events: number;
+  windowsDone: number;
+}
+
+export interface InitialSyncProgress {
+  tenantId: string;
+  phase: InitialSyncPhase;
+  totals: SyncTotals;
+  windowsTotal: number;
+  /** Oldest instant the backfill has reached so far (windows are walked newest first). */
+  reachedBackMs: number | null;
+  anchorMs: number;
+  backfillStartMs: number;
+}
+
+export interface RosterSyncResult {
+  users: number;
+  groups: number;
+  memberships: number;
+  usersMarkedDeleted: number;
+  groupsMarkedDeleted: number;
+}
+
+export interface LogWindowInput {
+  tenantId: string;
+  stream: LogStream;
+  windowStartMs: number;
+  windowEndMs: number;
+}
+
+export interface LogWindowResult {
+  /** Rows newly stored by this window (re-delivered rows are not counted twice). */
+  events: number;
+  pages: number;
+  /** The window had aged out of Duo's 180 days before it could be fetched. */
+  expired: boolean;
+}
+
+export interface FailureNote {
+  code: string;
+  message: string;
+}
+
+export interface RunRef {
+  tenantId: string;
+  workflowId: string;
+  /** The first run of a continue-as-new chain: one sync-run row per chain. */
+  runId: string;
+}
