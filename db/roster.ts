@@ -29,7 +29,7 @@ export async function upsertGroups(db: Queryable, tenantId: string, groups: Grou
   if (groups.length === 0) return;
   await db.execute(sql`
     insert into duo_groups as g (tenant_id, group_id, name, description, status, raw, first_seen_at, last_seen_at, deleted_at)
-    select ${tenantId}, x."groupId", x."name", x."description", x."status", x."raw", ${seenAt}, ${seenAt}, null
+    select ${tenantId}, x."groupId", x."name", x."description", x."status", x."raw", ${seenAt.toISOString()}::timestamptz, ${seenAt.toISOString()}::timestamptz, null
     from jsonb_to_recordset(${JSON.stringify(groups)}::jsonb) as x("groupId" text, "name" text, "description" text, "status" text, "raw" jsonb)
     on conflict (tenant_id, group_id) do update set
       name = excluded.name, description = excluded.description, status = excluded.status, raw = excluded.raw,
@@ -53,7 +53,7 @@ export async function upsertUsers(db: Queryable, tenantId: string, users: UserRe
       insert into duo_users as u (tenant_id, user_id, username, realname, email, status, is_enrolled, created_in_duo_at,
         last_login_at, aliases, raw, last_activity_at, in_roster, first_seen_at, last_seen_at, deleted_at)
       select ${tenantId}, i."userId", i."username", i."realname", i."email", i."status", coalesce(i."isEnrolled", false),
-        i."createdInDuoAt", i."lastLoginAt", coalesce(i."aliases", '{}'), i."raw", i."lastLoginAt", true, ${seenAt}, ${seenAt}, null
+        i."createdInDuoAt", i."lastLoginAt", coalesce(i."aliases", '{}'), i."raw", i."lastLoginAt", true, ${seenAt.toISOString()}::timestamptz, ${seenAt.toISOString()}::timestamptz, null
       from input i
       on conflict (tenant_id, user_id) do update set
         username = excluded.username, realname = excluded.realname, email = excluded.email, status = excluded.status,
@@ -91,13 +91,13 @@ export async function sweepRoster(db: Queryable, tenantId: string, scanStartedAt
   const users = await db.execute<{ n: number }>(sql`
     with swept as (
       update duo_users set deleted_at = now()
-      where tenant_id = ${tenantId} and in_roster and deleted_at is null and last_seen_at < ${scanStartedAt}
+      where tenant_id = ${tenantId} and in_roster and deleted_at is null and last_seen_at < ${scanStartedAt.toISOString()}::timestamptz
       returning 1)
     select count(*)::int as n from swept`);
   const groups = await db.execute<{ n: number }>(sql`
     with swept as (
       update duo_groups set deleted_at = now()
-      where tenant_id = ${tenantId} and deleted_at is null and last_seen_at < ${scanStartedAt}
+      where tenant_id = ${tenantId} and deleted_at is null and last_seen_at < ${scanStartedAt.toISOString()}::timestamptz
       returning 1)
     select count(*)::int as n from swept`);
   return { usersMarkedDeleted: users[0]?.n ?? 0, groupsMarkedDeleted: groups[0]?.n ?? 0 };

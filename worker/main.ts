@@ -1,5 +1,6 @@
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config/config.js';
+import { createLogger, toTemporalLogger } from '../config/logger.js';
 import { createDatabase } from '../db/client.js';
 import { createKeyring, verifyKeyring } from '../db/credentials.js';
 import { runMigrations } from '../db/migrate.js';
@@ -8,6 +9,8 @@ import { createWorker } from './create-worker.js';
 /** Process entry of the worker: config, database, Temporal connection, worker; drains on SIGTERM. */
 export async function runWorker(env: Record<string, string | undefined> = process.env): Promise<void> {
   const config = loadConfig(env);
+  const logger = createLogger(config);
+  Runtime.install({ logger: toTemporalLogger(logger), telemetryOptions: { logging: { forward: {}, filter: 'WARN' } } });
   await runMigrations(config.DATABASE_URL);
   const database = createDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
   const keyring = createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }, config.ENCRYPTION_PREVIOUS_KEYS);
@@ -15,6 +18,7 @@ export async function runWorker(env: Record<string, string | undefined> = proces
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
     const worker = await createWorker({ deps: { db: database.db, config, keyring }, connection });
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
     // The SDK's runtime turns SIGTERM/SIGINT into a graceful shutdown; run() resolves once drained.
     await worker.run();
   } finally {

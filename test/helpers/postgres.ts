@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
+import { inject } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../db/client.js';
 
 export const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const templateDatabase = 'duo_sync_test_template';
+
+/** Databases of one test run are named `duo_sync_t<pid of the vitest process>_…`, so runs never touch each other's. */
+export const runDatabasePrefix = (pid: number) => `duo_sync_t${pid}_`;
 
 export function databaseUrl(name: string): string {
   const url = new URL(adminUrl);
@@ -18,18 +21,19 @@ export interface TestDatabase extends DatabaseHandle {
   drop(): Promise<void>;
 }
 
-/** A fresh database cloned from the migrated template (built once per test run by global-setup). */
+/** A fresh database cloned from the run's migrated template (built once per run by global-setup). */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `duo_sync_test_${randomBytes(6).toString('hex')}`;
+  const template = inject('templateDatabase');
+  const name = `${template.replace(/template$/, '')}${randomBytes(5).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        await admin.unsafe(`create database ${name} template ${templateDatabase}`);
+        await admin.unsafe(`create database ${name} template ${template}`);
         break;
       } catch (error) {
         // Two files cloning the template at the same instant: Postgres refuses one; try again.
-        if (attempt >= 20 || (error as { code?: string }).code !== '55006') throw error;
+        if (attempt >= 30 || (error as { code?: string }).code !== '55006') throw error;
         await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
       }
     }

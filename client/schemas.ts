@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { apiHostSchema } from '../duo/api-host.js';
+import { integrationKeySchema, secretKeySchema } from '../duo/credential-formats.js';
+
+/**
+ * The HTTP contract: every request and response schema of the client API. The OpenAPI document at
+ * /openapi.json is generated from these, so a change here is a change of the published contract.
+ */
+
+/** Tenant ids appear in workflow ids and search attributes, so they stay plain and bounded. */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export const tenantIdSchema = z
+  .string({ error: 'tenantId must be a string' })
+  .regex(TENANT_ID_PATTERN, 'tenantId must be 1 to 64 letters, digits, "_" or "-"')
+  .meta({ description: 'Your identifier for the tenant', example: 'acme' });
+
+export const tenantParamsSchema = z.object({ tenantId: tenantIdSchema });
+
+const connectFields = ['integrationKey', 'secretKey', 'apiHost'] as const;
+
+/** Strict: an unknown field is refused rather than silently dropped (a typo would otherwise pass). */
+export const connectDuoBodySchema = z
+  .strictObject(
+    {
+      integrationKey: integrationKeySchema.meta({
+        description: 'Integration key of the Duo Admin API application',
+        example: 'DIXXXXXXXXXXXXXXXXXX',
+      }),
+      secretKey: secretKeySchema.meta({
+        description: 'Secret key of the Duo Admin API application (stored encrypted, never returned)',
+        writeOnly: true,
+      }),
+      apiHost: apiHostSchema.meta({
+        description: 'API hostname of the Duo account, lower-cased on input',
+        example: 'api-1a2b3c4d.duosecurity.com',
+      }),
+    },
+    {
+      // Unknown keys and a non-object body are the object's own issues: say what is expected.
+      error: (issue) => {
+        if (issue.code === 'unrecognized_keys') {
+          const shown = issue.keys.map((key) => JSON.stringify(key.slice(0, 64))).join(', ');
+          return `unknown field ${shown}: only ${connectFields.join(', ')} are accepted`;
+        }
+        if (issue.code === 'invalid_type') return `body must be a JSON object with ${connectFields.join(', ')}`;
+        return undefined;
+      },
+    },
+  )
+  .meta({ id: 'ConnectDuoRequest' });
+
+export type ConnectDuoBody = z.infer<typeof connectDuoBodySchema>;
+
+export const integrationStatuses = ['syncing', 'active', 'paused', 'needs_attention', 'disconnected'] as const;
+export const initialSyncStates = ['running', 'completed', 'failed'] as const;
+export const initialSyncPhases = ['roster', 'auth_logs', 'finishing', 'done'] as const;
+
+const instant = z.iso.datetime();
+const nullableInstant = instant.nullable();
+
+export const integrationStatusSchema = z
+  .object({
+    tenantId: z.string(),
+    status: z.enum(integrationStatuses),
+    apiHost: z.string(),
+    integrationKey: z.string().meta({ description: 'Masked: first 2 and last 4 characters', example: 'DI…WXYZ' }),
+    connectedAt: instant,
+    anchorAt: instant.meta({
+      description: 'Instant pinned at connect: the initial sync covers authentication logs before it',
+    }),
+    initialSync: z.object({
+      state: z.enum(initialSyncStates),
+      phase: z.enum(initialSyncPhases),
+      workflowId: z.string().nullable(),
+      runId: z.string().nullable(),
+      oldestEventAt: nullableInstant.meta({ description: 'Oldest authentication event stored' }),
+      newestEventAt: nullableInstant.meta({ description: 'Newest authentication event stored' }),
+      startedAt: instant,
+      completedAt: nullableInstant,
+      estimatedCompletionAt: nullableInstant.meta({
+        description: 'Extrapolated from the day windows done so far; null when unknown or completed',
+      }),
+      backfill: z.object({
+        windowsDone: z.int().nonnegative(),
+        windowsTotal: z.int().nonnegative(),
+        startAt: instant.meta({ description: 'Oldest instant the backfill covers' }),
+        reachedBackAt: nullableInstant.meta({ description: 'Windows are fetched newest first; logs are complete from here to anchorAt' }),
+      }),
+      progressSource: z.enum(['workflow', 'database']).meta({
+        description: 'workflow: phase from a live query of the running workflow; database: from Postgres only',
+      }),
+    }),
+    counts: z.object({
+      users: z.int().nonnegative(),
+      groups: z.int().nonnegative(),
+      authEvents: z.int().nonnegative(),
+    }),
+    lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
+  })
+  .meta({ id: 'DuoIntegrationStatus' });
+
+export type IntegrationStatusDocument = z.infer<typeof integrationStatusSchema>;
+
+export const errorResponseSchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: 'Stable, lower-case; see docs/API.md' }),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export type ErrorResponse = z.infer<typeof errorResponseSchema>;

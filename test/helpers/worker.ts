@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Config } from '../../config/config.js';
+import type { Database } from '../../db/client.js';
+import { createKeyring } from '../../db/credentials.js';
+import { createWorker } from '../../worker/create-worker.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Shuts the worker down and waits until it has drained. */
+  stop(): Promise<void>;
+}
+
+/** A worker in this process, on the test file's task queue, with real activities. */
+export async function startInProcessWorker(config: Config, db: Database): Promise<RunningWorker> {
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const keyring = createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }, config.ENCRYPTION_PREVIOUS_KEYS);
+  const worker = await createWorker({ deps: { db, config, keyring }, connection, overrides: { shutdownGraceTime: '2s' } });
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far (for log scanning). */
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** The real worker entry (`npm run worker`) as a child process, so a test can SIGKILL it. */
+export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  return {
+    child,
+    output: () => output,
+    kill: (signal = 'SIGTERM') =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      }),
+  };
+}

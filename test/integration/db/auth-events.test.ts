@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeAuthEvents, type AuthEventRecord } from '../../../db/auth-events.js';
+import { upsertUsers } from '../../../db/roster.js';
+import { tenants } from '../../../db/schema.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
+
+const event = (txid: string, at: string, userId: string | null, result = 'success', app = 'DIAPP1'): AuthEventRecord => ({
+  txid, occurredAt: at, userId, username: userId ? `${userId}-name` : null, result, reason: 'user_approved', factor: 'duo_push',
+  eventType: 'authentication', applicationKey: app, applicationName: `App ${app}`, accessIp: '192.0.2.1',
+  accessCity: null, accessState: null, accessCountry: null, raw: { txid },
+});
+
+describe('storeAuthEvents', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await database.db.insert(tenants).values([{ id: 'acme' }, { id: 'other' }]);
+  });
+  afterAll(async () => { await database.drop(); });
+
+  it('counts only new rows when a page is delivered twice', async () => {
+    const page = [event('t1', '2026-11-01T10:00:00.123456+00:00', 'DU1'), event('t2', '2026-11-01T11:00:00Z', 'DU1', 'denied')];
+    expect((await storeAuthEvents(database.db, 'acme', page)).inserted).toBe(2);
+    expect((await storeAuthEvents(database.db, 'acme', page)).inserted).toBe(0);
+    const [daily] = await database.sql`select auth_count, success_count, denied_count from duo_user_daily_activity where tenant_id = 'acme' and user_id = 'DU1'`;
+    expect(daily).toMatchObject({ auth_count: 2, success_count: 1, denied_count: 1 });
+  });
+
+  it('keeps microsecond timestamps from isotimestamp', async () => {
+    const [row] = await database.sql`select to_char(occurred_at at time zone 'UTC', 'US') as us from duo_auth_events where tenant_id = 'acme' and txid = 't1'`;
+    expect(row?.us).toBe('123456');
+  });
+
+  it('creates a placeholder user for events of users not yet in the roster, replaced by the roster later', async () => {
+    await storeAuthEvents(database.db, 'acme', [event('t3', '2026-11-02T09:00:00Z', 'DU9')]);
+    const [placeholder] = await database.sql`select in_roster, last_success_at from duo_users where tenant_id = 'acme' and user_id = 'DU9'`;
+    expect(placeholder?.in_roster).toBe(false);
+    await upsertUsers(database.db, 'acme', [{
+      userId: 'DU9', username: 'nine', realname: null, email: null, status: 'active', isEnrolled: true,
+      createdInDuoAt: null, lastLoginAt: '2026-10-01T00:00:00Z', aliases: [], groupIds: [], raw: {},
+    }], new Date());
+    const [joined] = await database.sql`select in_roster, username, last_activity_at from duo_users where tenant_id = 'acme' and user_id = 'DU9'`;
+    expect(joined).toMatchObject({ in_roster: true, username: 'nine' });
+    expect(new Date(joined?.last_activity_at).toISOString()).toBe('2026-11-02T09:00:00.000Z');
+  });
+
+  it('keeps rollups equal to a straightforward SQL over the raw events, tenant by tenant', async () => {
+    const many: AuthEventRecord[] = [];
+    for (let i = 0; i < 500; i++) {
+      many.push(event(`m${i}`, new Date(Date.UTC(2026, 10, 1 + (i % 7), i % 24)).toISOString(), `DU${i % 13}`, ['success', 'denied', 'fraud'][i % 3], `DIAPP${i % 4}`));
+    }
+    await storeAuthEvents(database.db, 'other', many.slice(0, 300));
+    await storeAuthEvents(database.db, 'other', many.slice(200)); // overlaps: rows 200..299 re-delivered
+    const differences = await database.sql`
+      with raw as (
+        select user_id, (occurred_at at time zone 'UTC')::date as day, count(*) as n,
+          count(*) filter (where result = 'success') as s, count(*) filter (where result = 'fraud') as f
+        from duo_auth_events where tenant_id = 'other' group by 1, 2)
+      select * from raw full join (select * from duo_user_daily_activity where tenant_id = 'other') d using (user_id, day)
+      where d.auth_count is distinct from raw.n or d.success_count is distinct from raw.s or d.fraud_count is distinct from raw.f`;
+    expect(differences).toHaveLength(0);
+    const [apps] = await database.sql`
+      select (select count(*) from (select distinct application_key, user_id, (occurred_at at time zone 'UTC')::date from duo_auth_events where tenant_id = 'other') x)::int as raw,
+             (select count(*) from duo_application_daily_activity where tenant_id = 'other')::int as rollup`;
+    expect(apps?.rollup).toBe(apps?.raw);
+    const [counter] = await database.sql`select event_count from stream_checkpoints where tenant_id = 'other' and stream = 'auth'`;
+    expect(Number(counter?.event_count)).toBe(500);
+  });
+});
