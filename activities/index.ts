@@ -1,7 +1,10 @@
 import type { ActivityDeps } from './deps.js';
 import { withTypedFailures } from './failures.js';
 import { beginInitialSync, completeInitialSync, failInitialSync, recordInitialSyncPhase } from './initial-sync-state.js';
+import { beginIncrementalRun, finishIncrementalRun, pauseForAttention } from './incremental-run.js';
+import { sendNotification } from './notify.js';
 import { syncAuthLogWindow } from './sync-auth-log-window.js';
+import { syncLogIncrement } from './sync-log-increment.js';
 import { syncRoster } from './sync-roster.js';
 
 type Bound<F> = F extends (deps: ActivityDeps, ...args: infer A) => Promise<infer R> ? (...args: A) => Promise<R> : never;
@@ -22,6 +25,11 @@ export function createActivities(deps: ActivityDeps) {
     recordInitialSyncPhase: bind(deps, recordInitialSyncPhase),
     completeInitialSync: bind(deps, completeInitialSync),
     failInitialSync: bind(deps, failInitialSync),
+    beginIncrementalRun: bind(deps, beginIncrementalRun),
+    syncLogIncrement: bind(deps, syncLogIncrement),
+    finishIncrementalRun: bind(deps, finishIncrementalRun),
+    pauseForAttention: bind(deps, pauseForAttention),
+    sendNotification: bind(deps, sendNotification),
   };
 }
 

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { setLastRosterSync } from '../db/integrations.js';
 import { sweepRoster, upsertGroups, upsertUsers } from '../db/roster.js';
 import type { RosterSyncResult } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
@@ -34,6 +35,10 @@ export async function syncRoster(deps: ActivityDeps, tenantId: string): Promise<
     memberships += records.reduce((n, r) => n + r.groupIds.length, 0);
     beat({ groups, users });
   }
-  const swept = await sweepRoster(deps.db, tenantId, scanStartedAt);
+  const swept = await deps.db.transaction(async (tx) => {
+    const result = await sweepRoster(tx, tenantId, scanStartedAt);
+    await setLastRosterSync(tx, tenantId, scanStartedAt);
+    return result;
+  });
   return { users, groups, memberships, ...swept };
 }

@@ -10,12 +10,14 @@ import {
   replaceCredentials,
   setInitialSyncRun,
   setLastError,
+  setSchedulePaused,
   type IntegrationRow,
 } from '../db/integrations.js';
 import { createDuoClient, DUO_LOG_DELAY_MS } from '../duo/client.js';
 import type { CredentialCheckResult } from '../duo/credential-check.js';
 import { AppError } from '../errors/app-error.js';
 import { initialSyncWorkflowId } from '../workflows/definitions.js';
+import { ensureIncrementalSchedule } from './schedules.js';
 import { startInitialSync } from './temporal.js';
 
 export interface ConnectDeps {
@@ -76,12 +78,16 @@ export async function connectIntegration(deps: ConnectDeps, tenantId: string, in
         encryptionKeyId: deps.keyring.current.id,
       });
     }
+    if (existing.status === 'needs_attention') {
+      // Working keys again: resume everything that was paused for attention.
+      const status = existing.initialSyncState === 'completed' ? 'active' : 'syncing';
+      await setSchedulePaused(tx, tenantId, false, null, status, null);
+    }
     if (existing.initialSyncState === 'completed') {
       // Nothing to start here: the recurring sync owns everything after the initial backfill.
-      if (existing.status === 'needs_attention') await setLastError(tx, tenantId, null);
       return { row: existing, start: false };
     }
-    if (existing.initialSyncState === 'failed' || existing.status === 'needs_attention') await markInitialSyncRestarted(tx, tenantId);
+    if (existing.initialSyncState === 'failed') await markInitialSyncRestarted(tx, tenantId);
     return { row: existing, start: true };
   });
 
@@ -101,6 +107,12 @@ export async function connectIntegration(deps: ConnectDeps, tenantId: string, in
   }
   const row = await findIntegration(deps.db, tenantId);
   if (!row) throw new AppError('TENANT_NOT_FOUND', `Tenant ${tenantId} vanished while connecting`);
+  try {
+    await ensureIncrementalSchedule(deps.temporal, deps.config, row);
+  } catch (cause) {
+    // Stored and syncing; reconciliation creates the schedule when Temporal answers again.
+    throw new AppError('TEMPORAL_UNAVAILABLE', 'The initial sync started but its schedule could not be created; retry the request', { cause });
+  }
   return row;
 }
 

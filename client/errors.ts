@@ -95,7 +95,12 @@ export function toHttpError(error: unknown, requestId: string): HttpError {
       const message = entry.message ?? 'is invalid';
       // An unknown field is reported on its parent object; name the field itself instead.
       const keys = entry.keyword === 'unrecognized_keys' ? unknownKeysSchema.safeParse(entry.params?.keys) : undefined;
-      if (keys?.success) return keys.data.map((key) => ({ location, path: [path, key.slice(0, 64)].filter(Boolean).join('.'), message }));
+      if (keys?.success) {
+        return keys.data.map((key) => {
+          const name = key.slice(0, 64);
+          return { location, path: [path, name].filter(Boolean).join('.'), message: `unknown field ${JSON.stringify(name)}: ${message}` };
+        });
+      }
       return [{ location, path, message }];
     });
     return {

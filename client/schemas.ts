@@ -39,10 +39,7 @@ export const connectDuoBodySchema = z
     {
       // Unknown keys and a non-object body are the object's own issues: say what is expected.
       error: (issue) => {
-        if (issue.code === 'unrecognized_keys') {
-          const shown = issue.keys.map((key) => JSON.stringify(key.slice(0, 64))).join(', ');
-          return `unknown field ${shown}: only ${connectFields.join(', ')} are accepted`;
-        }
+        if (issue.code === 'unrecognized_keys') return `only ${connectFields.join(', ')} are accepted`;
         if (issue.code === 'invalid_type') return `body must be a JSON object with ${connectFields.join(', ')}`;
         return undefined;
       },

@@ -62,6 +62,11 @@ const envShape = z.object({
     /** Days of authentication logs the initial sync backfills (Duo keeps 180). */
     BACKFILL_DAYS: z.coerce.number().int().min(1).max(179).default(179),
 
+    /** Consecutive failed incremental runs after which the schedule pauses and the tenant needs attention. */
+    SYNC_FAILURES_BEFORE_PAUSE: z.coerce.number().int().min(1).max(100).default(3),
+    /** How often each worker re-checks that every schedule matches Postgres. */
+    RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
+
     NOTIFY_WEBHOOK_URL: z.string().url().optional(),
 });
 

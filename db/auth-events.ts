@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Queryable } from './client.js';
+import { addToStreamCounters } from './stream-checkpoints.js';
 
 /** One authentication event, flattened for storage; `raw` is Duo's object as received. */
 export interface AuthEventRecord {
@@ -113,21 +114,10 @@ export async function storeAuthEvents(db: Queryable, tenantId: string, events: A
   `);
   const row = result[0];
   const inserted = row?.inserted ?? 0;
-  if (inserted > 0) await addToStreamCounters(db, tenantId, 'auth', inserted, row?.oldest_at ?? null, row?.newest_at ?? null);
+  await addToStreamCounters(db, tenantId, 'auth', { inserted, oldestAt: row?.oldest_at ?? null, newestAt: row?.newest_at ?? null });
   return {
     inserted,
     oldestAt: row?.oldest_at ? new Date(row.oldest_at) : null,
     newestAt: row?.newest_at ? new Date(row.newest_at) : null,
   };
-}
-
-async function addToStreamCounters(db: Queryable, tenantId: string, stream: string, inserted: number, oldestAt: string | null, newestAt: string | null) {
-  await db.execute(sql`
-    insert into stream_checkpoints as c (tenant_id, stream, synced_through_ms, event_count, oldest_event_at, newest_event_at)
-    values (${tenantId}, ${stream}, 0, ${inserted}, ${oldestAt}::timestamptz, ${newestAt}::timestamptz)
-    on conflict (tenant_id, stream) do update set
-      event_count = c.event_count + excluded.event_count,
-      oldest_event_at = least(c.oldest_event_at, excluded.oldest_event_at),
-      newest_event_at = greatest(c.newest_event_at, excluded.newest_event_at),
-      updated_at = now()`);
 }

@@ -181,3 +181,55 @@ export async function getAuthStreamCheckpoint(db: Queryable, tenantId: string) {
     .where(and(eq(streamCheckpoints.tenantId, tenantId), eq(streamCheckpoints.stream, 'auth')));
   return row;
 }
+
+/** Records an incremental run's outcome; returns the consecutive-failure count after it. */
+export async function recordIncrementalOutcome(
+  db: Queryable,
+  tenantId: string,
+  outcome: 'completed' | 'failed',
+): Promise<{ consecutiveFailures: number; previousFailures: number }> {
+  const [row] = await db.execute<{ consecutive_failures: number; previous_failures: number }>(sql`
+    update duo_integrations i set
+      consecutive_failures = case when ${outcome} = 'completed' then 0 else i.consecutive_failures + 1 end,
+      last_run_outcome = ${outcome},
+      last_run_at = now(),
+      last_sync_at = case when ${outcome} = 'completed' then now() else i.last_sync_at end,
+      updated_at = now()
+    from (select consecutive_failures from duo_integrations where tenant_id = ${tenantId} for update) prev
+    where i.tenant_id = ${tenantId}
+    returning i.consecutive_failures, prev.consecutive_failures as previous_failures`);
+  return { consecutiveFailures: row?.consecutive_failures ?? 0, previousFailures: row?.previous_failures ?? 0 };
+}
+
+/** Desired schedule state plus the status operators and customers see. */
+export async function setSchedulePaused(
+  db: Queryable,
+  tenantId: string,
+  paused: boolean,
+  note: string | null,
+  status: IntegrationStatus,
+  error?: { code: string; message: string } | null,
+): Promise<void> {
+  await db
+    .update(duoIntegrations)
+    .set({
+      schedulePaused: paused,
+      pauseNote: note,
+      status,
+      ...(error !== undefined ? { lastErrorCode: error?.code ?? null, lastErrorMessage: error?.message ?? null } : {}),
+      updatedAt: new Date(),
+    })
+    .where(and(eq(duoIntegrations.tenantId, tenantId), sql`${duoIntegrations.status} <> 'disconnected'`));
+}
+
+export async function setLastRosterSync(db: Queryable, tenantId: string, at: Date): Promise<void> {
+  await db.update(duoIntegrations).set({ lastRosterSyncAt: at }).where(eq(duoIntegrations.tenantId, tenantId));
+}
+
+export async function setRetentionAlarm(db: Queryable, tenantId: string, at: Date | null): Promise<void> {
+  await db.update(duoIntegrations).set({ retentionAlarmAt: at }).where(eq(duoIntegrations.tenantId, tenantId));
+}
+
+export async function listIntegrations(db: Queryable): Promise<IntegrationRow[]> {
+  return db.select().from(duoIntegrations);
+}

@@ -58,6 +58,16 @@ export const duoIntegrations = pgTable('duo_integrations', {
   initialSyncStartedAt: tstz().notNull(),
   initialSyncCompletedAt: tstz(),
   settings: jsonb().$type<IntegrationSettings>().notNull().default({}),
+  /** Desired state of the incremental schedule; reconciliation makes Temporal match it. */
+  schedulePaused: boolean().notNull().default(false),
+  pauseNote: text(),
+  consecutiveFailures: integer().notNull().default(0),
+  lastRunOutcome: text(),
+  lastRunAt: tstz(),
+  lastSyncAt: tstz(),
+  lastRosterSyncAt: tstz(),
+  /** Set while a stream's checkpoint is within 7 days of Duo's 180-day horizon (webhook sent once). */
+  retentionAlarmAt: tstz(),
   connectedAt: tstz().notNull().defaultNow(),
   disconnectedAt: tstz(),
   updatedAt: tstz().notNull().defaultNow(),
@@ -150,6 +160,41 @@ export const duoAuthEvents = pgTable(
     index().on(t.tenantId, t.userId, t.occurredAt),
     index().on(t.tenantId, t.applicationKey, t.occurredAt),
   ],
+);
+
+/** Optional streams (off by default): telephony v2, activity v2 and administrator v1 logs. */
+export const duoTelephonyEvents = pgTable(
+  'duo_telephony_events',
+  {
+    tenantId: text().notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    telephonyId: text().notNull(),
+    occurredAt: tstz().notNull(),
+    raw: jsonb().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.telephonyId] }), index().on(t.tenantId, t.occurredAt)],
+);
+
+export const duoActivityEvents = pgTable(
+  'duo_activity_events',
+  {
+    tenantId: text().notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    activityId: text().notNull(),
+    occurredAt: tstz().notNull(),
+    raw: jsonb().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.activityId] }), index().on(t.tenantId, t.occurredAt)],
+);
+
+/** Administrator log rows carry no id: the key is a SHA-256 of the row's canonical JSON. */
+export const duoAdminEvents = pgTable(
+  'duo_admin_events',
+  {
+    tenantId: text().notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    rowHash: text().notNull(),
+    occurredAt: tstz().notNull(),
+    raw: jsonb().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.rowHash] }), index().on(t.tenantId, t.occurredAt)],
 );
 
 /** Per user and UTC day: maintained at ingest from the rows that were newly inserted. */

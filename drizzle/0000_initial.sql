@@ -11,6 +11,22 @@ CREATE TABLE "backfill_windows" (
 	CONSTRAINT "backfill_windows_tenant_id_stream_window_start_ms_pk" PRIMARY KEY("tenant_id","stream","window_start_ms")
 );
 --> statement-breakpoint
+CREATE TABLE "duo_activity_events" (
+	"tenant_id" text NOT NULL,
+	"activity_id" text NOT NULL,
+	"occurred_at" timestamp with time zone NOT NULL,
+	"raw" jsonb NOT NULL,
+	CONSTRAINT "duo_activity_events_tenant_id_activity_id_pk" PRIMARY KEY("tenant_id","activity_id")
+);
+--> statement-breakpoint
+CREATE TABLE "duo_admin_events" (
+	"tenant_id" text NOT NULL,
+	"row_hash" text NOT NULL,
+	"occurred_at" timestamp with time zone NOT NULL,
+	"raw" jsonb NOT NULL,
+	CONSTRAINT "duo_admin_events_tenant_id_row_hash_pk" PRIMARY KEY("tenant_id","row_hash")
+);
+--> statement-breakpoint
 CREATE TABLE "duo_application_daily_activity" (
 	"tenant_id" text NOT NULL,
 	"application_key" text NOT NULL,
@@ -84,6 +100,14 @@ CREATE TABLE "duo_integrations" (
 	"initial_sync_started_at" timestamp with time zone NOT NULL,
 	"initial_sync_completed_at" timestamp with time zone,
 	"settings" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"schedule_paused" boolean DEFAULT false NOT NULL,
+	"pause_note" text,
+	"consecutive_failures" integer DEFAULT 0 NOT NULL,
+	"last_run_outcome" text,
+	"last_run_at" timestamp with time zone,
+	"last_sync_at" timestamp with time zone,
+	"last_roster_sync_at" timestamp with time zone,
+	"retention_alarm_at" timestamp with time zone,
 	"connected_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"disconnected_at" timestamp with time zone,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
@@ -97,6 +121,14 @@ CREATE TABLE "duo_rate_budgets" (
 	"refilled_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"requests" bigint DEFAULT 0 NOT NULL,
 	"rate_limited" bigint DEFAULT 0 NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "duo_telephony_events" (
+	"tenant_id" text NOT NULL,
+	"telephony_id" text NOT NULL,
+	"occurred_at" timestamp with time zone NOT NULL,
+	"raw" jsonb NOT NULL,
+	CONSTRAINT "duo_telephony_events_tenant_id_telephony_id_pk" PRIMARY KEY("tenant_id","telephony_id")
 );
 --> statement-breakpoint
 CREATE TABLE "duo_user_daily_activity" (
@@ -179,16 +211,22 @@ CREATE TABLE "tenants" (
 );
 --> statement-breakpoint
 ALTER TABLE "backfill_windows" ADD CONSTRAINT "backfill_windows_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "duo_activity_events" ADD CONSTRAINT "duo_activity_events_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "duo_admin_events" ADD CONSTRAINT "duo_admin_events_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "duo_auth_events" ADD CONSTRAINT "duo_auth_events_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "duo_groups" ADD CONSTRAINT "duo_groups_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "duo_integrations" ADD CONSTRAINT "duo_integrations_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "duo_telephony_events" ADD CONSTRAINT "duo_telephony_events_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "duo_users" ADD CONSTRAINT "duo_users_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "stream_checkpoints" ADD CONSTRAINT "stream_checkpoints_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sync_runs" ADD CONSTRAINT "sync_runs_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "duo_activity_events_tenant_id_occurred_at_index" ON "duo_activity_events" USING btree ("tenant_id","occurred_at");--> statement-breakpoint
+CREATE INDEX "duo_admin_events_tenant_id_occurred_at_index" ON "duo_admin_events" USING btree ("tenant_id","occurred_at");--> statement-breakpoint
 CREATE INDEX "duo_application_daily_activity_tenant_id_user_id_day_index" ON "duo_application_daily_activity" USING btree ("tenant_id","user_id","day");--> statement-breakpoint
 CREATE INDEX "duo_auth_events_tenant_id_occurred_at_index" ON "duo_auth_events" USING btree ("tenant_id","occurred_at");--> statement-breakpoint
 CREATE INDEX "duo_auth_events_tenant_id_user_id_occurred_at_index" ON "duo_auth_events" USING btree ("tenant_id","user_id","occurred_at");--> statement-breakpoint
 CREATE INDEX "duo_auth_events_tenant_id_application_key_occurred_at_index" ON "duo_auth_events" USING btree ("tenant_id","application_key","occurred_at");--> statement-breakpoint
+CREATE INDEX "duo_telephony_events_tenant_id_occurred_at_index" ON "duo_telephony_events" USING btree ("tenant_id","occurred_at");--> statement-breakpoint
 CREATE INDEX "duo_user_daily_activity_tenant_id_day_index" ON "duo_user_daily_activity" USING btree ("tenant_id","day");--> statement-breakpoint
 CREATE INDEX "duo_user_groups_tenant_id_group_id_index" ON "duo_user_groups" USING btree ("tenant_id","group_id");--> statement-breakpoint
 CREATE INDEX "duo_users_tenant_id_username_index" ON "duo_users" USING btree ("tenant_id","username");--> statement-breakpoint

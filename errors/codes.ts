@@ -25,6 +25,8 @@ export const errorCodes = {
   INTEGRATION_NOT_CONNECTED: { retryable: false },
   ENCRYPTION_KEY_MISMATCH: { retryable: false },
   SYNC_STALLED: { retryable: false },
+  /** An incremental run failed for a reason without a code of its own. */
+  SYNC_FAILED: { retryable: true },
 } as const satisfies Record<string, { retryable: boolean }>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -64,7 +64,7 @@ export function checkCredentials(
   if (!authorization || date === undefined) return { ok: false, failure: missingCredentials };
   const { integrationKey, signature } = authorization;
   const keys = lookup(integrationKey);
-  if (!keys) return { ok: false, failure: invalidIntegrationKey };
+  if (!keys) return { ok: false, failure: invalidIntegrationKey, integrationKey };
 
   const dateMs = RFC2822.test(date) ? Date.parse(date) : Number.NaN;
   if (!Number.isFinite(dateMs) || Math.abs(dateMs - nowMs) > MAX_CLOCK_SKEW_MS) {

@@ -1,4 +1,4 @@
-import { formatEventUuid, MAX_EVENTS_PER_BUCKET, packEventKey, permute48 } from './ids.js';
+import { formatEventUuid, MAX_EVENTS_PER_BUCKET, packEventKey, permute48, unpermute48 } from './ids.js';
 import { hash3, unit } from './prng.js';
 
 export const BUCKET_MS = 60_000;
@@ -91,20 +91,27 @@ export class Timeline {
     return formatEventUuid(key.prefix, this.options.key, packEventKey(key.bucket, key.index));
   }
 
+  /** The id of the event whose sort key is `prefix` (the permutation is invertible). */
+  eventIdFromPrefix(prefix: number): string {
+    return formatEventUuid(prefix, this.options.key, unpermute48(this.options.key, prefix));
+  }
+
+  prefixOf(bucket: number, index: number): number {
+    return permute48(this.options.key, packEventKey(bucket, index));
+  }
+
+  tsOf(bucket: number, index: number): number {
+    return bucket * BUCKET_MS + Math.floor(unit(hash3(this.options.key ^ 0x7453, bucket, index)) * BUCKET_MS);
+  }
+
   /** The bucket's events sorted by (ts, id). */
   bucketKeys(bucket: number): EventKey[] {
     const cached = this.bucketCache.get(bucket);
     if (cached) return cached;
     const n = this.count(bucket);
-    const start = bucket * BUCKET_MS;
     const keys: EventKey[] = new Array<EventKey>(n);
     for (let index = 0; index < n; index++) {
-      keys[index] = {
-        ts: start + Math.floor(unit(hash3(this.options.key ^ 0x7453, bucket, index)) * BUCKET_MS),
-        bucket,
-        index,
-        prefix: permute48(this.options.key, packEventKey(bucket, index)),
-      };
+      keys[index] = { ts: this.tsOf(bucket, index), bucket, index, prefix: this.prefixOf(bucket, index) };
     }
     keys.sort((a, b) => a.ts - b.ts || a.prefix - b.prefix);
     if (this.bucketCache.size >= BUCKET_CACHE_SIZE) {
@@ -158,6 +165,31 @@ export class Timeline {
         }
         bucket = previous - 1;
       }
+    }
+  }
+
+  /**
+   * Calls `visit` for every event in [loMs, hiMs], bucket by bucket and unsorted within a bucket:
+   * the cheap scan behind truth checksums (no per-event objects, timestamps only at the edges).
+   */
+  forEachInRange(loMs: number, hiMs: number, visit: (bucket: number, index: number) => void): void {
+    if (hiMs < loMs) return;
+    const hiBucket = Math.floor(hiMs / BUCKET_MS);
+    let bucket = Math.max(Math.floor(loMs / BUCKET_MS), this.firstBucket);
+    while (bucket <= hiBucket) {
+      const next = this.nextNonEmpty(bucket, hiBucket);
+      if (next === undefined) return;
+      const start = next * BUCKET_MS;
+      const edge = start < loMs || start + BUCKET_MS - 1 > hiMs;
+      const n = this.count(next);
+      for (let index = 0; index < n; index++) {
+        if (edge) {
+          const ts = this.tsOf(next, index);
+          if (ts < loMs || ts > hiMs) continue;
+        }
+        visit(next, index);
+      }
+      bucket = next + 1;
     }
   }
 
@@ -239,4 +271,9 @@ export class Timeline {
     }
     return lo + this.firstBucket;
   }
+}
+
+/** The part of [mintime, maxtime] Duo shows at `atMs`: nothing older than 180 days or newer than 2 minutes. */
+export function visibleRange(atMs: number, minMs: number, maxMs: number): { loMs: number; hiMs: number } {
+  return { loMs: Math.max(minMs, atMs - RETENTION_MS), hiMs: Math.min(maxMs, atMs - DELAY_MS) };
 }

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { ActivityDeps } from '../activities/deps.js';
@@ -20,7 +21,8 @@ export async function createWorker({ deps, connection, workflowBundle, overrides
     namespace: deps.config.TEMPORAL_NAMESPACE,
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
-    activities: createActivities(deps),
+    // Activities that manage schedules (pause on failure) use a client over the worker's connection.
+    activities: createActivities({ ...deps, temporal: deps.temporal ?? new Client({ connection, namespace: deps.config.TEMPORAL_NAMESPACE }) }),
     // Duo allows a handful of requests per minute per account: many concurrent activities mostly wait
     // on the shared budget, so a modest cap keeps memory bounded without slowing anyone down.
     maxConcurrentActivityTaskExecutions: 20,

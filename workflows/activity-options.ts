@@ -20,8 +20,23 @@ export const pagingActivityOptions: ActivityOptions = {
   retry: duoRetryPolicy,
 };
 
+/**
+ * A scheduled run gives up after a bounded number of attempts so failures are counted and reported;
+ * the next scheduled run resumes from the same checkpoint.
+ */
+export const incrementalPagingActivityOptions: ActivityOptions = {
+  ...pagingActivityOptions,
+  retry: { ...duoRetryPolicy, maximumAttempts: 5 },
+};
+
 /** Short Postgres bookkeeping. */
 export const bookkeepingActivityOptions: ActivityOptions = {
   startToCloseTimeout: '1m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: nonRetryableErrorCodes },
+};
+
+/** Webhooks: a few spaced attempts, then given up (a webhook never blocks a sync). */
+export const notificationActivityOptions: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
 };

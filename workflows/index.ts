@@ -1,2 +1,3 @@
 // The workflow bundle's entry: each workflow, nothing else.
 export { initialSync } from './initial-sync.js';
+export { incrementalSync } from './incremental-sync.js';

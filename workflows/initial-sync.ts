@@ -10,12 +10,13 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { nonRetryableErrorCodes } from '../errors/codes.js';
-import { bookkeepingActivityOptions, pagingActivityOptions } from './activity-options.js';
+import { bookkeepingActivityOptions, notificationActivityOptions, pagingActivityOptions } from './activity-options.js';
 import { BACKFILL_WINDOW_MS, initialSyncProgressQuery } from './definitions.js';
 import type { InitialSyncInput, InitialSyncPhase, LogWindowInput, RunRef, SyncTotals } from './types.js';
 
 const paging = proxyActivities<Activities>(pagingActivityOptions);
 const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);
+const notify = proxyActivities<Activities>(notificationActivityOptions);
 
 /** Day windows fetched at once; the per-account request budget, not this, bounds the request rate. */
 const WINDOW_CONCURRENCY = 4;
@@ -98,11 +99,16 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncTotals> 
     await bookkeeping.completeInitialSync(run, totals);
     phase = 'done';
     showProgress();
+    await notify
+      .sendNotification({ type: 'initial_sync.completed', tenantId: input.tenantId, at: new Date().toISOString(), details: { ...totals } })
+      .catch(() => false); // best effort: a webhook never fails the sync
     return totals;
   } catch (error) {
     const failure = nonRetryableFailure(error);
     if (!failure || isCancellation(error)) throw error;
     await bookkeeping.failInitialSync(run, failure, totals);
+    // The incremental schedule would fail the same way: pause it with a note saying why.
+    await bookkeeping.pauseForAttention(input.tenantId, failure);
     // Typed and non-retryable: operators see the code (e.g. DUO_CREDENTIALS_REJECTED) in the UI.
     throw ApplicationFailure.create({ type: failure.code, message: failure.message, nonRetryable: true });
   }

@@ -75,3 +75,12 @@ export interface RunRef {
   /** The first run of a continue-as-new chain: one sync-run row per chain. */
   runId: string;
 }
+
+export interface IncrementalSyncInput {
+  tenantId: string;
+}
+
+export interface IncrementalSyncResult {
+  /** New rows per stream, plus roster figures when the roster was refreshed. */
+  counts: Record<string, number>;
+}

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { Config } from '../../config/config.js';
 import type { Database } from '../../db/client.js';
 import { createKeyring } from '../../db/credentials.js';
@@ -14,8 +14,15 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+let runtimeInstalled = false;
+
 /** A worker in this process, on the test file's task queue, with real activities. */
 export async function startInProcessWorker(config: Config, db: Database): Promise<RunningWorker> {
+  if (!runtimeInstalled) {
+    // Once per process (the SDK refuses a second install): keep test output to warnings.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const keyring = createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }, config.ENCRYPTION_PREVIOUS_KEYS);
   const worker = await createWorker({ deps: { db, config, keyring }, connection, overrides: { shutdownGraceTime: '2s' } });

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { createBearerCheck, WWW_AUTHENTICATE } from './auth.js';
+import type { ConnectDeps } from './connect-integration.js';
+import { errorBody, toHttpError } from './errors.js';
+import { integrationRoutes } from './routes/integrations.js';
+
+export interface ApiDeps extends ConnectDeps {
+  /** Root logger (pino); the app logs nothing when absent. */
+  logger?: FastifyBaseLogger;
+}
+
+/** The credential form is three short strings: anything near this size is not a real request. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * Builds the HTTP API and never listens: client/server.ts listens, tests call `inject()`.
+ * Every route, the OpenAPI document and unknown paths included, requires the bearer token.
+ */
+export function buildApp(deps: ApiDeps): FastifyInstance {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => randomUUID(),
+    // Long tenant ids must reach validation (400), not fall through the router as a 404.
+    routerOptions: { maxParamLength: 512 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // JSON only: a text/plain body would otherwise reach validation as a string.
+  app.removeContentTypeParser(['text/plain']);
+
+  const isAuthorized = createBearerCheck(deps.config.API_TOKEN);
+  // onRequest runs before the body is read, so an unauthenticated caller cannot make us parse anything.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (isAuthorized(request.headers.authorization)) return;
+    return reply
+      .code(401)
+      .header('www-authenticate', WWW_AUTHENTICATE)
+      .send(errorBody('unauthorized', 'Send Authorization: Bearer <API_TOKEN>'));
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const mapped = toHttpError(error, request.id);
+    if (mapped.internal) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: mapped.body.error.code, statusCode: mapped.status }, 'request refused');
+    return reply.code(mapped.status).send(mapped.body);
+  });
+
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send(errorBody('not_found', 'No such route; see /openapi.json')),
+  );
+
+  void app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'duo-usage-sync client API',
+        version: '1.0.0',
+        description: 'Connect a tenant\'s Cisco Duo account and follow its sync. Errors: {"error":{"code","message","details"}}.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  void app.register(integrationRoutes, { deps });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  return app;
+}

@@ -1,0 +1,77 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Queryable } from './client.js';
+import { streamCheckpoints } from './schema.js';
+
+export type StreamCheckpoint = typeof streamCheckpoints.$inferSelect;
+
+const where = (tenantId: string, stream: string) =>
+  and(eq(streamCheckpoints.tenantId, tenantId), eq(streamCheckpoints.stream, stream));
+
+export async function findStreamCheckpoint(db: Queryable, tenantId: string, stream: string): Promise<StreamCheckpoint | undefined> {
+  const [row] = await db.select().from(streamCheckpoints).where(where(tenantId, stream));
+  return row;
+}
+
+export async function listStreamCheckpoints(db: Queryable, tenantId: string): Promise<StreamCheckpoint[]> {
+  return db.select().from(streamCheckpoints).where(eq(streamCheckpoints.tenantId, tenantId));
+}
+
+/** Creates the checkpoint of a stream the first time it is synced; an existing one is kept. */
+export async function ensureStreamCheckpoint(db: Queryable, tenantId: string, stream: string, startMs: number): Promise<StreamCheckpoint> {
+  await db.insert(streamCheckpoints).values({ tenantId, stream, syncedThroughMs: startMs }).onConflictDoNothing();
+  const row = await findStreamCheckpoint(db, tenantId, stream);
+  if (!row) throw new Error('stream checkpoint vanished');
+  return row;
+}
+
+/**
+ * Pins the end of the window an incremental run is paging through. A run that crashed mid-window
+ * finds its pin and cursor again and finishes the same window, so pages never shift under a cursor.
+ */
+export async function pinIncrementalWindow(db: Queryable, tenantId: string, stream: string, windowEndMs: number): Promise<StreamCheckpoint> {
+  await db
+    .update(streamCheckpoints)
+    .set({ windowEndMs, cursor: null, updatedAt: new Date() })
+    .where(and(where(tenantId, stream), sql`${streamCheckpoints.windowEndMs} is null`));
+  const row = await findStreamCheckpoint(db, tenantId, stream);
+  if (!row) throw new Error('stream checkpoint vanished');
+  return row;
+}
+
+/**
+ * Saves an incremental page's cursor, in the transaction that stored its rows. The last page of a
+ * window moves `syncedThroughMs` to the window's end and clears the pin.
+ */
+export async function advanceIncrementalWindow(db: Queryable, tenantId: string, stream: string, page: { cursor: string | null }): Promise<void> {
+  await db
+    .update(streamCheckpoints)
+    .set(
+      page.cursor === null
+        ? { syncedThroughMs: sql`coalesce(${streamCheckpoints.windowEndMs}, ${streamCheckpoints.syncedThroughMs})`, windowEndMs: null, cursor: null, updatedAt: new Date() }
+        : { cursor: page.cursor, updatedAt: new Date() },
+    )
+    .where(where(tenantId, stream));
+}
+
+/** For streams paged by mintime (administrator v1): the next mintime, in ms. */
+export async function setSyncedThrough(db: Queryable, tenantId: string, stream: string, syncedThroughMs: number): Promise<void> {
+  await db.update(streamCheckpoints).set({ syncedThroughMs, updatedAt: new Date() }).where(where(tenantId, stream));
+}
+
+/** Ingest-maintained counters, folded in the transaction that stored the rows. */
+export async function addToStreamCounters(
+  db: Queryable,
+  tenantId: string,
+  stream: string,
+  page: { inserted: number; oldestAt: string | null; newestAt: string | null },
+): Promise<void> {
+  if (page.inserted === 0) return;
+  await db.execute(sql`
+    insert into stream_checkpoints as c (tenant_id, stream, synced_through_ms, event_count, oldest_event_at, newest_event_at)
+    values (${tenantId}, ${stream}, 0, ${page.inserted}, ${page.oldestAt}::timestamptz, ${page.newestAt}::timestamptz)
+    on conflict (tenant_id, stream) do update set
+      event_count = c.event_count + excluded.event_count,
+      oldest_event_at = least(c.oldest_event_at, excluded.oldest_event_at),
+      newest_event_at = greatest(c.newest_event_at, excluded.newest_event_at),
+      updated_at = now()`);
+}

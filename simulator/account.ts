@@ -1,0 +1,80 @@
+import { createDataset, type Dataset } from './dataset.js';
+import { AdminLog } from './events/admin.js';
+import { FaultInjector } from './faults.js';
+import { TokenBucket } from './rate-limit.js';
+import type { AccountSpec, Permission, RateLimitSpec } from './spec.js';
+import { emptyStats, type AccountStats } from './stats.js';
+
+export type LimitedClass = 'log' | 'object';
+
+/**
+ * One simulated Duo account: its immutable dataset plus everything the control API can change at
+ * runtime (revocations, rate limits, faults, roster mutations, counters). `reset()` returns it to
+ * the spec it was created with; the data itself never changes.
+ */
+export class SimAccount {
+  readonly dataset: Dataset;
+  readonly adminLog: AdminLog;
+  readonly faults: FaultInjector;
+  keysRevoked = false;
+  stats: AccountStats = emptyStats();
+  private readonly revokedPermissions = new Set<Permission>();
+  private rateLimits: RateLimitSpec = {};
+  private buckets: Partial<Record<LimitedClass, TokenBucket>> = {};
+
+  constructor(
+    readonly spec: AccountSpec,
+    nowMs: number,
+  ) {
+    this.dataset = createDataset(spec.dataset, nowMs);
+    this.adminLog = new AdminLog(this.dataset);
+    this.faults = new FaultInjector(spec.faults ?? {}, this.dataset.seed);
+    this.setRateLimits(spec.rateLimits ?? {}, nowMs);
+  }
+
+  get integrationKey(): string {
+    return this.spec.integrationKey;
+  }
+
+  reset(nowMs: number): void {
+    this.keysRevoked = false;
+    this.revokedPermissions.clear();
+    this.dataset.roster.resetMutations();
+    this.faults.configure(this.spec.faults ?? {});
+    this.setRateLimits(this.spec.rateLimits ?? {}, nowMs);
+    this.stats = emptyStats();
+  }
+
+  hasPermission(permission: Permission): boolean {
+    return (this.spec.permissions?.[permission] ?? true) && !this.revokedPermissions.has(permission);
+  }
+
+  revokePermission(permission: Permission): void {
+    this.revokedPermissions.add(permission);
+  }
+
+  restorePermission(permission: Permission): void {
+    this.revokedPermissions.delete(permission);
+  }
+
+  restoreAll(): void {
+    this.keysRevoked = false;
+    this.revokedPermissions.clear();
+  }
+
+  get currentRateLimits(): RateLimitSpec {
+    return this.rateLimits;
+  }
+
+  /** Replaces the limits; buckets start full. */
+  setRateLimits(limits: RateLimitSpec, nowMs: number): void {
+    this.rateLimits = limits;
+    this.buckets = {};
+    if (limits.logRequestsPerMinute !== undefined) this.buckets.log = new TokenBucket(limits.logRequestsPerMinute, nowMs);
+    if (limits.objectRequestsPerMinute !== undefined) this.buckets.object = new TokenBucket(limits.objectRequestsPerMinute, nowMs);
+  }
+
+  tryTakeToken(endpointClass: LimitedClass, nowMs: number): boolean {
+    return this.buckets[endpointClass]?.tryTake(nowMs) ?? true;
+  }
+}

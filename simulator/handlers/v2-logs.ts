@@ -1,0 +1,100 @@
+import type { Dataset } from '../dataset.js';
+import { buildActivityEvent } from '../events/activity.js';
+import { buildAuthEvent } from '../events/auth.js';
+import { buildTelephonyEvent } from '../events/telephony.js';
+import { driftItems, type FaultType } from '../faults.js';
+import { visibleRange, type EventCursor, type EventKey, type Timeline } from '../timeline.js';
+import type { HandlerContext, HandlerResult } from './context.js';
+import { isFailure, parseLogWindow } from './log-window.js';
+
+interface V2LogShape {
+  listField: string;
+  timeline: (data: Dataset) => Timeline;
+  build: (data: Dataset, key: EventKey) => Record<string, unknown>;
+  /** Authentication logs: an array cursor and a plain count. Activity and telephony: a "ts,id" string and {relation, value}. */
+  arrayCursor: boolean;
+  nullable: readonly string[];
+}
+
+const AUTH: V2LogShape = {
+  listField: 'authlogs',
+  timeline: (data) => data.timelines.auth,
+  build: buildAuthEvent,
+  arrayCursor: true,
+  nullable: [
+    'access_device.browser', 'access_device.browser_version', 'access_device.hostname', 'access_device.ip',
+    'access_device.os', 'access_device.os_version', 'access_device.location.city', 'access_device.location.state',
+    'auth_device.ip', 'auth_device.name', 'email', 'alias', 'reason', 'ood_software', 'trusted_endpoint_status',
+  ],
+};
+
+const ACTIVITY: V2LogShape = {
+  listField: 'items',
+  timeline: (data) => data.timelines.activity,
+  build: buildActivityEvent,
+  arrayCursor: false,
+  nullable: ['access_device', 'application', 'target', 'action.details', 'actor.details'],
+};
+
+const TELEPHONY: V2LogShape = {
+  listField: 'items',
+  timeline: (data) => data.timelines.telephony,
+  build: buildTelephonyEvent,
+  arrayCursor: false,
+  nullable: ['context', 'txid'],
+};
+
+function formatCursor(shape: V2LogShape, cursor: EventCursor): unknown {
+  return shape.arrayCursor ? [String(cursor.ts), cursor.id] : `${cursor.ts},${cursor.id}`;
+}
+
+/**
+ * Keyset paging over one v2 log: events with mintime <= ts <= maxtime that are visible now, in
+ * (ts, id) order, strictly after `next_offset`. `next_offset` names the last event returned and is
+ * null once nothing follows.
+ */
+function listV2Log(context: HandlerContext, shape: V2LogShape): HandlerResult {
+  const window = parseLogWindow(context.query, context.nowMs);
+  if (isFailure(window)) return { ok: false, failure: window };
+  const data = context.account.dataset;
+  const timeline = shape.timeline(data);
+  const { loMs, hiMs } = visibleRange(context.nowMs, window.mintime, window.maxtime);
+
+  const keys: EventKey[] = [];
+  for (const key of timeline.walk(loMs, hiMs, window.sort, window.cursor)) {
+    keys.push(key);
+    if (keys.length > window.limit) break;
+  }
+  const page = keys.slice(0, window.limit);
+  const items = page.map((key) => shape.build(data, key));
+  const last = page[page.length - 1];
+  const applied: FaultType[] = [];
+  let nextOffset: unknown = keys.length > window.limit && last ? formatCursor(shape, { ts: last.ts, id: timeline.eventId(last) }) : null;
+  if (context.plan.stuckCursor && window.cursor && nextOffset !== null) {
+    nextOffset = formatCursor(shape, window.cursor);
+    applied.push('stuckCursor');
+  }
+  const total = timeline.countRange(loMs, hiMs);
+  const metadata: Record<string, unknown> = {
+    next_offset: nextOffset,
+    total_objects: shape.arrayCursor ? total : { relation: 'eq', value: total },
+  };
+  if (context.plan.schemaDrift) {
+    driftItems(items, shape.nullable, context.plan.rng);
+    metadata.sim_added_field = 'schema drift';
+    applied.push('schemaDrift');
+  }
+  return { ok: true, body: { stat: 'OK', response: { [shape.listField]: items, metadata } }, applied };
+}
+
+export function listAuthLogs(context: HandlerContext): HandlerResult {
+  return listV2Log(context, AUTH);
+}
+
+export function listActivityLogs(context: HandlerContext): HandlerResult {
+  return listV2Log(context, ACTIVITY);
+}
+
+export function listTelephonyLogs(context: HandlerContext): HandlerResult {
+  return listV2Log(context, TELEPHONY);
+}

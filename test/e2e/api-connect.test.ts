@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountSpec } from '../../simulator/server.js';
+import { initialSyncWorkflowId, tenantIdSearchAttribute } from '../../workflows/definitions.js';
+import { createTestApi, initialSyncExists, storedRows, type TestApi } from '../helpers/api.js';
+import { makeAccount, startTestSimulator, type TestSimulator } from '../helpers/simulator.js';
+
+// The API against the simulator over HTTP, a fresh database and the run's Temporal dev server. No
+// worker polls this file's task queue, so a started initial sync stays in its first state.
+const good = makeAccount();
+const other = makeAccount();
+const noReadLog = makeAccount({ permissions: { readLog: false } });
+const noReadResource = makeAccount({ permissions: { readResource: false } });
+
+let simulator: TestSimulator;
+let api: TestApi;
+
+beforeAll(async () => {
+  simulator = await startTestSimulator([good, other, noReadLog, noReadResource]);
+  api = await createTestApi({ duoOrigin: simulator.origin });
+});
+
+afterAll(async () => {
+  await api?.close();
+  await simulator?.close();
+});
+
+const tenant = () => `acme-${randomBytes(5).toString('hex')}`;
+const url = (tenantId: string) => `/v1/tenants/${tenantId}/integrations/duo`;
+const keysOf = (account: AccountSpec) => ({
+  integrationKey: account.integrationKey,
+  secretKey: account.secretKey,
+  apiHost: account.apiHost,
+});
+
+const connect = (tenantId: string, body: Record<string, string>) =>
+  api.app.inject({ method: 'PUT', url: url(tenantId), headers: api.auth, payload: body });
+
+interface StatusJson {
+  tenantId: string;
+  status: string;
+  apiHost: string;
+  integrationKey: string;
+  initialSync: { state: string; phase: string; workflowId: string; runId: string | null; startedAt: string };
+  counts: { users: number; groups: number; authEvents: number };
+  lastError: unknown;
+}
+
+interface ErrorJson {
+  error: { code: string; message: string; details: Record<string, unknown> };
+}
+
+describe('PUT /v1/tenants/:tenantId/integrations/duo with working keys', () => {
+  it('answers 202 with the status document and starts the initial sync', async () => {
+    const tenantId = tenant();
+    const response = await connect(tenantId, { ...keysOf(good), apiHost: good.apiHost.toUpperCase() });
+
+    expect(response.statusCode).toBe(202);
+    const status = response.json<StatusJson>();
+    expect(status).toMatchObject({
+      tenantId,
+      status: 'syncing',
+      apiHost: good.apiHost,
+      integrationKey: `${good.integrationKey.slice(0, 2)}…${good.integrationKey.slice(-4)}`,
+      initialSync: { state: 'running', phase: 'roster', workflowId: initialSyncWorkflowId(tenantId) },
+      counts: { users: 0, groups: 0, authEvents: 0 },
+      lastError: null,
+    });
+    expect(response.body).not.toContain(good.secretKey);
+    expect(response.body).not.toContain(good.integrationKey);
+
+    const description = await api.temporal.workflow.getHandle(initialSyncWorkflowId(tenantId)).describe();
+    expect(description.runId).toBe(status.initialSync.runId);
+    expect(description.typedSearchAttributes.get(tenantIdSearchAttribute)).toBe(tenantId);
+    expect(description.taskQueue).toBe(api.config.TEMPORAL_TASK_QUEUE);
+  });
+
+  it('stores the secret key sealed, never in plaintext', async () => {
+    const tenantId = tenant();
+    expect((await connect(tenantId, keysOf(good))).statusCode).toBe(202);
+    const rows = await api.database.sql<{ sealed: string | null }[]>`
+      select secret_key_sealed as sealed from duo_integrations where tenant_id = ${tenantId}`;
+    const sealed = rows[0]?.sealed ?? '';
+    expect(sealed).toMatch(/^v1\./);
+    expect(sealed).not.toContain(good.secretKey);
+    expect(sealed).not.toContain(Buffer.from(good.secretKey).toString('base64'));
+    expect(sealed).not.toContain(Buffer.from(good.secretKey).toString('base64url'));
+  });
+
+  it('returns the same run when the same keys are sent again', async () => {
+    const tenantId = tenant();
+    const first = await connect(tenantId, keysOf(good));
+    const second = await connect(tenantId, keysOf(good));
+    expect([first.statusCode, second.statusCode]).toEqual([202, 202]);
+    const runId = first.json<StatusJson>().initialSync.runId;
+    expect(runId).toEqual(expect.any(String));
+    expect(second.json<StatusJson>().initialSync.runId).toBe(runId);
+    const description = await api.temporal.workflow.getHandle(initialSyncWorkflowId(tenantId)).describe();
+    expect(description.runId).toBe(runId);
+    await expect.poll(() => api.temporal.workflow.count(`TenantId = "${tenantId}"`).then((c) => c.count), { timeout: 15_000 }).toBe(1);
+  });
+
+  it('replaces the keys of a connected tenant without starting a second run', async () => {
+    const tenantId = tenant();
+    const first = await connect(tenantId, keysOf(good));
+    const rotated = await connect(tenantId, keysOf(other));
+    expect(rotated.statusCode).toBe(202);
+    expect(rotated.json<StatusJson>()).toMatchObject({
+      apiHost: other.apiHost,
+      integrationKey: `DI…${other.integrationKey.slice(-4)}`,
+      initialSync: { runId: first.json<StatusJson>().initialSync.runId },
+    });
+    expect(rotated.body).not.toContain(other.secretKey);
+  });
+});
+
+describe('PUT /v1/tenants/:tenantId/integrations/duo with keys Duo refuses', () => {
+  async function expectRefusedBy422(response: { statusCode: number; body: string }, tenantId: string, code: string) {
+    expect(response.statusCode).toBe(422);
+    const { error } = JSON.parse(response.body) as ErrorJson;
+    expect(error.code).toBe(code);
+    expect(await storedRows(api.database, tenantId)).toEqual({ tenants: 0, integrations: 0 });
+    expect(await initialSyncExists(api.temporal, tenantId)).toBe(false);
+    return error;
+  }
+
+  it('answers 422 duo_credentials_rejected for a wrong secret key, mentioning the clock', async () => {
+    const tenantId = tenant();
+    const wrongSecret = `${good.secretKey.slice(0, 39)}${good.secretKey.endsWith('a') ? 'b' : 'a'}`;
+    const response = await connect(tenantId, { ...keysOf(good), secretKey: wrongSecret });
+    const error = await expectRefusedBy422(response, tenantId, 'duo_credentials_rejected');
+    expect(error.message).toMatch(/clock/);
+    expect(response.body).not.toContain(wrongSecret);
+  });
+
+  it('answers 422 duo_credentials_rejected for an integration key Duo does not know', async () => {
+    const tenantId = tenant();
+    const response = await connect(tenantId, { ...keysOf(good), integrationKey: 'DI000000000000000000' });
+    await expectRefusedBy422(response, tenantId, 'duo_credentials_rejected');
+  });
+
+  it('answers 422 duo_permission_missing naming "Grant read log"', async () => {
+    const tenantId = tenant();
+    const error = await expectRefusedBy422(await connect(tenantId, keysOf(noReadLog)), tenantId, 'duo_permission_missing');
+    expect(error.message).toContain('Grant read log');
+    expect(error.message).not.toContain('Grant read resource');
+    expect(error.details.missingPermissions).toEqual(['Grant read log']);
+  });
+
+  it('answers 422 duo_permission_missing naming "Grant read resource"', async () => {
+    const tenantId = tenant();
+    const error = await expectRefusedBy422(await connect(tenantId, keysOf(noReadResource)), tenantId, 'duo_permission_missing');
+    expect(error.message).toContain('Grant read resource');
+  });
+});
+
+describe('GET /v1/tenants/:tenantId/integrations/duo', () => {
+  it('shows the masked key and no secret', async () => {
+    const tenantId = tenant();
+    await connect(tenantId, keysOf(good));
+    const response = await api.app.inject({ method: 'GET', url: url(tenantId), headers: api.auth });
+    expect(response.statusCode).toBe(200);
+    expect(response.json<StatusJson>()).toMatchObject({
+      tenantId,
+      status: 'syncing',
+      integrationKey: `DI…${good.integrationKey.slice(-4)}`,
+      initialSync: { state: 'running', workflowId: initialSyncWorkflowId(tenantId) },
+    });
+    const [row] = await api.database.sql<{ sealed: string }[]>`
+      select secret_key_sealed as sealed from duo_integrations where tenant_id = ${tenantId}`;
+    expect(response.body).not.toContain(good.secretKey);
+    expect(response.body).not.toContain(good.integrationKey);
+    expect(response.body).not.toContain(row?.sealed ?? 'no row');
+    expect(response.body).not.toMatch(/secret/i);
+  });
+
+  it('answers 404 tenant_not_found for an unknown tenant', async () => {
+    const response = await api.app.inject({ method: 'GET', url: url(tenant()), headers: api.auth });
+    expect(response.statusCode).toBe(404);
+    expect(response.json<ErrorJson>().error.code).toBe('tenant_not_found');
+  });
+});
+
+describe('logs', () => {
+  it('never contain a secret key or the API token', () => {
+    const logs = api.logs();
+    expect(logs.length).toBeGreaterThan(0);
+    for (const account of [good, other, noReadLog, noReadResource]) expect(logs).not.toContain(account.secretKey);
+    expect(logs).not.toContain(api.config.API_TOKEN);
+  });
+});

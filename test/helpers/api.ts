@@ -1,0 +1,83 @@
+import { Writable } from 'node:stream';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { inject } from 'vitest';
+import { loadConfig, type Config } from '../../config/config.js';
+import { createLogger } from '../../config/logger.js';
+import { buildApp } from '../../client/app.js';
+import { createKeyring } from '../../db/credentials.js';
+import { initialSyncWorkflowId } from '../../workflows/definitions.js';
+import { testEnv } from './config.js';
+import { createTestDatabase, type TestDatabase } from './postgres.js';
+
+export interface TestApi {
+  app: FastifyInstance;
+  config: Config;
+  database: TestDatabase;
+  temporal: Client;
+  /** `{ authorization: 'Bearer …' }` for inject(). */
+  auth: { authorization: string };
+  /** Every log line the app wrote so far, as raw JSON text (for secret scans). */
+  logs(): string;
+  close(): Promise<void>;
+}
+
+export interface TestApiOptions {
+  /** Where Duo requests go (the simulator's origin, or a closed port). */
+  duoOrigin: string;
+  /** Extra env; the task queue is unique per call so no worker picks workflows up unless a test starts one. */
+  env?: Record<string, string>;
+}
+
+/** The client API on a fresh database, the run's Temporal dev server and the given Duo origin. */
+export async function createTestApi(options: TestApiOptions): Promise<TestApi> {
+  const address = inject('temporalAddress');
+  const database = await createTestDatabase();
+  const config = loadConfig(
+    testEnv({ DATABASE_URL: database.url, TEMPORAL_ADDRESS: address, DUO_API_ORIGIN_OVERRIDE: options.duoOrigin, LOG_LEVEL: 'debug', ...options.env }),
+  );
+  const connection = await Connection.connect({ address });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  let captured = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      captured += chunk.toString();
+      done();
+    },
+  });
+  const keyring = createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }, config.ENCRYPTION_PREVIOUS_KEYS);
+  const app = buildApp({ db: database.db, config, keyring, temporal, logger: createLogger(config, sink) });
+  await app.ready();
+  return {
+    app,
+    config,
+    database,
+    temporal,
+    auth: { authorization: `Bearer ${config.API_TOKEN}` },
+    logs: () => captured,
+    async close() {
+      await app.close();
+      await connection.close();
+      await database.drop();
+    },
+  };
+}
+
+/** Whether the tenant's initial-sync workflow exists (describe is consistent; visibility is not). */
+export async function initialSyncExists(temporal: Client, tenantId: string): Promise<boolean> {
+  try {
+    await temporal.workflow.getHandle(initialSyncWorkflowId(tenantId)).describe();
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
+/** Rows the connect path writes for a tenant: all zero means nothing was stored. */
+export async function storedRows(database: TestDatabase, tenantId: string): Promise<{ tenants: number; integrations: number }> {
+  const [row] = await database.sql<{ tenants: number; integrations: number }[]>`
+    select (select count(*)::int from tenants where id = ${tenantId}) as tenants,
+           (select count(*)::int from duo_integrations where tenant_id = ${tenantId}) as integrations`;
+  return row ?? { tenants: 0, integrations: 0 };
+}

@@ -1,0 +1,118 @@
+import type { Client } from '@temporalio/client';
+import type { AccountSpec } from '../../simulator/server.js';
+import { initialSyncWorkflowId } from '../../workflows/definitions.js';
+import { createTestApi, type TestApi } from './api.js';
+import { startTestSimulator, type TestSimulator } from './simulator.js';
+import { startInProcessWorker, type RunningWorker } from './worker.js';
+
+/**
+ * The whole system for one test file: the HTTP API on a fresh database, the run's Temporal dev
+ * server, the Duo simulator over HTTP, and (unless a test brings its own) an in-process worker.
+ */
+export interface SyncHarness {
+  api: TestApi;
+  simulator: TestSimulator;
+  worker: RunningWorker | undefined;
+  temporal: Client;
+  connect(tenantId: string, account: AccountSpec): Promise<{ statusCode: number; body: Record<string, unknown> }>;
+  status(tenantId: string): Promise<Record<string, unknown>>;
+  /** Waits for the tenant's initial-sync workflow chain to finish and returns its result. */
+  waitForInitialSync(tenantId: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export async function startSyncHarness(options: {
+  accounts: AccountSpec[];
+  env?: Record<string, string>;
+  withWorker?: boolean;
+  temporalAddress?: string;
+}): Promise<SyncHarness> {
+  const simulator = await startTestSimulator(options.accounts);
+  const api = await createTestApi({
+    duoOrigin: simulator.origin,
+    env: { ...(options.temporalAddress ? { TEMPORAL_ADDRESS: options.temporalAddress } : {}), ...options.env },
+  });
+  const worker = options.withWorker === false ? undefined : await startInProcessWorker(api.config, api.database.db);
+  return {
+    api,
+    simulator,
+    worker,
+    temporal: api.temporal,
+    async connect(tenantId, account) {
+      const response = await api.app.inject({
+        method: 'PUT',
+        url: `/v1/tenants/${tenantId}/integrations/duo`,
+        headers: api.auth,
+        payload: { integrationKey: account.integrationKey, secretKey: account.secretKey, apiHost: account.apiHost },
+      });
+      return { statusCode: response.statusCode, body: response.json() };
+    },
+    async status(tenantId) {
+      const response = await api.app.inject({ method: 'GET', url: `/v1/tenants/${tenantId}/integrations/duo`, headers: api.auth });
+      return response.json();
+    },
+    waitForInitialSync: (tenantId) => api.temporal.workflow.getHandle(initialSyncWorkflowId(tenantId)).result(),
+    async close() {
+      await worker?.stop();
+      await api.close();
+      await simulator.close();
+    },
+  };
+}
+
+export interface Differences {
+  users: string[];
+  groups: string[];
+  memberships: string[];
+  authTxids: { missing: string[]; extra: string[] };
+}
+
+const diff = (expected: string[], actual: string[]) => {
+  const want = new Set(expected);
+  const have = new Set(actual);
+  return { missing: expected.filter((x) => !have.has(x)), extra: actual.filter((x) => !want.has(x)) };
+};
+
+/** What Postgres holds for the tenant against what the simulator's Duo account holds. */
+export async function compareWithTruth(harness: SyncHarness, tenantId: string, account: AccountSpec, window: { mintime?: number; maxtime?: number } = {}): Promise<Differences> {
+  const sql = harness.api.database.sql;
+  const roster = await harness.simulator.control.roster(account.integrationKey);
+  const users = await sql<{ user_id: string; username: string; status: string; is_enrolled: boolean; email: string | null; last_login: number | null }[]>`
+    select user_id, username, status, is_enrolled, email, extract(epoch from last_login_at)::bigint as last_login
+    from duo_users where tenant_id = ${tenantId} and in_roster and deleted_at is null`;
+  const describe = (u: { user_id: string; username: string; status: string; is_enrolled: boolean; email: string | null; last_login: number | null }) =>
+    `${u.user_id}|${u.username}|${u.status}|${u.is_enrolled}|${u.email ?? ''}|${u.last_login === null ? '' : Number(u.last_login)}`;
+  const userDiff = diff(roster.users.map((u) => describe({ ...u, email: u.email || null })), users.map(describe));
+
+  const groups = await sql<{ group_id: string; name: string }[]>`select group_id, name from duo_groups where tenant_id = ${tenantId} and deleted_at is null`;
+  const groupDiff = diff(roster.groups.map((g) => `${g.group_id}|${g.name}`), groups.map((g) => `${g.group_id}|${g.name}`));
+
+  const memberships = await sql<{ m: string }[]>`
+    select m.user_id || ':' || m.group_id as m from duo_user_groups m
+    join duo_users u on u.tenant_id = m.tenant_id and u.user_id = m.user_id
+    where m.tenant_id = ${tenantId} and u.deleted_at is null`;
+  const membershipDiff = diff(roster.users.flatMap((u) => u.group_ids.map((g) => `${u.user_id}:${g}`)), memberships.map((r) => r.m));
+
+  const truthTxids = await harness.simulator.control.authTxids(account.integrationKey, window);
+  const stored = await sql<{ txid: string }[]>`select txid from duo_auth_events where tenant_id = ${tenantId}`;
+  const txidDiff = diff(truthTxids, stored.map((r) => r.txid));
+  return {
+    users: [...userDiff.missing.map((u) => `missing ${u}`), ...userDiff.extra.map((u) => `extra ${u}`)],
+    groups: [...groupDiff.missing.map((g) => `missing ${g}`), ...groupDiff.extra.map((g) => `extra ${g}`)],
+    memberships: [...membershipDiff.missing.map((m) => `missing ${m}`), ...membershipDiff.extra.map((m) => `extra ${m}`)],
+    authTxids: txidDiff,
+  };
+}
+
+export const noDifferences: Differences = { users: [], groups: [], memberships: [], authTxids: { missing: [], extra: [] } };
+
+/** Rollups equal a straightforward SQL over the raw events (0 rows = consistent). */
+export async function rollupMismatches(harness: SyncHarness, tenantId: string): Promise<number> {
+  const rows = await harness.api.database.sql`
+    with raw as (
+      select user_id, (occurred_at at time zone 'UTC')::date as day, count(*) as n, count(*) filter (where result = 'success') as s
+      from duo_auth_events where tenant_id = ${tenantId} and user_id is not null group by 1, 2)
+    select 1 from raw full join (select * from duo_user_daily_activity where tenant_id = ${tenantId}) d using (user_id, day)
+    where d.auth_count is distinct from raw.n or d.success_count is distinct from raw.s`;
+  return rows.length;
+}
