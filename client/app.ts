@@ -30,6 +30,9 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
+    // While draining, a request arriving on an open keep-alive connection is still served (with
+    // Connection: close) instead of getting Fastify's bare 503 outside our error envelope.
+    return503OnClosing: false,
     // Long tenant ids must reach validation (400), not fall through the router as a 404.
     routerOptions: { maxParamLength: 512 },
   }).withTypeProvider<ZodTypeProvider>();
@@ -48,6 +51,17 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       .code(401)
       .header('www-authenticate', WWW_AUTHENTICATE)
       .send(errorBody('unauthorized', 'Send Authorization: Bearer <API_TOKEN>'));
+  });
+
+  // Closing waits for every open socket; a keep-alive socket of a request that was in flight at
+  // close time would otherwise idle until keepAliveTimeout (72 s) before the server can stop.
+  let draining = false;
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (draining) reply.header('connection', 'close');
+    return payload;
   });
 
   app.setErrorHandler((error, request, reply) => {

@@ -128,7 +128,8 @@ export function composeIntegrationStatus(input: StatusInputs): IntegrationStatus
       progressSource: progress ? 'workflow' : 'database',
     },
     counts,
-    lastError: row.lastErrorCode ? { code: row.lastErrorCode, message: row.lastErrorMessage ?? '' } : null,
+    // Lower-cased like error.code of HTTP answers: one spelling per code on this API.
+    lastError: row.lastErrorCode ? { code: row.lastErrorCode.toLowerCase(), message: row.lastErrorMessage ?? '' } : null,
   };
 }
 

@@ -32,7 +32,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 /**
  * A request budget per Duo account (API host) and endpoint class, shared by every workflow and every
  * worker process through one Postgres row: an adaptive token bucket. A 429 halves the rate and blocks
- * the account for a jittered pause; each success creeps the rate back towards the ceiling.
+ * the account for a jittered pause; successes bring the rate back, quickly up to 90% of where the 429
+ * happened and slowly beyond it.
  */
 export class PostgresRateBudget {
   private readonly minFactor: number;
@@ -99,14 +100,20 @@ export class PostgresRateBudget {
       const pauseMs = Math.min(120_000, Math.max(1_000, (2 * 60_000) / perMinute)) * (1 + Math.random() * 0.5);
       await this.db.execute(sql`
         update duo_rate_budgets set
+          limited_factor = rate_factor,
           rate_factor = greatest(${this.minFactor}::float8, rate_factor * 0.5),
           tokens = least(tokens, 0),
           blocked_until = greatest(coalesce(blocked_until, clock_timestamp()), clock_timestamp() + make_interval(secs => ${pauseMs / 1000})),
           rate_limited = rate_limited + 1
         where budget_key = ${key}`);
     } else if (outcome === 'ok') {
+      // Back to 90% of the rate that drew a 429 quickly, then probe above it slowly: the 429 share
+      // stays near one in fifty even when the configured ceiling is far above Duo's real limit.
       await this.db.execute(sql`
-        update duo_rate_budgets set rate_factor = least(1.0, rate_factor + 0.05)
+        update duo_rate_budgets set
+          rate_factor = least(1.0, rate_factor + case
+            when limited_factor is null or rate_factor < 0.9 * limited_factor then 0.05 else 0.002 end),
+          limited_factor = case when rate_factor > limited_factor then null else limited_factor end
         where budget_key = ${key} and rate_factor < 1.0`);
     }
   }

@@ -315,6 +315,8 @@ export const duoRateBudgets = pgTable('duo_rate_budgets', {
   tokens: doublePrecision().notNull(),
   /** Multiplier in (0, 1] applied to the configured rate. */
   rateFactor: doublePrecision().notNull().default(1),
+  /** The factor at which Duo last answered 429: recovery is fast below it and a slow probe above. */
+  limitedFactor: doublePrecision(),
   blockedUntil: tstz(),
   refilledAt: tstz().notNull().defaultNow(),
   requests: bigint({ mode: 'number' }).notNull().default(0),

@@ -117,6 +117,7 @@ CREATE TABLE "duo_rate_budgets" (
 	"budget_key" text PRIMARY KEY NOT NULL,
 	"tokens" double precision NOT NULL,
 	"rate_factor" double precision DEFAULT 1 NOT NULL,
+	"limited_factor" double precision,
 	"blocked_until" timestamp with time zone,
 	"refilled_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"requests" bigint DEFAULT 0 NOT NULL,

@@ -37,9 +37,11 @@ export const DUO_LOG_DELAY_MS = 120_000;
 /** Duo keeps 180 days of v2 logs and rejects older `mintime`s; one day of margin for clock skew. */
 export const DUO_MAX_LOG_AGE_MS = 179 * 24 * 60 * 60 * 1000;
 
-/** Duo's maxima per endpoint (larger limits are clamped by Duo anyway). */
+/** Duo's page-size maximum for users (larger limits are clamped, here and by Duo). */
 export const DUO_USERS_MAX_LIMIT = 300;
+/** Groups: Duo's documentation says 100 or 300 depending on the copy; 100 is safe either way. */
 export const DUO_GROUPS_MAX_LIMIT = 100;
+/** v2 logs: at most 1000 events per page. */
 export const DUO_LOGS_MAX_LIMIT = 1000;
 
 /** Options of {@link createDuoClient}; the caller passes everything (no environment reads). */

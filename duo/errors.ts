@@ -136,11 +136,18 @@ export class DuoMalformedResponseError extends DuoError {
   }
 }
 
-/** The tenant's API host is not a Duo API host; refused before any network call. */
+/**
+ * The tenant's API host is not a Duo API host; refused before any network call. The value is not
+ * echoed: a secret pasted into the wrong field must not reach a message.
+ */
 export class DuoInvalidApiHostError extends AppError {
   constructor(host: unknown) {
-    const shown = typeof host === 'string' ? JSON.stringify(host.slice(0, 100)) : typeof host;
-    super('DUO_INVALID_API_HOST', `${shown} is not a Duo API host: expected api-xxxxxxxx.duosecurity.com or api-xxxxxxxx.duofederal.com`);
+    super(
+      'DUO_INVALID_API_HOST',
+      'The API host is not a Duo API host: expected api-xxxxxxxx.duosecurity.com or api-xxxxxxxx.duofederal.com ' +
+        '(exactly as shown in the Duo Admin Panel, without scheme, port or path)',
+      { details: { type: typeof host, length: typeof host === 'string' ? host.length : null } },
+    );
   }
 }
 

@@ -45,10 +45,17 @@ export async function* offsetPages<T>(
   }
 }
 
+/** The millisecond timestamp leading a `"ts_ms,id"` cursor, if it has one. */
+function cursorTimestamp(cursor: string | null): number | null {
+  const match = cursor === null ? null : /^(\d+),/.exec(cursor);
+  return match?.[1] === undefined ? null : Number(match[1]);
+}
+
 /**
  * Keyset paging of v2 logs: the cursor Duo returns in `response.metadata.next_offset`, null or
  * absent when done. The same window is resent with each cursor. A cursor equal to the one just
- * sent would loop forever, so it is refused as a malformed response.
+ * sent, or one that moves back in time (pages are requested in ascending order), would loop, so
+ * it is refused as a malformed response.
  */
 export async function* logCursorPages<T>(
   endpoint: string,
@@ -59,6 +66,9 @@ export async function* logCursorPages<T>(
   for (;;) {
     const { items, nextCursor } = await fetchPage(cursor);
     if (nextCursor !== null && nextCursor === cursor) throw notAdvancing(endpoint, 'next_offset');
+    const sentTs = cursorTimestamp(cursor);
+    const nextTs = cursorTimestamp(nextCursor);
+    if (sentTs !== null && nextTs !== null && nextTs < sentTs) throw notAdvancing(endpoint, 'next_offset');
     yield { items, next: nextCursor };
     if (nextCursor === null) return;
     cursor = nextCursor;

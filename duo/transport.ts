@@ -137,7 +137,7 @@ function errorCodes(error: unknown): string[] {
 export function classifyNetworkError(error: unknown): DuoNetworkFailure {
   const codes = errorCodes(error);
   const has = (...candidates: string[]): boolean => codes.some((code) => candidates.includes(code));
-  if (has('UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'ABORT_ERR', 'DUO_DEADLINE')) {
+  if (has('UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'DUO_DEADLINE')) {
     return 'timeout';
   }
   if (has('ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'EAI_NONAME')) return 'dns';
@@ -265,7 +265,12 @@ export function createDuoTransport(options: DuoTransportOptions): DuoTransport {
       } finally {
         await budget.report(request.endpointClass, outcome);
       }
-      await sleep(50 + Math.floor(Math.random() * 250), undefined, request.signal ? { signal: request.signal } : {});
+      // Jittered so that many workers hit by one network blip do not reconnect in lockstep.
+      try {
+        await sleep(50 + Math.floor(Math.random() * 250), undefined, request.signal ? { signal: request.signal } : {});
+      } catch (error) {
+        throw request.signal?.aborted ? request.signal.reason : error;
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-import { hash3, hash4, Rng } from './prng.js';
+import { hash3, hash4, mix32, Rng } from './prng.js';
 
 /**
  * Identifiers. Event ids are UUID-shaped strings whose first 48 bits are a keyed permutation of
@@ -9,8 +9,16 @@ import { hash3, hash4, Rng } from './prng.js';
 const HALF = 0x1000000; // 2^24
 const ROUNDS = 4;
 
+// Round keys of the last key used: callers permute many values under one key in a row.
+let cachedKey = -1;
+const roundKeys = new Uint32Array(ROUNDS);
+
 function round(key: number, r: number, half: number): number {
-  return hash3(key, r, half) & 0xffffff;
+  if (key !== cachedKey) {
+    for (let k = 0; k < ROUNDS; k++) roundKeys[k] = hash3(key, 0x7e15, k);
+    cachedKey = key;
+  }
+  return mix32(half ^ (roundKeys[r] ?? 0)) & 0xffffff;
 }
 
 /** A bijection on [0, 2^48): a four-round Feistel network over two 24-bit halves. */
@@ -48,21 +56,26 @@ export function unpackEventKey(packed: number): { bucket: number; index: number 
   return { bucket, index: packed - bucket * MAX_EVENTS_PER_BUCKET };
 }
 
-function hex(value: number, width: number): string {
-  return value.toString(16).padStart(width, '0');
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+function hex8(v: number): string {
+  return (HEX_BYTE[v >>> 24] ?? '') + (HEX_BYTE[(v >>> 16) & 255] ?? '') + (HEX_BYTE[(v >>> 8) & 255] ?? '') + (HEX_BYTE[v & 255] ?? '');
+}
+
+function hex4(v: number): string {
+  return (HEX_BYTE[(v >>> 8) & 255] ?? '') + (HEX_BYTE[v & 255] ?? '');
 }
 
 /** A version-4-shaped UUID whose first 12 hex digits are `prefix48`; the rest comes from (key, packed). */
 export function formatEventUuid(prefix48: number, key: number, packed: number): string {
-  const head = hex(prefix48, 12);
+  const high = Math.floor(prefix48 / 0x10000);
   const a = hash4(key, 0x51, Math.floor(packed / HALF), packed % HALF);
-  const b = hash4(key, 0x52, Math.floor(packed / HALF), packed % HALF);
-  const c = hash4(key, 0x53, Math.floor(packed / HALF), packed % HALF);
-  const variant = (8 | (a >>> 30)).toString(16);
-  return (
-    `${head.slice(0, 8)}-${head.slice(8, 12)}-4${hex(a & 0xfff, 3)}-` +
-    `${variant}${hex((a >>> 12) & 0xfff, 3)}-${hex(b, 8)}${hex(c & 0xffff, 4)}`
-  );
+  const b = mix32(a ^ 0x5bd1e995);
+  const c = mix32(b ^ 0x27d4eb2f);
+  // Version nibble 4 and variant bits 10xx sit where RFC 4122 puts them.
+  const third = 0x4000 | (a & 0x0fff);
+  const fourth = 0x8000 | ((a >>> 16) & 0x3fff);
+  return `${hex8(high)}-${hex4(prefix48 - high * 0x10000)}-${hex4(third)}-${hex4(fourth)}-${hex8(b)}${hex4(c)}`;
 }
 
 /** The 48-bit prefix of an event UUID, or undefined when the string is not one of ours. */

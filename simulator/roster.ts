@@ -8,6 +8,7 @@ export type UserStatus = (typeof userStatuses)[number];
 const STATUS_WEIGHTS = [0.88, 0.03, 0.04, 0.03, 0.02];
 const GROUP_COUNT_WEIGHTS = [0.15, 0.45, 0.3, 0.1];
 
+const CORE_CACHE_SIZE = 20_000;
 const SALT_USER = 0x5553;
 const SALT_IDLE = 0x4944;
 const SALT_MEMBERSHIP = 0x4d42;
@@ -53,6 +54,7 @@ export class Roster {
   private liveIndexes: Int32Array | undefined;
   private userIdIndex: Map<string, number> | undefined;
   private groupIdIndex: Map<string, number> | undefined;
+  private readonly coreCache = new Map<number, UserCore>();
   private readonly anchorSec: number;
   private readonly windowStartSec: number;
 
@@ -86,6 +88,16 @@ export class Roster {
   }
 
   userCore(index: number): UserCore {
+    const cached = this.coreCache.get(index);
+    if (cached) return cached;
+    const core = this.buildUserCore(index);
+    // Events pick users over and over; a bounded cache keeps that cheap without growing with the roster.
+    if (this.coreCache.size >= CORE_CACHE_SIZE) this.coreCache.clear();
+    this.coreCache.set(index, core);
+    return core;
+  }
+
+  private buildUserCore(index: number): UserCore {
     const rng = new Rng(hash3(this.options.seed, SALT_USER, index));
     const first = rng.pick(firstNames);
     const last = rng.pick(lastNames);

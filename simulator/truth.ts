@@ -88,10 +88,10 @@ const PREFIX_SPACE = 2 ** 48;
  * their 48-bit prefixes, so each pass collects the prefixes of one slice of that space, sorts the
  * numbers and rebuilds the ids from them.
  */
-export function* sortedEventIds(timeline: Timeline, loMs: number, hiMs: number): Generator<string> {
+export function* sortedEventIds(timeline: Timeline, loMs: number, hiMs: number, passCapacity = PASS_CAPACITY): Generator<string> {
   const total = timeline.countRange(loMs, hiMs);
   if (total === 0) return;
-  const passes = Math.ceil(total / PASS_CAPACITY);
+  const passes = Math.ceil(total / passCapacity);
   let keys = new Float64Array(Math.min(total, Math.ceil((total / passes) * 1.2) + 1024));
   for (let pass = 0; pass < passes; pass++) {
     const from = Math.floor((PREFIX_SPACE * pass) / passes);

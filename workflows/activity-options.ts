@@ -16,7 +16,9 @@ export const duoRetryPolicy: RetryPolicy = {
 /** Long activities that page through Duo and heartbeat after every page and while waiting for budget. */
 export const pagingActivityOptions: ActivityOptions = {
   startToCloseTimeout: '4h',
-  heartbeatTimeout: '2m',
+  // Activities heartbeat after every page (Duo request timeout: 30 s) and every few seconds while
+  // waiting for budget, so a minute of silence means the worker died: retry elsewhere.
+  heartbeatTimeout: '1m',
   retry: duoRetryPolicy,
 };
 

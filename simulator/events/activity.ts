@@ -1,4 +1,5 @@
 import type { Dataset } from '../dataset.js';
+import { duoObjectId } from '../ids.js';
 import { hash3, Rng } from '../prng.js';
 import type { EventKey } from '../timeline.js';
 import { activityActions, adminNames } from '../vocabulary.js';
@@ -26,7 +27,7 @@ export function buildActivityEvent(data: Dataset, key: EventKey): Record<string,
     },
     action: { details: action === 'user_update' ? pythonJson({ status: 'active' }) : null, name: action },
     activity_id: timeline.eventId(key),
-    actor: { details: pythonJson({ email: `${admin}@example.com` }), key: `DE${admin.toUpperCase().replace(/[^A-Z]/g, 'X').padEnd(18, '0').slice(0, 18)}`, name: admin, type: 'admin' },
+    actor: { details: pythonJson({ email: `${admin}@example.com` }), key: duoObjectId('DE', data.seed, adminNames.indexOf(admin)), name: admin, type: 'admin' },
     akey: data.accountKey,
     application: { key: data.applications[0]?.key ?? null, name: 'Duo Admin Panel', type: 'admin_panel' },
     old_target: null,

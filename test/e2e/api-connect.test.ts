@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorResponseSchema, integrationStatusSchema } from '../../client/schemas.js';
 import type { AccountSpec } from '../../simulator/server.js';
 import { initialSyncWorkflowId, tenantIdSearchAttribute } from '../../workflows/definitions.js';
 import { createTestApi, initialSyncExists, storedRows, type TestApi } from '../helpers/api.js';
 import { makeAccount, startTestSimulator, type TestSimulator } from '../helpers/simulator.js';
+import { freePort } from '../helpers/temporal-server.js';
 
 // The API against the simulator over HTTP, a fresh database and the run's Temporal dev server. No
 // worker polls this file's task queue, so a started initial sync stays in its first state.
@@ -36,19 +38,9 @@ const keysOf = (account: AccountSpec) => ({
 const connect = (tenantId: string, body: Record<string, string>) =>
   api.app.inject({ method: 'PUT', url: url(tenantId), headers: api.auth, payload: body });
 
-interface StatusJson {
-  tenantId: string;
-  status: string;
-  apiHost: string;
-  integrationKey: string;
-  initialSync: { state: string; phase: string; workflowId: string; runId: string | null; startedAt: string };
-  counts: { users: number; groups: number; authEvents: number };
-  lastError: unknown;
-}
-
-interface ErrorJson {
-  error: { code: string; message: string; details: Record<string, unknown> };
-}
+/** Answers are parsed with the published schemas, so a test also fails when the contract drifts. */
+const statusOf = (response: { body: string }) => integrationStatusSchema.parse(JSON.parse(response.body));
+const errorOf = (response: { body: string }) => errorResponseSchema.parse(JSON.parse(response.body)).error;
 
 describe('PUT /v1/tenants/:tenantId/integrations/duo with working keys', () => {
   it('answers 202 with the status document and starts the initial sync', async () => {
@@ -56,7 +48,7 @@ describe('PUT /v1/tenants/:tenantId/integrations/duo with working keys', () => {
     const response = await connect(tenantId, { ...keysOf(good), apiHost: good.apiHost.toUpperCase() });
 
     expect(response.statusCode).toBe(202);
-    const status = response.json<StatusJson>();
+    const status = statusOf(response);
     expect(status).toMatchObject({
       tenantId,
       status: 'syncing',
@@ -92,9 +84,9 @@ describe('PUT /v1/tenants/:tenantId/integrations/duo with working keys', () => {
     const first = await connect(tenantId, keysOf(good));
     const second = await connect(tenantId, keysOf(good));
     expect([first.statusCode, second.statusCode]).toEqual([202, 202]);
-    const runId = first.json<StatusJson>().initialSync.runId;
+    const runId = statusOf(first).initialSync.runId;
     expect(runId).toEqual(expect.any(String));
-    expect(second.json<StatusJson>().initialSync.runId).toBe(runId);
+    expect(statusOf(second).initialSync.runId).toBe(runId);
     const description = await api.temporal.workflow.getHandle(initialSyncWorkflowId(tenantId)).describe();
     expect(description.runId).toBe(runId);
     await expect.poll(() => api.temporal.workflow.count(`TenantId = "${tenantId}"`).then((c) => c.count), { timeout: 15_000 }).toBe(1);
@@ -105,10 +97,10 @@ describe('PUT /v1/tenants/:tenantId/integrations/duo with working keys', () => {
     const first = await connect(tenantId, keysOf(good));
     const rotated = await connect(tenantId, keysOf(other));
     expect(rotated.statusCode).toBe(202);
-    expect(rotated.json<StatusJson>()).toMatchObject({
+    expect(statusOf(rotated)).toMatchObject({
       apiHost: other.apiHost,
       integrationKey: `DI…${other.integrationKey.slice(-4)}`,
-      initialSync: { runId: first.json<StatusJson>().initialSync.runId },
+      initialSync: { runId: statusOf(first).initialSync.runId },
     });
     expect(rotated.body).not.toContain(other.secretKey);
   });
@@ -117,7 +109,7 @@ describe('PUT /v1/tenants/:tenantId/integrations/duo with working keys', () => {
 describe('PUT /v1/tenants/:tenantId/integrations/duo with keys Duo refuses', () => {
   async function expectRefusedBy422(response: { statusCode: number; body: string }, tenantId: string, code: string) {
     expect(response.statusCode).toBe(422);
-    const { error } = JSON.parse(response.body) as ErrorJson;
+    const error = errorOf(response);
     expect(error.code).toBe(code);
     expect(await storedRows(api.database, tenantId)).toEqual({ tenants: 0, integrations: 0 });
     expect(await initialSyncExists(api.temporal, tenantId)).toBe(false);
@@ -160,7 +152,7 @@ describe('GET /v1/tenants/:tenantId/integrations/duo', () => {
     await connect(tenantId, keysOf(good));
     const response = await api.app.inject({ method: 'GET', url: url(tenantId), headers: api.auth });
     expect(response.statusCode).toBe(200);
-    expect(response.json<StatusJson>()).toMatchObject({
+    expect(statusOf(response)).toMatchObject({
       tenantId,
       status: 'syncing',
       integrationKey: `DI…${good.integrationKey.slice(-4)}`,
@@ -177,7 +169,7 @@ describe('GET /v1/tenants/:tenantId/integrations/duo', () => {
   it('answers 404 tenant_not_found for an unknown tenant', async () => {
     const response = await api.app.inject({ method: 'GET', url: url(tenant()), headers: api.auth });
     expect(response.statusCode).toBe(404);
-    expect(response.json<ErrorJson>().error.code).toBe('tenant_not_found');
+    expect(errorOf(response).code).toBe('tenant_not_found');
   });
 });
 
@@ -187,5 +179,22 @@ describe('logs', () => {
     expect(logs.length).toBeGreaterThan(0);
     for (const account of [good, other, noReadLog, noReadResource]) expect(logs).not.toContain(account.secretKey);
     expect(logs).not.toContain(api.config.API_TOKEN);
+  });
+});
+
+describe('PUT when Temporal is down', () => {
+  it('answers 503 temporal_unavailable, keeping the checked keys and saying so in lastError', async () => {
+    const down = await createTestApi({ duoOrigin: simulator.origin, temporalAddress: `127.0.0.1:${await freePort()}` });
+    try {
+      const tenantId = tenant();
+      const response = await down.app.inject({ method: 'PUT', url: url(tenantId), headers: down.auth, payload: keysOf(good) });
+      expect(response.statusCode).toBe(503);
+      expect(errorOf(response).code).toBe('temporal_unavailable');
+      expect(await storedRows(down.database, tenantId)).toEqual({ tenants: 1, integrations: 1 });
+      const status = await down.app.inject({ method: 'GET', url: url(tenantId), headers: down.auth });
+      expect(statusOf(status).lastError).toMatchObject({ code: 'temporal_unavailable' });
+    } finally {
+      await down.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig, type Config } from '../../config/config.js';
+import { integrationStatusSchema } from '../../client/schemas.js';
 import { startApi } from '../../client/server.js';
 import { AppError } from '../../errors/app-error.js';
 import { createLogger } from '../../config/logger.js';
@@ -57,7 +57,7 @@ describe('startApi', () => {
 
     const response = await inFlight;
     expect(response.status).toBe(202);
-    expect(((await response.json()) as { tenantId: string }).tenantId).toBe(tenantId);
+    expect(integrationStatusSchema.parse(await response.json()).tenantId).toBe(tenantId);
     await closed;
     await expect(fetch(endpoint)).rejects.toThrow();
   });

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { BODY_LIMIT_BYTES } from '../../client/app.js';
+import { errorResponseSchema } from '../../client/schemas.js';
 import { createTestApi, initialSyncExists, storedRows, type TestApi } from '../helpers/api.js';
 import { freePort } from '../helpers/temporal-server.js';
 
@@ -21,12 +23,12 @@ const path = (tenantId: string) => `/v1/tenants/${tenantId}/integrations/duo`;
 const SECRET = 'S'.repeat(20) + randomBytes(10).toString('hex');
 const goodBody = { integrationKey: 'DIABCDEFGHIJ0123WXYZ', secretKey: SECRET, apiHost: 'api-1a2b3c4d.duosecurity.com' };
 
-interface ErrorJson {
-  error: { code: string; message: string; details: { issues?: Array<{ location: string; path: string; message: string }> } };
-}
+const issuesSchema = z.array(z.object({ location: z.string(), path: z.string(), message: z.string() }));
 
-function errorOf(body: string): ErrorJson['error'] {
-  return (JSON.parse(body) as ErrorJson).error;
+/** The error envelope of an answer, checked against the published schema. */
+function errorOf(body: string) {
+  const { error } = errorResponseSchema.parse(JSON.parse(body));
+  return { ...error, issues: error.details.issues === undefined ? undefined : issuesSchema.parse(error.details.issues) };
 }
 
 /** The answer is refused with `code`, names `field`, echoes no secret, stores nothing and starts nothing. */
@@ -40,7 +42,7 @@ async function expectRefused(
   const error = errorOf(response.body);
   expect(error.code).toBe(expected.code);
   if (expected.field !== undefined) {
-    expect(error.details.issues?.map((issue) => issue.path)).toContain(expected.field);
+    expect(error.issues?.map((issue) => issue.path)).toContain(expected.field);
     expect(error.message).toContain(expected.field);
   }
   expect(response.body).not.toContain(SECRET);
@@ -156,7 +158,7 @@ describe('PUT /v1/tenants/:tenantId/integrations/duo validation', () => {
     const tenantId = tenant();
     const response = await put(tenantId, {});
     await expectRefused(response, tenantId, { status: 400, code: 'validation_failed' });
-    expect(errorOf(response.body).details.issues?.map((issue) => issue.path).sort()).toEqual(['apiHost', 'integrationKey', 'secretKey']);
+    expect(errorOf(response.body).issues?.map((issue) => issue.path).sort()).toEqual(['apiHost', 'integrationKey', 'secretKey']);
   });
 
   it('refuses an unknown field and names it', async () => {
@@ -171,7 +173,7 @@ describe('PUT /v1/tenants/:tenantId/integrations/duo validation', () => {
   it.each([['bad.tenant'], ['a%20b'], ['x'.repeat(65)], ['%C3%A9t%C3%A9']])('refuses tenant id %s', async (tenantId) => {
     const response = await put(tenantId, goodBody);
     await expectRefused(response, decodeURIComponent(tenantId), { status: 400, code: 'validation_failed', field: 'tenantId' });
-    expect(errorOf(response.body).details.issues?.[0]?.location).toBe('params');
+    expect(errorOf(response.body).issues?.[0]?.location).toBe('params');
   });
 
   it('refuses a body that is not JSON', async () => {
@@ -233,7 +235,7 @@ describe('GET /v1/tenants/:tenantId/integrations/duo', () => {
   it('answers 400 for a malformed tenant id', async () => {
     const response = await api.app.inject({ method: 'GET', url: path('no.dots'), headers: api.auth });
     expect(response.statusCode).toBe(400);
-    expect(errorOf(response.body).details.issues?.[0]?.path).toBe('tenantId');
+    expect(errorOf(response.body).issues?.[0]?.path).toBe('tenantId');
   });
 });
 
@@ -247,11 +249,15 @@ describe('unknown routes and the OpenAPI document', () => {
   it('serves an OpenAPI 3.1 document generated from the zod schemas', async () => {
     const response = await api.app.inject({ method: 'GET', url: '/openapi.json', headers: api.auth });
     expect(response.statusCode).toBe(200);
-    const document = response.json<{
-      openapi: string;
-      paths: Record<string, Record<string, unknown>>;
-      components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
-    }>();
+    const document = z
+      .object({
+        openapi: z.string(),
+        paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+        components: z.object({
+          schemas: z.record(z.string(), z.object({ properties: z.record(z.string(), z.unknown()).optional(), required: z.array(z.string()).optional() })),
+        }),
+      })
+      .parse(response.json());
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths['/v1/tenants/{tenantId}/integrations/duo'] ?? {}).sort()).toEqual(['get', 'put']);
     expect(document.components.schemas.ConnectDuoRequestInput?.required?.sort()).toEqual(['apiHost', 'integrationKey', 'secretKey']);

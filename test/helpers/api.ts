@@ -27,6 +27,8 @@ export interface TestApiOptions {
   duoOrigin: string;
   /** Extra env; the task queue is unique per call so no worker picks workflows up unless a test starts one. */
   env?: Record<string, string>;
+  /** Point the Temporal client at another address (e.g. a closed port); it connects lazily. */
+  temporalAddress?: string;
 }
 
 /** The client API on a fresh database, the run's Temporal dev server and the given Duo origin. */
@@ -36,7 +38,9 @@ export async function createTestApi(options: TestApiOptions): Promise<TestApi> {
   const config = loadConfig(
     testEnv({ DATABASE_URL: database.url, TEMPORAL_ADDRESS: address, DUO_API_ORIGIN_OVERRIDE: options.duoOrigin, LOG_LEVEL: 'debug', ...options.env }),
   );
-  const connection = await Connection.connect({ address });
+  const connection = options.temporalAddress
+    ? Connection.lazy({ address: options.temporalAddress })
+    : await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   let captured = '';
   const sink = new Writable({

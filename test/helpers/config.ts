@@ -22,3 +22,18 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
 export function testConfig(overrides: Record<string, string | undefined> = {}): Config {
   return loadConfig(testEnv(overrides));
 }
+
+/** The env that reproduces a Config, for a child process (e.g. `npm run worker` under test). */
+export function configToEnv(config: Config): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(config)) {
+    if (value === undefined) continue;
+    if (name === 'ENCRYPTION_PREVIOUS_KEYS') {
+      const keys = value as Config['ENCRYPTION_PREVIOUS_KEYS'];
+      if (keys.length > 0) env[name] = keys.map((k) => `${k.id}:${k.key}`).join(',');
+      continue;
+    }
+    env[name] = String(value);
+  }
+  return env;
+}

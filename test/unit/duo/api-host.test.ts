@@ -66,3 +66,15 @@ describe('assertApiHost', () => {
     }
   });
 });
+
+describe('DuoInvalidApiHostError', () => {
+  it('does not echo the refused value', () => {
+    const pasted = 'Zh5eGmUq9zpfQnyUIu5OL9iWoMMv5ZNmk3zLJ4Ep';
+    expect(() => assertApiHost(pasted)).toThrow(DuoInvalidApiHostError);
+    try {
+      assertApiHost(pasted);
+    } catch (error) {
+      expect(JSON.stringify(error) + String(error)).not.toContain(pasted);
+    }
+  });
+});

@@ -70,6 +70,22 @@ describe('logCursorPages', () => {
   });
 });
 
+describe('logCursorPages loop guard', () => {
+  it('refuses a next_offset that moves back in time', async () => {
+    const cursors = ['2000,b', '1000,a'];
+    let call = 0;
+    const pages = logCursorPages('/admin/v2/logs/telephony', async () => ({ items: [], nextCursor: cursors[call++] ?? null }));
+    await expect(collect(pages)).rejects.toBeInstanceOf(DuoMalformedResponseError);
+  });
+
+  it('accepts a next_offset with the same timestamp and another id', async () => {
+    const cursors = ['2000,a', '2000,b', null];
+    let call = 0;
+    const pages = await collect(logCursorPages('/x', async () => ({ items: [], nextCursor: cursors[call++] ?? null })));
+    expect(pages.map((p) => p.next)).toEqual(['2000,a', '2000,b', null]);
+  });
+});
+
 describe('authCursorFromNextOffset', () => {
   it('joins the [ts_ms, txid] array with a comma', () => {
     expect(authCursorFromNextOffset(['1532951895000', 'af0ba235-0b33-23c8-bc23-a31aa0231de8'])).toBe('1532951895000,af0ba235-0b33-23c8-bc23-a31aa0231de8');

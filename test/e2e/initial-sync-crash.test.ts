@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configToEnv } from '../helpers/config.js';
+import { makeAccount } from '../helpers/simulator.js';
+import { compareWithTruth, noDifferences, rollupMismatches, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker.js';
+
+const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 120_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+describe('initial sync survives a worker killed with SIGKILL mid-backfill', () => {
+  const account = makeAccount({ dataset: { seed: 777, users: 60, groups: 6, authEvents: 24_000, days: 8 } });
+  const tenantId = 'crash-tenant';
+  let harness: SyncHarness;
+  const workers: WorkerProcess[] = [];
+  let anchorMs = 0;
+  let windowsDoneAtKill = 0;
+
+  beforeAll(async () => {
+    // A paced budget (5 log pages a second) keeps the backfill running long enough to be killed in.
+    harness = await startSyncHarness({ accounts: [account], withWorker: false, env: { DUO_LOG_REQUESTS_PER_MINUTE: '300' } });
+    const env = configToEnv(harness.api.config);
+    workers.push(startWorkerProcess(env));
+    expect((await harness.connect(tenantId, account)).statusCode).toBe(202);
+    const [row] = await harness.api.database.sql<{ anchor: number }[]>`select (extract(epoch from anchor_at) * 1000)::bigint as anchor from duo_integrations where tenant_id = ${tenantId}`;
+    anchorMs = Number(row?.anchor);
+
+    const windowsDone = async () => {
+      const [r] = await harness.api.database.sql<{ n: number }[]>`select count(*)::int as n from backfill_windows where tenant_id = ${tenantId} and done`;
+      return r?.n ?? 0;
+    };
+    await waitFor('two finished day windows', async () => (await windowsDone()) >= 2);
+    await workers[0]?.kill('SIGKILL');
+    windowsDoneAtKill = await windowsDone();
+    workers.push(startWorkerProcess(env));
+    await harness.waitForInitialSync(tenantId);
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const worker of workers) await worker.kill('SIGKILL');
+    await harness?.close();
+  });
+
+  it('was killed while the backfill was still running', () => {
+    expect(windowsDoneAtKill).toBeGreaterThanOrEqual(2);
+    expect(windowsDoneAtKill).toBeLessThan(10); // BACKFILL_DAYS=10 windows in all
+  });
+
+  it('completes with exactly the simulator events: nothing lost, nothing duplicated', async () => {
+    expect(await compareWithTruth(harness, tenantId, account, { maxtime: anchorMs })).toEqual(noDifferences);
+    const [dupes] = await harness.api.database.sql`select count(*) - count(distinct txid) as d from duo_auth_events where tenant_id = ${tenantId}`;
+    expect(Number(dupes?.d)).toBe(0);
+  });
+
+  it('keeps rollups consistent with the raw events after the re-delivered pages', async () => {
+    expect(await rollupMismatches(harness, tenantId)).toBe(0);
+  });
+
+  it('counts every event once in the status document', async () => {
+    const truth = await harness.simulator.control.truth(account.integrationKey, { maxtime: anchorMs });
+    expect(await harness.status(tenantId)).toMatchObject({ counts: { authEvents: truth.authEvents.count }, initialSync: { state: 'completed' } });
+  });
+
+  it('writes no secret into the worker logs', () => {
+    for (const worker of workers) expect(worker.output()).not.toContain(account.secretKey);
+  });
+});
