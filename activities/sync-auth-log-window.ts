@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { storeAuthEvents } from '../db/auth-events.js';
 import { advanceBackfillWindow, openBackfillWindow } from '../db/backfill-windows.js';
 import { DUO_MAX_LOG_AGE_MS } from '../duo/client.js';
+import { assertConnectedForWrite } from '../db/integrations.js';
 import type { LogWindowInput, LogWindowResult } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 import { toAuthEventRecord } from './duo-records.js';
@@ -40,6 +41,7 @@ export async function syncAuthLogWindow(deps: ActivityDeps, input: LogWindowInpu
   for await (const page of pageIterator) {
     const records = page.items.map(toAuthEventRecord);
     const stored = await deps.db.transaction(async (tx) => {
+      await assertConnectedForWrite(tx, input.tenantId);
       const result = await storeAuthEvents(tx, input.tenantId, records);
       await advanceBackfillWindow(tx, key, { cursor: page.next, done: page.next === null, events: result.inserted });
       return result;

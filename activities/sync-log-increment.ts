@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { storeAuthEvents } from '../db/auth-events.js';
 import type { Transaction } from '../db/client.js';
-import { findIntegration } from '../db/integrations.js';
+import { assertConnectedForWrite, findIntegration } from '../db/integrations.js';
 import { storeStreamEvents, type StreamEventRecord } from '../db/optional-streams.js';
 import {
   advanceIncrementalWindow,
@@ -64,6 +64,7 @@ export async function syncLogIncrement(deps: ActivityDeps, input: { tenantId: st
   beat();
   const store = async (page: LogPage<unknown>, write: (tx: Transaction) => Promise<number>) => {
     const inserted = await deps.db.transaction(async (tx) => {
+      await assertConnectedForWrite(tx, tenantId);
       const n = await write(tx);
       await advanceIncrementalWindow(tx, tenantId, stream, { cursor: page.next });
       return n;
@@ -105,6 +106,7 @@ async function syncAdministratorIncrement(
   for await (const page of duo.adminLogPages({ mintimeSec: Math.floor(syncedThroughMs / 1000), signal: Context.current().cancellationSignal })) {
     const newest = page.items.reduce((max, row) => Math.max(max, row.timestamp * 1000), through);
     events += await deps.db.transaction(async (tx) => {
+      await assertConnectedForWrite(tx, tenantId);
       const inserted = await storeStreamEvents(tx, tenantId, 'administrator', page.items.map(adminRecord));
       await setSyncedThrough(tx, tenantId, 'administrator', newest);
       return inserted;

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { setLastRosterSync } from '../db/integrations.js';
+import { assertConnectedForWrite, setLastRosterSync } from '../db/integrations.js';
 import { sweepRoster, upsertGroups, upsertUsers } from '../db/roster.js';
 import type { RosterSyncResult } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
@@ -22,7 +22,10 @@ export async function syncRoster(deps: ActivityDeps, tenantId: string): Promise<
 
   let groups = 0;
   for await (const page of duo.groupPages({ signal })) {
-    await upsertGroups(deps.db, tenantId, page.items.map(toGroupRecord), new Date());
+    await deps.db.transaction(async (tx) => {
+      await assertConnectedForWrite(tx, tenantId);
+      await upsertGroups(tx, tenantId, page.items.map(toGroupRecord), new Date());
+    });
     groups += page.items.length;
     beat({ groups });
   }
@@ -30,7 +33,10 @@ export async function syncRoster(deps: ActivityDeps, tenantId: string): Promise<
   let memberships = 0;
   for await (const page of duo.userPages({ signal })) {
     const records = page.items.map(toUserRecord);
-    await upsertUsers(deps.db, tenantId, records, new Date());
+    await deps.db.transaction(async (tx) => {
+      await assertConnectedForWrite(tx, tenantId);
+      await upsertUsers(tx, tenantId, records, new Date());
+    });
     users += records.length;
     memberships += records.reduce((n, r) => n + r.groupIds.length, 0);
     beat({ groups, users });

@@ -7,6 +7,7 @@ import {
   findIntegration,
   insertIntegration,
   markInitialSyncRestarted,
+  reconnectIntegration,
   replaceCredentials,
   setInitialSyncRun,
   setLastError,
@@ -56,6 +57,18 @@ export async function connectIntegration(deps: ConnectDeps, tenantId: string, in
     // Serialises concurrent connects of one tenant: read, decide and write as one step.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`connect:${tenantId}`}))`);
     const existing = await findIntegration(tx, tenantId);
+    if (existing && existing.status === 'disconnected' && !existing.purgedAt) {
+      // Reconnect: same anchor and cursors; the unfinished part of the backfill resumes.
+      const completed = existing.initialSyncState === 'completed';
+      await reconnectIntegration(tx, tenantId, {
+        apiHost: input.apiHost,
+        integrationKey: input.integrationKey,
+        secretKeySealed: sealed,
+        encryptionKeyId: deps.keyring.current.id,
+        initialSyncCompleted: completed,
+      });
+      return { row: existing, start: !completed };
+    }
     if (!existing || existing.status === 'disconnected' || !existing.secretKeySealed) {
       const anchorMs = now - ANCHOR_LAG_MS;
       const row = await insertIntegration(tx, {

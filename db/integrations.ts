@@ -1,6 +1,7 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import { AppError } from '../errors/app-error.js';
 import type { Queryable } from './client.js';
-import { backfillWindows, duoGroups, duoIntegrations, duoUsers, streamCheckpoints, tenants } from './schema.js';
+import { backfillWindows, duoGroups, duoIntegrations, duoUsers, streamCheckpoints, tenants, type IntegrationSettings } from './schema.js';
 
 export type IntegrationRow = typeof duoIntegrations.$inferSelect;
 export type IntegrationStatus = 'syncing' | 'active' | 'paused' | 'needs_attention' | 'disconnected';
@@ -39,6 +40,10 @@ export async function insertIntegration(db: Queryable, input: NewIntegration): P
     initialSyncCompletedAt: null,
     connectedAt: new Date(),
     disconnectedAt: null,
+    purgedAt: null,
+    schedulePaused: false,
+    pauseNote: null,
+    consecutiveFailures: 0,
     updatedAt: new Date(),
   };
   const [row] = await db
@@ -232,4 +237,86 @@ export async function setRetentionAlarm(db: Queryable, tenantId: string, at: Dat
 
 export async function listIntegrations(db: Queryable): Promise<IntegrationRow[]> {
   return db.select().from(duoIntegrations);
+}
+
+/**
+ * Reconnect after a disconnect that kept the data: new keys, same anchor, checkpoints and windows,
+ * so the initial sync (if unfinished) and the incremental sync resume where they stopped.
+ */
+export async function reconnectIntegration(
+  db: Queryable,
+  tenantId: string,
+  input: { apiHost: string; integrationKey: string; secretKeySealed: string; encryptionKeyId: string; initialSyncCompleted: boolean },
+): Promise<void> {
+  await db
+    .update(duoIntegrations)
+    .set({
+      apiHost: input.apiHost,
+      integrationKey: input.integrationKey,
+      secretKeySealed: input.secretKeySealed,
+      encryptionKeyId: input.encryptionKeyId,
+      status: input.initialSyncCompleted ? 'active' : 'syncing',
+      initialSyncState: input.initialSyncCompleted ? 'completed' : 'running',
+      lastErrorCode: null,
+      lastErrorMessage: null,
+      schedulePaused: false,
+      pauseNote: null,
+      consecutiveFailures: 0,
+      connectedAt: new Date(),
+      disconnectedAt: null,
+      updatedAt: new Date(),
+    })
+    .where(eq(duoIntegrations.tenantId, tenantId));
+}
+
+/** Disconnect: the secret is erased; with `purge` the synced data goes too (the row stays, as a tombstone). */
+export async function markDisconnected(db: Queryable, tenantId: string, options: { purge: boolean }): Promise<void> {
+  await db
+    .update(duoIntegrations)
+    .set({
+      status: 'disconnected',
+      secretKeySealed: null,
+      encryptionKeyId: null,
+      schedulePaused: true,
+      pauseNote: 'disconnected',
+      disconnectedAt: new Date(),
+      ...(options.purge ? { purgedAt: new Date() } : {}),
+      updatedAt: new Date(),
+    })
+    .where(eq(duoIntegrations.tenantId, tenantId));
+}
+
+/** Deletes everything synced for the tenant (users, groups, events, rollups, cursors, run log). */
+export async function purgeTenantData(db: Queryable, tenantId: string): Promise<void> {
+  for (const table of [
+    'duo_user_groups', 'duo_users', 'duo_groups', 'duo_auth_events', 'duo_user_daily_activity',
+    'duo_application_daily_activity', 'duo_applications', 'duo_telephony_events', 'duo_activity_events',
+    'duo_admin_events', 'backfill_windows', 'stream_checkpoints', 'sync_runs',
+  ]) {
+    await db.execute(sql`delete from ${sql.identifier(table)} where tenant_id = ${tenantId}`);
+  }
+}
+
+export async function updateSettings(db: Queryable, tenantId: string, settings: IntegrationSettings): Promise<void> {
+  await db.update(duoIntegrations).set({ settings, updatedAt: new Date() }).where(eq(duoIntegrations.tenantId, tenantId));
+}
+
+/** Forces a roster refresh on the next incremental run. */
+export async function requestRosterRefresh(db: Queryable, tenantId: string): Promise<void> {
+  await db.update(duoIntegrations).set({ lastRosterSyncAt: null }).where(eq(duoIntegrations.tenantId, tenantId));
+}
+
+export async function resetFailureStreak(db: Queryable, tenantId: string): Promise<void> {
+  await db.update(duoIntegrations).set({ consecutiveFailures: 0 }).where(eq(duoIntegrations.tenantId, tenantId));
+}
+
+/**
+ * Called in every page transaction: holds a share lock on the integration row so a disconnect (which
+ * updates it) cannot interleave, and refuses to write for a tenant that is gone or disconnected.
+ */
+export async function assertConnectedForWrite(db: Queryable, tenantId: string): Promise<void> {
+  const [row] = await db.execute<{ status: string }>(sql`select status from duo_integrations where tenant_id = ${tenantId} for share`);
+  if (!row || row.status === 'disconnected') {
+    throw new AppError('INTEGRATION_NOT_CONNECTED', `Tenant ${tenantId} was disconnected; page not stored`);
+  }
 }

@@ -70,6 +70,8 @@ export const duoIntegrations = pgTable('duo_integrations', {
   retentionAlarmAt: tstz(),
   connectedAt: tstz().notNull().defaultNow(),
   disconnectedAt: tstz(),
+  /** Set by a disconnect with purge: the next connect starts from scratch with a new anchor. */
+  purgedAt: tstz(),
   updatedAt: tstz().notNull().defaultNow(),
 });
 

@@ -75,3 +75,11 @@ export async function addToStreamCounters(
       newest_event_at = greatest(c.newest_event_at, excluded.newest_event_at),
       updated_at = now()`);
 }
+
+/** Records whether a stream is switched on (the retention alarm only watches enabled streams). */
+export async function setStreamEnabled(db: Queryable, tenantId: string, stream: string, enabled: boolean, startMs: number): Promise<void> {
+  await db
+    .insert(streamCheckpoints)
+    .values({ tenantId, stream, syncedThroughMs: startMs, enabled })
+    .onConflictDoUpdate({ target: [streamCheckpoints.tenantId, streamCheckpoints.stream], set: { enabled, updatedAt: new Date() } });
+}

@@ -110,6 +110,7 @@ CREATE TABLE "duo_integrations" (
 	"retention_alarm_at" timestamp with time zone,
 	"connected_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"disconnected_at" timestamp with time zone,
+	"purged_at" timestamp with time zone,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint

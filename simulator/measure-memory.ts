@@ -21,6 +21,8 @@ export interface MemoryReport {
   seconds: number;
   /** Peak RSS of the simulator process (VmHWM from /proc, or the highest sample elsewhere). */
   peakRssBytes: number;
+  /** RSS once the simulator was ready, before the first request. */
+  startRssBytes: number;
   /** RSS after the crawl finished. */
   finalRssBytes: number;
   ordered: boolean;
@@ -94,6 +96,7 @@ function get(agent: Agent, origin: string, path: string, query: string, headers:
 export async function measureMemory(options: MemoryOptions): Promise<MemoryReport> {
   const { child, ready } = await startChild(options);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const startRssBytes = rssOf(ready.pid)?.rss ?? 0;
   try {
     const account = ready.accounts[0];
     if (!account) throw new Error('simulator reported no account');
@@ -135,6 +138,7 @@ export async function measureMemory(options: MemoryOptions): Promise<MemoryRepor
       pages,
       seconds: (Date.now() - started) / 1000,
       peakRssBytes: Math.max(memory?.peak ?? 0, peakSample),
+      startRssBytes,
       finalRssBytes: memory?.rss ?? 0,
       ordered,
     };
@@ -157,7 +161,8 @@ async function runFromCommandLine(): Promise<void> {
   const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
   process.stdout.write(
     `${report.events} events in ${report.pages} pages (total_objects ${report.totalObjects}, ordered ${report.ordered}) ` +
-      `in ${report.seconds.toFixed(1)} s; simulator peak RSS ${mb(report.peakRssBytes)}, final RSS ${mb(report.finalRssBytes)}\n`,
+      `in ${report.seconds.toFixed(1)} s; simulator RSS at start ${mb(report.startRssBytes)}, peak ${mb(report.peakRssBytes)}, ` +
+      `final ${mb(report.finalRssBytes)}\n`,
   );
 }
 

@@ -34,7 +34,7 @@ export interface EventCursor {
 
 export type SortOrder = 'asc' | 'desc';
 
-const BUCKET_CACHE_SIZE = 256;
+const MAX_CACHED_KEYS = 50_000;
 
 /** Relative activity per hour of the week (UTC), normalised to a mean of 1. */
 const HOUR_OF_WEEK_SHAPE: Float64Array = (() => {
@@ -64,6 +64,7 @@ export class Timeline {
   private cumulative = new Float64Array(1);
   private covered = 0;
   private readonly bucketCache = new Map<number, EventKey[]>();
+  private cachedKeys = 0;
 
   constructor(private readonly options: TimelineOptions) {
     this.anchorBucket = Math.floor(options.anchorMs / BUCKET_MS);
@@ -114,11 +115,15 @@ export class Timeline {
       keys[index] = { ts: this.tsOf(bucket, index), bucket, index, prefix: this.prefixOf(bucket, index) };
     }
     keys.sort((a, b) => a.ts - b.ts || a.prefix - b.prefix);
-    if (this.bucketCache.size >= BUCKET_CACHE_SIZE) {
-      const oldest = this.bucketCache.keys().next();
-      if (!oldest.done) this.bucketCache.delete(oldest.value);
+    // Bounded by events, not buckets, so dense streams cannot grow the cache past a few MB.
+    while (this.bucketCache.size > 0 && this.cachedKeys + n > MAX_CACHED_KEYS) {
+      const oldest = this.bucketCache.entries().next();
+      if (oldest.done) break;
+      this.bucketCache.delete(oldest.value[0]);
+      this.cachedKeys -= oldest.value[1].length;
     }
     this.bucketCache.set(bucket, keys);
+    this.cachedKeys += n;
     return keys;
   }
 

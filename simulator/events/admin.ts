@@ -12,7 +12,7 @@ export interface AdminRow {
   identity: string;
 }
 
-const CACHE_SIZE = 64;
+const MAX_CACHED_ROWS = 10_000;
 const MAX_ATTEMPTS = 8;
 
 /**
@@ -23,6 +23,7 @@ const MAX_ATTEMPTS = 8;
  */
 export class AdminLog {
   private readonly cache = new Map<number, AdminRow[]>();
+  private cachedRows = 0;
 
   constructor(private readonly data: Dataset) {}
 
@@ -39,11 +40,14 @@ export class AdminLog {
         }
       }
     });
-    if (this.cache.size >= CACHE_SIZE) {
-      const oldest = this.cache.keys().next();
-      if (!oldest.done) this.cache.delete(oldest.value);
+    while (this.cache.size > 0 && this.cachedRows + rows.length > MAX_CACHED_ROWS) {
+      const oldest = this.cache.entries().next();
+      if (oldest.done) break;
+      this.cache.delete(oldest.value[0]);
+      this.cachedRows -= oldest.value[1].length;
     }
     this.cache.set(bucket, rows);
+    this.cachedRows += rows.length;
     return rows;
   }
 
