@@ -72,12 +72,15 @@ async function loadEvents(db: Database, tenantId: string, data: Dataset, batchSi
   const startedAt = Date.now();
   let inserted = 0;
   let generated = 0;
+  let writeMs = 0;
   let pending: Promise<void> = Promise.resolve();
   let batch: AuthEventRecord[] = [];
   const flush = async (records: AuthEventRecord[]) => {
     await pending;
+    const writeStartedAt = Date.now();
     pending = storeAuthEvents(db, tenantId, records).then((page) => {
       inserted += page.inserted;
+      writeMs += Date.now() - writeStartedAt;
     });
   };
   const firstMs = timeline.firstBucket * 60_000;
@@ -89,7 +92,7 @@ async function loadEvents(db: Database, tenantId: string, data: Dataset, batchSi
       batch = [];
       if (generated % (batchSize * 40) === 0) {
         const seconds = (Date.now() - startedAt) / 1000;
-        print(`events: ${generated} generated, ${inserted} stored, ${Math.round(generated / seconds)}/s`);
+        print(`events: ${generated} generated, ${inserted} stored, ${Math.round(generated / seconds)}/s, ${Math.round(writeMs / seconds / 10)}% writing`);
       }
     }
   }

@@ -128,8 +128,8 @@ export function composeIntegrationStatus(input: StatusInputs): IntegrationStatus
       progressSource: progress ? 'workflow' : 'database',
     },
     counts,
-    // Lower-cased like error.code of HTTP answers: one spelling per code on this API.
-    lastError: row.lastErrorCode ? { code: row.lastErrorCode.toLowerCase(), message: row.lastErrorMessage ?? '' } : null,
+    // As stored: the spelling operators see as the failure type in the Temporal UI and in logs.
+    lastError: row.lastErrorCode ? { code: row.lastErrorCode, message: row.lastErrorMessage ?? '' } : null,
   };
 }
 

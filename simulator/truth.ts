@@ -79,8 +79,8 @@ export function rosterTruth(roster: Roster): Pick<AccountTruth, 'users' | 'group
   return { users: digestSorted(users), groups: digestSorted(groupIds), memberships: digestSorted(memberships) };
 }
 
-/** Sort keys held per pass: 8 bytes each, so one pass stays near 16 MB however big the log is. */
-const PASS_CAPACITY = 2_000_000;
+/** Sort keys held per pass: 8 bytes each, so one pass stays near 32 MB however big the log is. */
+const PASS_CAPACITY = 4_000_000;
 const PREFIX_SPACE = 2 ** 48;
 
 /**

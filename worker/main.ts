@@ -1,39 +1,56 @@
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../config/config.js';
+import type { Logger } from 'pino';
+import { loadConfig, type Config } from '../config/config.js';
 import { createLogger, toTemporalLogger } from '../config/logger.js';
 import { createDatabase } from '../db/client.js';
 import { createKeyring, verifyKeyring } from '../db/credentials.js';
 import { runMigrations } from '../db/migrate.js';
+import { closeDuoConnections } from '../duo/transport.js';
 import { createWorker } from './create-worker.js';
 import { startScheduleReconciler } from './schedule-reconciler.js';
 
-/** Process entry of the worker: config, database, Temporal connection, worker; drains on SIGTERM. */
-export async function runWorker(env: Record<string, string | undefined> = process.env): Promise<void> {
-  const config = loadConfig(env);
-  const logger = createLogger(config);
-  Runtime.install({ logger: toTemporalLogger(logger), telemetryOptions: { logging: { forward: {}, filter: 'WARN' } } });
-  await runMigrations(config.DATABASE_URL);
+export interface RunningWorker {
+  /** Resolves once the worker has drained after shutdown (or rejects if it failed). */
+  done: Promise<void>;
+  shutdown(): void;
+}
+
+/**
+ * Starts the worker: database, keyring check (fails fast on a wrong ENCRYPTION_KEY), Temporal
+ * connection, schedule reconciliation. Runtime.install must have run before (once per process).
+ */
+export async function startWorker(config: Config, logger: Logger, options: { migrate?: boolean } = {}): Promise<RunningWorker> {
+  if (options.migrate !== false) await runMigrations(config.DATABASE_URL);
   const database = createDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
   const keyring = createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }, config.ENCRYPTION_PREVIOUS_KEYS);
   await verifyKeyring(database.db, keyring);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  try {
-    const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    const worker = await createWorker({ deps: { db: database.db, config, keyring, temporal }, connection });
-    const reconciler = startScheduleReconciler({ client: temporal, db: database.db, config, logger });
-    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
-    // The SDK's runtime turns SIGTERM/SIGINT into a graceful shutdown; run() resolves once drained.
-    await worker.run();
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const worker = await createWorker({ deps: { db: database.db, config, keyring, temporal }, connection });
+  const reconciler = startScheduleReconciler({ client: temporal, db: database.db, config, logger });
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
+  const done = worker.run().finally(async () => {
     reconciler.stop();
-  } finally {
+    await closeDuoConnections();
     await connection.close();
     await database.close();
-  }
+    logger.info('worker stopped');
+  });
+  return { done, shutdown: () => worker.shutdown() };
+}
+
+/** Process entry of `npm run worker`: the SDK's runtime turns SIGTERM/SIGINT into a graceful drain. */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger(config);
+  Runtime.install({ logger: toTemporalLogger(logger), telemetryOptions: { logging: { forward: {}, filter: 'WARN' } } });
+  const worker = await startWorker(config, logger);
+  await worker.done;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  runWorker().catch((error: unknown) => {
+  main().catch((error: unknown) => {
     process.stderr.write(`worker failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   });

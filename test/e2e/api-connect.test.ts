@@ -3,9 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorResponseSchema, integrationStatusSchema } from '../../client/schemas.js';
 import type { AccountSpec } from '../../simulator/server.js';
 import { initialSyncWorkflowId, tenantIdSearchAttribute } from '../../workflows/definitions.js';
-import { createTestApi, initialSyncExists, storedRows, type TestApi } from '../helpers/api.js';
+import { closedPort, createTestApi, initialSyncExists, storedRows, type TestApi } from '../helpers/api.js';
 import { makeAccount, startTestSimulator, type TestSimulator } from '../helpers/simulator.js';
-import { freePort } from '../helpers/temporal-server.js';
 
 // The API against the simulator over HTTP, a fresh database and the run's Temporal dev server. No
 // worker polls this file's task queue, so a started initial sync stays in its first state.
@@ -184,7 +183,7 @@ describe('logs', () => {
 
 describe('PUT when Temporal is down', () => {
   it('answers 503 temporal_unavailable, keeping the checked keys and saying so in lastError', async () => {
-    const down = await createTestApi({ duoOrigin: simulator.origin, temporalAddress: `127.0.0.1:${await freePort()}` });
+    const down = await createTestApi({ duoOrigin: simulator.origin, temporalAddress: `127.0.0.1:${await closedPort()}` });
     try {
       const tenantId = tenant();
       const response = await down.app.inject({ method: 'PUT', url: url(tenantId), headers: down.auth, payload: keysOf(good) });
@@ -192,7 +191,7 @@ describe('PUT when Temporal is down', () => {
       expect(errorOf(response).code).toBe('temporal_unavailable');
       expect(await storedRows(down.database, tenantId)).toEqual({ tenants: 1, integrations: 1 });
       const status = await down.app.inject({ method: 'GET', url: url(tenantId), headers: down.auth });
-      expect(statusOf(status).lastError).toMatchObject({ code: 'temporal_unavailable' });
+      expect(statusOf(status).lastError).toMatchObject({ code: 'TEMPORAL_UNAVAILABLE' });
     } finally {
       await down.close();
     }

@@ -3,15 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BODY_LIMIT_BYTES } from '../../client/app.js';
 import { errorResponseSchema } from '../../client/schemas.js';
-import { createTestApi, initialSyncExists, storedRows, type TestApi } from '../helpers/api.js';
-import { freePort } from '../helpers/temporal-server.js';
+import { closedPort, createTestApi, initialSyncExists, storedRows, type TestApi } from '../helpers/api.js';
 
 // Requests here never get past validation, except the one that shows Duo being unreachable: the Duo
 // origin is a closed port, so any request that did reach the network would fail loudly.
 let api: TestApi;
 
 beforeAll(async () => {
-  api = await createTestApi({ duoOrigin: `http://127.0.0.1:${await freePort()}` });
+  api = await createTestApi({ duoOrigin: `http://127.0.0.1:${await closedPort()}` });
 });
 
 afterAll(async () => {

@@ -2,15 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configToEnv } from '../helpers/config.js';
 import { makeAccount } from '../helpers/simulator.js';
 import { compareWithTruth, noDifferences, rollupMismatches, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
+import { waitFor } from '../helpers/waiting.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker.js';
 
-const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 120_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 describe('initial sync survives a worker killed with SIGKILL mid-backfill', () => {
   const account = makeAccount({ dataset: { seed: 777, users: 60, groups: 6, authEvents: 24_000, days: 8 } });

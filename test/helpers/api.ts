@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
@@ -84,4 +85,17 @@ export async function storedRows(database: TestDatabase, tenantId: string): Prom
     select (select count(*)::int from tenants where id = ${tenantId}) as tenants,
            (select count(*)::int from duo_integrations where tenant_id = ${tenantId}) as integrations`;
   return row ?? { tenants: 0, integrations: 0 };
+}
+
+/** A local port nothing listens on (bound, then released): requests to it are refused at once. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== 'object' || address === null) throw new Error('no port was bound');
+  return address.port;
 }

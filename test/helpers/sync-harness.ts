@@ -116,3 +116,17 @@ export async function rollupMismatches(harness: SyncHarness, tenantId: string): 
     where d.auth_count is distinct from raw.n or d.success_count is distinct from raw.s`;
   return rows.length;
 }
+
+/** Incremental runs of the tenant that have finished (any outcome). */
+export async function finishedIncrementalRuns(harness: SyncHarness, tenantId: string): Promise<number> {
+  const [row] = await harness.api.database.sql<{ n: number }[]>`
+    select count(*)::int as n from sync_runs where tenant_id = ${tenantId} and kind = 'incremental' and outcome <> 'running'`;
+  return row?.n ?? 0;
+}
+
+/** Where the tenant's auth stream is synced up to (ms). */
+export async function authSyncedThroughMs(harness: SyncHarness, tenantId: string): Promise<number> {
+  const [row] = await harness.api.database.sql<{ ms: number }[]>`
+    select synced_through_ms as ms from stream_checkpoints where tenant_id = ${tenantId} and stream = 'auth'`;
+  return Number(row?.ms);
+}

@@ -155,7 +155,7 @@ describe('composeIntegrationStatus', () => {
       }),
     );
     expect(failed.status).toBe('needs_attention');
-    expect(failed.lastError).toEqual({ code: 'duo_credentials_rejected', message: 'Duo rejected the credentials' });
+    expect(failed.lastError).toEqual({ code: 'DUO_CREDENTIALS_REJECTED', message: 'Duo rejected the credentials' });
     expect(failed.initialSync.estimatedCompletionAt).toBeNull();
   });
 

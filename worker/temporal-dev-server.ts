@@ -39,11 +39,17 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/** Starts `temporal server start-dev` and waits until it answers. */
-export async function startTemporalDevServer(options: { dbFilename?: string; extraArgs?: string[]; port?: number } = {}): Promise<DevServer> {
+/**
+ * Starts `temporal server start-dev` (tests, benchmarks and `npm start` without TEMPORAL_ADDRESS)
+ * and waits until it answers. Headless unless a UI port is given.
+ */
+export async function startTemporalDevServer(
+  options: { dbFilename?: string; extraArgs?: string[]; port?: number; uiPort?: number } = {},
+): Promise<DevServer> {
   const port = options.port ?? (await freePort());
   const args = [
-    'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port),
+    'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port),
+    ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
     '--http-port', String(await freePort()), '--metrics-port', String(await freePort()),
     '--log-level', 'error', ...searchAttributeFlags,
     ...(options.dbFilename ? ['--db-filename', options.dbFilename] : []),
