@@ -40,21 +40,20 @@ export function errorBody(code: string, message: string, details: Record<string,
   return { error: { code, message, details } };
 }
 
-// Fastify's own request errors (body parsing, limits) that callers can fix.
-const fastifyErrors: Record<string, { status: number; code: string; message: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', message: 'Request body is too large' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
-    status: 415,
-    code: 'unsupported_media_type',
-    message: 'Send the body as JSON with Content-Type: application/json',
-  },
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'malformed_json', message: 'Request body is not valid JSON' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: {
-    status: 400,
-    code: 'malformed_json',
-    message: 'Request body is empty but Content-Type is application/json',
-  },
-};
+// Fastify's own request errors (body parsing, limits) that callers can fix. A Map, so a code such as
+// `constructor` cannot hit an inherited property.
+const fastifyErrors = new Map<string, { status: number; code: string; message: string }>([
+  ['FST_ERR_CTP_BODY_TOO_LARGE', { status: 413, code: 'payload_too_large', message: 'Request body is too large' }],
+  [
+    'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+    { status: 415, code: 'unsupported_media_type', message: 'Send the body as JSON with Content-Type: application/json' },
+  ],
+  ['FST_ERR_CTP_INVALID_JSON_BODY', { status: 400, code: 'malformed_json', message: 'Request body is not valid JSON' }],
+  [
+    'FST_ERR_CTP_EMPTY_JSON_BODY',
+    { status: 400, code: 'malformed_json', message: 'Request body is empty but Content-Type is application/json' },
+  ],
+]);
 
 // The parts of a thrown value the mapping reads; anything else thrown is treated as internal.
 const requestErrorSchema = z.object({
@@ -109,7 +108,7 @@ export function toHttpError(error: unknown, requestId: string): HttpError {
       internal: false,
     };
   }
-  const known = code === undefined ? undefined : fastifyErrors[code];
+  const known = code === undefined ? undefined : fastifyErrors.get(code);
   if (known) return { status: known.status, body: errorBody(known.code, known.message), internal: false };
   // Other client errors raised by Fastify itself (bad URL, prototype poisoning, content length).
   if (statusCode !== undefined && statusCode >= 400 && statusCode < 500 && code?.startsWith('FST_')) {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { SimAccount } from './account.js';
 import type { LogKind } from './dataset.js';
-import { readBody, sendJson, writeChunk } from './http-io.js';
+import { BodyTooLargeError, readBody, sendJson, writeChunk } from './http-io.js';
 import { DuplicateAccountError, type AccountRegistry } from './registry.js';
 import { userStatuses } from './roster.js';
 import { accountSpecSchema, faultSpecSchema, rateLimitSpecSchema } from './spec.js';
@@ -38,7 +38,11 @@ class ControlError extends Error {
 }
 
 async function readJson<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
-  const raw = (await readBody(req, 1024 * 1024)).toString('utf8');
+  const raw = (
+    await readBody(req, 1024 * 1024).catch((error: unknown) => {
+      throw error instanceof BodyTooLargeError ? new ControlError(413, error.message) : error;
+    })
+  ).toString('utf8');
   let value: unknown = {};
   if (raw.trim() !== '') {
     try {

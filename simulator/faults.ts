@@ -83,17 +83,16 @@ export function noFaults(): FaultPlan {
   return { abort: undefined, slowMs: 0, body: undefined, schemaDrift: false, stuckCursor: false, rng: new Rng(0) };
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');
+  const last = parts.pop();
   let node: unknown = target;
-  for (const part of parts.slice(0, -1)) {
-    if (typeof node !== 'object' || node === null) return;
-    node = (node as Record<string, unknown>)[part];
-  }
-  const last = parts[parts.length - 1];
-  if (last !== undefined && typeof node === 'object' && node !== null && last in node) {
-    (node as Record<string, unknown>)[last] = value;
-  }
+  for (const part of parts) node = isRecord(node) ? node[part] : undefined;
+  if (last !== undefined && isRecord(node) && last in node) node[last] = value;
 }
 
 /**

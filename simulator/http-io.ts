@@ -7,16 +7,18 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-export async function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > limitBytes) throw new BodyTooLargeError(limitBytes);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
+/** Reads the whole body; past `limitBytes` it keeps draining (so the client can read our 413) and fails. */
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limitBytes) chunks.push(chunk);
+    });
+    req.on('end', () => (size > limitBytes ? reject(new BodyTooLargeError(limitBytes)) : resolve(Buffer.concat(chunks))));
+    req.on('error', reject);
+  });
 }
 
 export function sendText(res: ServerResponse, status: number, contentType: string, text: string): void {

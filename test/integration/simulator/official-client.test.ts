@@ -24,6 +24,7 @@ function loadOfficialModule(): OfficialModule {
   if (typeof loaded !== 'object' || loaded === null || !('Client' in loaded) || typeof loaded.Client !== 'function') {
     throw new Error('unexpected shape of @duosecurity/duo_api');
   }
+  // The package ships no types: checked by shape above, typed by the interface we call.
   return loaded as OfficialModule;
 }
 

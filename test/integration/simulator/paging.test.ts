@@ -210,3 +210,11 @@ describe('GET /admin/v1/logs/administrator', () => {
     expect(seen.size).toBe(truth.adminEvents.count);
   });
 });
+
+describe('unknown endpoints', () => {
+  it('answers 404 40401 to a signed request for a path the simulator does not serve', async () => {
+    const response = await get('/admin/v1/phones');
+    expect(response.status).toBe(404);
+    expect(response.body).toEqual({ stat: 'FAIL', code: 40401, message: 'Resource not found' });
+  });
+});

@@ -69,3 +69,9 @@ describe('toHttpError', () => {
     expect(mapped.body.error.message).toContain('apiHost must be a Duo API host');
   });
 });
+
+describe('toHttpError with hostile error codes', () => {
+  it('treats a code naming an inherited property as internal', () => {
+    expect(toHttpError(Object.assign(new Error('x'), { code: 'constructor', statusCode: 400 }), 'r').status).toBe(500);
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createDataset } from '../../../simulator/dataset.js';
 import { buildAuthEvent } from '../../../simulator/events/auth.js';
 import { userStatuses } from '../../../simulator/roster.js';
@@ -34,8 +35,7 @@ describe('createDataset', () => {
     expect(idle.size).toBeGreaterThan(spec.users * 0.15);
     const timeline = data.timelines.auth;
     for (const key of timeline.walk(ANCHOR - 2 * DAY, ANCHOR, 'asc')) {
-      const event = buildAuthEvent(data, key);
-      const user = event.user as { key: string };
+      const user = z.object({ key: z.string() }).parse(buildAuthEvent(data, key).user);
       expect(idle.has(user.key)).toBe(false);
     }
     const windowStartSec = (ANCHOR - spec.days * DAY) / 1000;

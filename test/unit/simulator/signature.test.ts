@@ -37,6 +37,7 @@ function loadOfficialSigner(): OfficialSigner {
   if (typeof loaded !== 'object' || loaded === null || !('sign' in loaded) || !('signV5' in loaded)) {
     throw new Error('unexpected shape of @duosecurity/duo_api/lib/duo_sig.js');
   }
+  // The package ships no types: checked by shape above, typed by the interface we call.
   return loaded as OfficialSigner;
 }
 

@@ -1,0 +1,132 @@
+import { sql } from 'drizzle-orm';
+import type { Queryable } from './client.js';
+import { countPeriods, isoInstant } from './usage-periods.js';
+
+interface Windows {
+  d30: number;
+  d60: number;
+  d90: number;
+}
+
+export interface ApplicationUsage {
+  applicationKey: string;
+  name: string | null;
+  /** Distinct users with at least one successful authentication to the application. */
+  activeUsers: Windows;
+  authentications: Windows;
+  successes: Windows;
+  denied: Windows;
+  fraud: Windows;
+  /** Newest authentication to the application by anyone (not only the chosen group). */
+  lastUsedAt: string | null;
+}
+
+export interface ApplicationUsageAnswer {
+  applications: ApplicationUsage[];
+  /** With a group filter: the groups it matched and how many current users they hold together. */
+  groups?: { groupIds: string[]; members: number };
+}
+
+interface ApplicationRow {
+  application_key: string;
+  name: string | null;
+  last_used_at: string | null;
+  u30: number;
+  u60: number;
+  u90: number;
+  n30: number;
+  n60: number;
+  n90: number;
+  s30: number;
+  s60: number;
+  s90: number;
+  r30: number;
+  r60: number;
+  r90: number;
+  f30: number;
+  f60: number;
+  f90: number;
+}
+
+const windows = (a: number, b: number, c: number): Windows => ({ d30: a, d60: b, d90: c });
+
+async function resolveGroups(db: Queryable, tenantId: string, groups: string[]): Promise<{ groupIds: string[]; members: number }> {
+  const lowered = groups.map((g) => g.toLowerCase());
+  const [row] = await db.execute<{ group_ids: string[]; members: number }>(sql`
+    with wanted as (
+      select g.group_id from duo_groups g
+      where g.tenant_id = ${tenantId} and (g.group_id in ${groups} or lower(g.name) in ${lowered}))
+    select coalesce((select array_agg(group_id order by group_id) from wanted), '{}') as group_ids,
+      (select count(distinct m.user_id) from duo_user_groups m
+        join duo_users u on u.tenant_id = m.tenant_id and u.user_id = m.user_id
+        where m.tenant_id = ${tenantId} and m.group_id in (select group_id from wanted)
+          and u.in_roster and u.deleted_at is null)::int as members`);
+  return { groupIds: row?.group_ids ?? [], members: row?.members ?? 0 };
+}
+
+/**
+ * Per application: distinct active users, authentications, successes, denied and fraud over 30/60/90
+ * days, from duo_application_daily_activity (one row per application, user and day). With `groups`,
+ * only those groups' members count. Applications never used in 90 days are listed with zeros.
+ */
+export async function listApplicationUsage(
+  db: Queryable,
+  tenantId: string,
+  options: { groups: string[] },
+  nowMs: number,
+): Promise<ApplicationUsageAnswer> {
+  const { d30, d60, d90 } = countPeriods(nowMs);
+  const scope = options.groups.length > 0 ? await resolveGroups(db, tenantId, options.groups) : undefined;
+  const members =
+    scope === undefined
+      ? sql``
+      : scope.groupIds.length === 0
+        ? sql`and false`
+        : sql`and ad.user_id in (select m.user_id from duo_user_groups m where m.tenant_id = ${tenantId} and m.group_id in ${scope.groupIds})`;
+  const in30 = sql`ad.day >= ${d30.sinceDay}::date`;
+  const in60 = sql`ad.day >= ${d60.sinceDay}::date`;
+  const rows = await db.execute<ApplicationRow>(sql`
+    with per_user as (
+      select ad.application_key, ad.user_id,
+        max(ad.day) filter (where ad.success_count > 0) as last_success_day,
+        sum(ad.auth_count) filter (where ${in30}) as n30, sum(ad.auth_count) filter (where ${in60}) as n60, sum(ad.auth_count) as n90,
+        sum(ad.success_count) filter (where ${in30}) as s30, sum(ad.success_count) filter (where ${in60}) as s60, sum(ad.success_count) as s90,
+        sum(ad.denied_count) filter (where ${in30}) as r30, sum(ad.denied_count) filter (where ${in60}) as r60, sum(ad.denied_count) as r90,
+        sum(ad.fraud_count) filter (where ${in30}) as f30, sum(ad.fraud_count) filter (where ${in60}) as f60, sum(ad.fraud_count) as f90
+      from duo_application_daily_activity ad
+      where ad.tenant_id = ${tenantId} and ad.day >= ${d90.sinceDay}::date ${members}
+      group by ad.application_key, ad.user_id
+    ),
+    per_app as (
+      select application_key,
+        count(*) filter (where last_success_day >= ${d30.sinceDay}::date) as u30,
+        count(*) filter (where last_success_day >= ${d60.sinceDay}::date) as u60,
+        count(last_success_day) as u90,
+        sum(n30) as n30, sum(n60) as n60, sum(n90) as n90, sum(s30) as s30, sum(s60) as s60, sum(s90) as s90,
+        sum(r30) as r30, sum(r60) as r60, sum(r90) as r90, sum(f30) as f30, sum(f60) as f60, sum(f90) as f90
+      from per_user group by application_key
+    )
+    select p.application_key, p.name, ${isoInstant(sql`p.last_used_at`)} as last_used_at,
+      coalesce(a.u30, 0)::int as u30, coalesce(a.u60, 0)::int as u60, coalesce(a.u90, 0)::int as u90,
+      coalesce(a.n30, 0)::int as n30, coalesce(a.n60, 0)::int as n60, coalesce(a.n90, 0)::int as n90,
+      coalesce(a.s30, 0)::int as s30, coalesce(a.s60, 0)::int as s60, coalesce(a.s90, 0)::int as s90,
+      coalesce(a.r30, 0)::int as r30, coalesce(a.r60, 0)::int as r60, coalesce(a.r90, 0)::int as r90,
+      coalesce(a.f30, 0)::int as f30, coalesce(a.f60, 0)::int as f60, coalesce(a.f90, 0)::int as f90
+    from duo_applications p
+    left join per_app a on a.application_key = p.application_key
+    where p.tenant_id = ${tenantId}
+    order by coalesce(a.u90, 0) desc, p.name, p.application_key`);
+  return {
+    applications: rows.map((r) => ({
+      applicationKey: r.application_key,
+      name: r.name,
+      activeUsers: windows(r.u30, r.u60, r.u90),
+      authentications: windows(r.n30, r.n60, r.n90),
+      successes: windows(r.s30, r.s60, r.s90),
+      denied: windows(r.r30, r.r60, r.r90),
+      fraud: windows(r.f30, r.f60, r.f90),
+      lastUsedAt: r.last_used_at,
+    })),
+    ...(scope === undefined ? {} : { groups: scope }),
+  };
+}
