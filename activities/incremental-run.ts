@@ -1,5 +1,4 @@
-import { findIntegration, recordIncrementalOutcome, setRetentionAlarm, setSchedulePaused } from '../db/integrations.js';
-import { listStreamCheckpoints } from '../db/stream-checkpoints.js';
+import { findIntegration, recordIncrementalOutcome, setSchedulePaused } from '../db/integrations.js';
 import { finishSyncRun, startSyncRun } from '../db/sync-runs.js';
 import { pauseIncrementalSchedule } from '../client/schedules.js';
 import { AppError } from '../errors/app-error.js';
@@ -8,8 +7,6 @@ import type { FailureNote, LogStream, RunRef } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 
 const DAY_MS = 86_400_000;
-/** Duo keeps 180 days; alarm when a checkpoint is within 7 days of losing data for good. */
-export const RETENTION_ALARM_AGE_MS = (180 - 7) * DAY_MS;
 
 export interface IncrementalPlan {
   streams: LogStream[];
@@ -44,7 +41,7 @@ export interface IncrementalOutcome {
   notifications: Notification[];
 }
 
-/** Closes the run: outcome, failure streak, retention horizon; says what to pause and whom to tell. */
+/** Closes the run: outcome and failure streak; says what to pause and whom to tell. */
 export async function finishIncrementalRun(
   deps: ActivityDeps,
   run: RunRef,
@@ -64,21 +61,6 @@ export async function finishIncrementalRun(
     notifications.push({ type: 'sync.recovered', tenantId: run.tenantId, at: now.toISOString(), details: { afterFailures: previousFailures } });
   }
 
-  const integration = await findIntegration(deps.db, run.tenantId);
-  const checkpoints = await listStreamCheckpoints(deps.db, run.tenantId);
-  const atRisk = checkpoints.filter((c) => c.enabled && now.getTime() - c.syncedThroughMs >= RETENTION_ALARM_AGE_MS);
-  if (atRisk.length > 0 && !integration?.retentionAlarmAt) {
-    await setRetentionAlarm(deps.db, run.tenantId, now);
-    const oldest = Math.min(...atRisk.map((c) => c.syncedThroughMs));
-    notifications.push({
-      type: 'retention.at_risk',
-      tenantId: run.tenantId,
-      at: now.toISOString(),
-      details: { streams: atRisk.map((c) => c.stream).join(','), syncedThrough: new Date(oldest).toISOString(), unrecoverableAfter: new Date(oldest + 180 * DAY_MS).toISOString() },
-    });
-  } else if (atRisk.length === 0 && integration?.retentionAlarmAt) {
-    await setRetentionAlarm(deps.db, run.tenantId, null);
-  }
   return { consecutiveFailures, pauseNow: result.outcome === 'failed' && consecutiveFailures >= threshold, notifications };
 }
 

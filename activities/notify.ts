@@ -6,7 +6,7 @@ import type { ActivityDeps } from './deps.js';
  * POSTs one event to NOTIFY_WEBHOOK_URL (when set). A non-2xx answer or a network error throws, so
  * Temporal retries it with backoff; the calling workflow never lets a webhook failure fail a sync.
  */
-export async function sendNotification(deps: ActivityDeps, notification: Notification): Promise<boolean> {
+export async function sendNotification(deps: Pick<ActivityDeps, 'config'>, notification: Notification): Promise<boolean> {
   const url = deps.config.NOTIFY_WEBHOOK_URL;
   if (!url) return false;
   const response = await request(url, {

@@ -12,6 +12,7 @@ import { createBearerCheck, WWW_AUTHENTICATE } from './auth.js';
 import type { ConnectDeps } from './connect-integration.js';
 import { errorBody, toHttpError } from './errors.js';
 import { integrationRoutes } from './routes/integrations.js';
+import { lifecycleRoutes } from './routes/lifecycle.js';
 import { usageRoutes } from './routes/usage.js';
 
 export interface ApiDeps extends ConnectDeps {
@@ -91,6 +92,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     transformObject: jsonSchemaTransformObject,
   });
   void app.register(integrationRoutes, { deps });
+  void app.register(lifecycleRoutes, { deps });
   void app.register(usageRoutes, { deps });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -1,14 +1,15 @@
 import type { Client } from '@temporalio/client';
+import type { Config } from '../config/config.js';
 import type { Database } from '../db/client.js';
 import {
   findIntegration,
-  getAuthStreamCheckpoint,
   getBackfillProgress,
   getTenantCounts,
   type BackfillProgress,
   type IntegrationRow,
   type TenantCounts,
 } from '../db/integrations.js';
+import { listStreamCheckpoints } from '../db/stream-checkpoints.js';
 import { AppError } from '../errors/app-error.js';
 import { BACKFILL_WINDOW_MS } from '../workflows/definitions.js';
 import type { InitialSyncProgress } from '../workflows/types.js';
@@ -18,6 +19,9 @@ import {
   integrationStatuses,
   type IntegrationStatusDocument,
 } from './schemas.js';
+import { oneOf } from './column-values.js';
+import { composeSyncStatus, readScheduleState, type CheckpointView, type SyncStatusRow } from './sync-status.js';
+import type { ScheduleState } from './schedules.js';
 import { queryInitialSyncProgress } from './temporal.js';
 
 /** A status read must stay fast when no worker answers the query; Postgres is the fallback. */
@@ -26,11 +30,15 @@ export const LIVE_PROGRESS_TIMEOUT_MS = 1_000;
 export interface StatusDeps {
   db: Database;
   temporal: Client;
+  config: Pick<Config, 'SYNC_INTERVAL_MINUTES'>;
   now?: () => number;
 }
 
 export interface StatusOptions {
-  /** Ask the running workflow for its phase (skipped right after connect, when Postgres is current). */
+  /**
+   * Ask Temporal too: the running workflow for its phase, the schedule for its next run (both with a
+   * 1 s deadline). Skipped right after connect, when Postgres is current.
+   */
   live?: boolean;
 }
 
@@ -42,18 +50,24 @@ export async function getIntegrationStatus(
 ): Promise<IntegrationStatusDocument> {
   const row = await findIntegration(deps.db, tenantId);
   if (!row) throw new AppError('TENANT_NOT_FOUND', `No Duo integration is connected for tenant ${tenantId}`, { details: { tenantId } });
-  const [counts, checkpoint, backfill, progress] = await Promise.all([
+  const live = options.live !== false;
+  // Temporal is asked in parallel with Postgres, so its deadline bounds the whole read.
+  const [counts, checkpoints, backfill, progress, schedule] = await Promise.all([
     getTenantCounts(deps.db, tenantId),
-    getAuthStreamCheckpoint(deps.db, tenantId),
+    listStreamCheckpoints(deps.db, tenantId),
     getBackfillProgress(deps.db, tenantId),
-    options.live !== false && row.initialSyncState === 'running' ? readLiveProgress(deps.temporal, tenantId) : undefined,
+    live && row.initialSyncState === 'running' ? readLiveProgress(deps.temporal, tenantId) : undefined,
+    // A disconnected tenant has no schedule to describe.
+    live && row.status !== 'disconnected' ? readScheduleState(deps.temporal, tenantId) : undefined,
   ]);
   return composeIntegrationStatus({
     row,
     counts,
-    checkpoint: checkpoint ?? null,
+    checkpoints,
     backfill,
     progress,
+    schedule,
+    defaultIntervalMinutes: deps.config.SYNC_INTERVAL_MINUTES,
     nowMs: deps.now?.() ?? Date.now(),
   });
 }
@@ -63,7 +77,8 @@ async function readLiveProgress(temporal: Client, tenantId: string): Promise<Ini
 }
 
 /** The integration columns the document shows (the sealed secret is not among them). */
-export type StatusRow = Pick<
+export type StatusRow = SyncStatusRow &
+  Pick<
   IntegrationRow,
   | 'tenantId'
   | 'apiHost'
@@ -80,20 +95,24 @@ export type StatusRow = Pick<
   | 'initialSyncStartedAt'
   | 'initialSyncCompletedAt'
   | 'connectedAt'
->;
+  >;
 
 export interface StatusInputs {
   row: StatusRow;
   counts: TenantCounts;
-  checkpoint: { oldestEventAt: Date | null; newestEventAt: Date | null } | null;
+  /** Every stream's checkpoint row; the auth one also dates the initial sync's oldest and newest events. */
+  checkpoints: (CheckpointView & { oldestEventAt: Date | null })[];
   backfill: BackfillProgress;
   progress: InitialSyncProgress | undefined;
+  schedule: ScheduleState | undefined;
+  defaultIntervalMinutes: number;
   nowMs: number;
 }
 
 /** Pure: the status document from what Postgres (and, when running, the workflow) report. */
 export function composeIntegrationStatus(input: StatusInputs): IntegrationStatusDocument {
-  const { row, counts, checkpoint, backfill, progress, nowMs } = input;
+  const { row, counts, checkpoints, backfill, progress, nowMs } = input;
+  const checkpoint = checkpoints.find((candidate) => candidate.stream === 'auth');
   const state = oneOf(initialSyncStates, row.initialSyncState, 'initial_sync_state');
   // The workflow knows its phase before Postgres does; once it ended, Postgres has the last word.
   const phase = oneOf(initialSyncPhases, state === 'running' && progress ? progress.phase : row.initialSyncPhase, 'initial_sync_phase');
@@ -130,6 +149,7 @@ export function composeIntegrationStatus(input: StatusInputs): IntegrationStatus
     counts,
     // As stored: the spelling operators see as the failure type in the Temporal UI and in logs.
     lastError: row.lastErrorCode ? { code: row.lastErrorCode, message: row.lastErrorMessage ?? '' } : null,
+    ...composeSyncStatus(input),
   };
 }
 
@@ -163,11 +183,4 @@ function reachedBack(backfill: BackfillProgress, progress: InitialSyncProgress |
 
 function iso(value: Date | null | undefined): string | null {
   return value ? value.toISOString() : null;
-}
-
-/** Narrows a text column to its documented values; anything else is a bug worth a 500, not a lie. */
-function oneOf<const T extends readonly string[]>(allowed: T, value: string, column: string): T[number] {
-  const found = allowed.find((candidate) => candidate === value);
-  if (found === undefined) throw new Error(`duo_integrations.${column} holds an undocumented value`);
-  return found;
 }

@@ -53,8 +53,17 @@ export const integrationStatuses = ['syncing', 'active', 'paused', 'needs_attent
 export const initialSyncStates = ['running', 'completed', 'failed'] as const;
 export const initialSyncPhases = ['roster', 'auth_logs', 'finishing', 'done'] as const;
 
+export const runOutcomes = ['completed', 'failed'] as const;
+
 const instant = z.iso.datetime();
 const nullableInstant = instant.nullable();
+
+const streamStatusSchema = z.object({
+  enabled: z.boolean(),
+  checkpointAt: nullableInstant.meta({ description: 'The stream is synced up to here; null before its first run' }),
+  newestEventAt: nullableInstant.meta({ description: 'Newest event of this stream stored' }),
+  events: z.int().nonnegative().meta({ description: 'Events of this stream stored' }),
+});
 
 export const integrationStatusSchema = z
   .object({
@@ -94,6 +103,42 @@ export const integrationStatusSchema = z
       authEvents: z.int().nonnegative(),
     }),
     lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
+    lastSyncAt: nullableInstant.meta({ description: 'End of the last incremental run that completed' }),
+    nextSyncAt: nullableInstant.meta({
+      description: 'Next scheduled run, from Temporal; null when paused, disconnected or Temporal did not answer within 1 s',
+    }),
+    lagSeconds: z.int().nonnegative().nullable().meta({
+      description: 'Seconds from the newest authentication event stored to now; null before any is stored',
+    }),
+    streams: z
+      .object({ auth: streamStatusSchema, telephony: streamStatusSchema, activity: streamStatusSchema, administrator: streamStatusSchema })
+      .meta({ description: 'Each log stream: authentication (always on), then the optional ones' }),
+    lastRun: z
+      .object({
+        outcome: z.enum(runOutcomes),
+        at: instant.meta({ description: 'When the run finished' }),
+      })
+      .nullable()
+      .meta({ description: 'The last incremental run; null before the first one finished' }),
+    schedule: z.object({
+      paused: z.boolean(),
+      note: z.string().nullable().meta({ description: 'Who paused it and why, or the failure that paused it' }),
+      intervalMinutes: z.int().positive(),
+      source: z.enum(['temporal', 'database']).meta({
+        description: 'temporal: as the schedule describes itself; database: the desired state (Temporal not asked or did not answer)',
+      }),
+    }),
+    retentionAlarm: z
+      .object({ since: instant })
+      .nullable()
+      .meta({ description: 'Set while an enabled stream\'s checkpoint is within 7 days of Duo\'s 180-day log retention' }),
+    settings: z
+      .object({
+        syncIntervalMinutes: z.int().positive().meta({ description: 'In effect: the tenant\'s own or the service default' }),
+        streams: z.object({ telephony: z.boolean(), activity: z.boolean(), administrator: z.boolean() }),
+        rosterRefreshHourUtc: z.int().min(0).max(23).nullable().meta({ description: 'null: 24 hours after the previous refresh' }),
+      })
+      .meta({ description: 'What PATCH changes' }),
   })
   .meta({ id: 'DuoIntegrationStatus' });
 

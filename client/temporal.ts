@@ -15,6 +15,12 @@ export interface StartedRun {
 }
 
 /**
+ * A connect request waits at most this long for Temporal to accept the start. Without a deadline the
+ * SDK keeps retrying an unreachable server for many seconds and the PUT hangs instead of answering 503.
+ */
+export const START_DEADLINE_MS = 5_000;
+
+/**
  * Starts the tenant's initial sync, or returns the run already going (conflict policy USE_EXISTING):
  * connecting twice never starts a second workflow. Arguments are ids and time bounds only.
  */
@@ -24,17 +30,19 @@ export async function startInitialSync(
   input: { tenantId: string; anchorMs: number; backfillStartMs: number },
 ): Promise<StartedRun> {
   const workflowId = initialSyncWorkflowId(input.tenantId);
-  const handle = await client.workflow.start<typeof initialSync>('initialSync', {
-    workflowId,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    typedSearchAttributes: [{ key: tenantIdSearchAttribute, value: input.tenantId }],
-    staticSummary: `Initial Duo sync · tenant ${input.tenantId}`,
-    staticDetails:
-      `Roster, then ${Math.round((input.anchorMs - input.backfillStartMs) / 86_400_000)} days of authentication logs, newest day first, ` +
-      `up to ${new Date(input.anchorMs).toISOString()}. Later events belong to the incremental schedule.`,
-  });
+  const handle = await client.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+    client.workflow.start<typeof initialSync>('initialSync', {
+      workflowId,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [{ key: tenantIdSearchAttribute, value: input.tenantId }],
+      staticSummary: `Initial Duo sync · tenant ${input.tenantId}`,
+      staticDetails:
+        `Roster, then ${Math.round((input.anchorMs - input.backfillStartMs) / 86_400_000)} days of authentication logs, newest day first, ` +
+        `up to ${new Date(input.anchorMs).toISOString()}. Later events belong to the incremental schedule.`,
+    }),
+  );
   return { workflowId, runId: handle.firstExecutionRunId };
 }
 

@@ -25,17 +25,19 @@ const text = (name: string, max: number) =>
     .max(max, `${name} must be at most ${max} characters`)
     .regex(/^[^\u0000]*$/, `${name} must not contain NUL characters`);
 
-const dayCount = (name: string, max = MAX_DAYS) =>
-  z.coerce
-    .number({ error: `${name} must be a whole number of days` })
-    .int(`${name} must be a whole number of days`)
-    .min(1, `${name} must be at least 1`)
-    .max(max, `${name} must be at most ${max}`);
+/** A whole number in a query string; repeated or non-numeric values get the parameter's own message. */
+const wholeNumber = (name: string, message: string, min: number, max: number) =>
+  z
+    .string({ error: message })
+    .transform(Number)
+    .pipe(z.number({ error: message }).int(message).min(min, message).max(max, `${name} must be at most ${max}`));
+
+const dayCount = (name: string, max = MAX_DAYS) => wholeNumber(name, `${name} must be a whole number of days from 1 to ${max}`, 1, max);
 
 const flag = (name: string) => z.stringbool({ error: `${name} must be true or false` });
 
 /** A parameter given once or repeated (`?status=active&status=bypass`), always an array after parsing. */
-function repeatable<T extends z.ZodType>(name: string, item: T, max = 50) {
+function repeatable<T extends z.ZodType<unknown, string>>(name: string, item: T, max = 50) {
   return z
     .union([z.string(), z.array(z.string())], { error: `${name} must be a string, repeated for several values` })
     .transform((value) => (Array.isArray(value) ? value : [value]))
@@ -119,11 +121,7 @@ const cursorParam = <T>(decodeToken: (token: string) => T | undefined) =>
       return decoded;
     });
 
-const limitParam = z.coerce
-  .number({ error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
-  .int(`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`)
-  .min(1, `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`)
-  .max(MAX_PAGE_SIZE, `limit must be at most ${MAX_PAGE_SIZE}`);
+const limitParam = wholeNumber('limit', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`, 1, MAX_PAGE_SIZE);
 
 // --- requests ---
 

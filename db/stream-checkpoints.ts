@@ -83,3 +83,32 @@ export async function setStreamEnabled(db: Queryable, tenantId: string, stream: 
     .values({ tenantId, stream, syncedThroughMs: startMs, enabled })
     .onConflictDoUpdate({ target: [streamCheckpoints.tenantId, streamCheckpoints.stream], set: { enabled, updatedAt: new Date() } });
 }
+
+export interface RetentionRisk {
+  tenantId: string;
+  streams: string[];
+  oldestSyncedThroughMs: number;
+  alarmAt: Date | null;
+}
+
+/**
+ * Connected tenants with an enabled stream whose checkpoint is older than `ageMs`, plus tenants whose
+ * alarm is set but no longer at risk (`streams` empty), so the caller can raise or clear alarms.
+ */
+export async function findRetentionRisks(db: Queryable, nowMs: number, ageMs: number): Promise<RetentionRisk[]> {
+  const rows = await db.execute<{ tenant_id: string; streams: string[] | null; oldest: number | null; alarm_at: string | null }>(sql`
+    select i.tenant_id, i.retention_alarm_at as alarm_at,
+      array_agg(c.stream order by c.stream) filter (where c.stream is not null) as streams,
+      min(c.synced_through_ms) as oldest
+    from duo_integrations i
+    left join stream_checkpoints c on c.tenant_id = i.tenant_id and c.enabled and c.synced_through_ms < ${nowMs - ageMs}
+    where i.status <> 'disconnected'
+    group by i.tenant_id, i.retention_alarm_at
+    having count(c.stream) > 0 or i.retention_alarm_at is not null`);
+  return rows.map((r) => ({
+    tenantId: r.tenant_id,
+    streams: r.streams ?? [],
+    oldestSyncedThroughMs: Number(r.oldest ?? nowMs),
+    alarmAt: r.alarm_at ? new Date(r.alarm_at) : null,
+  }));
+}

@@ -27,7 +27,7 @@ export interface ApplicationUsageAnswer {
   groups?: { groupIds: string[]; members: number };
 }
 
-interface ApplicationRow {
+type ApplicationRow = {
   application_key: string;
   name: string | null;
   last_used_at: string | null;
@@ -46,7 +46,7 @@ interface ApplicationRow {
   f30: number;
   f60: number;
   f90: number;
-}
+};
 
 const windows = (a: number, b: number, c: number): Windows => ({ d30: a, d60: b, d90: c });
 

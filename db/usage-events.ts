@@ -24,7 +24,7 @@ export interface UserEventPage {
   next: EventKeyset | null;
 }
 
-interface EventRow {
+type EventRow = {
   txid: string;
   occurred_at: string;
   result: string | null;
@@ -37,7 +37,7 @@ interface EventRow {
   access_city: string | null;
   access_state: string | null;
   access_country: string | null;
-}
+};
 
 export interface EventRange {
   /** Inclusive lower bound, ISO. */

@@ -15,7 +15,7 @@ export interface GroupUsage {
   activeMembers: { d30: number; d60: number; d90: number };
 }
 
-interface GroupRow {
+type GroupRow = {
   group_id: string;
   name: string;
   description: string | null;
@@ -26,7 +26,7 @@ interface GroupRow {
   a30: number;
   a60: number;
   a90: number;
-}
+};
 
 /**
  * Every group with member and active-member counts: one pass over the memberships joined to their

@@ -22,12 +22,12 @@ export interface TotalsOptions {
   graceDays: number;
 }
 
-interface StatusRow {
+type StatusRow = {
   status: string;
   users: number;
   active: number[];
   reclaim: number;
-}
+};
 
 /**
  * Totals over the tenant's current roster (in Duo's user list, not deleted), in one pass over

@@ -44,7 +44,7 @@ export interface UserUsagePage {
   next: UserKeyset | null;
 }
 
-interface UserUsageRow {
+type UserUsageRow = {
   user_id: string;
   username: string;
   realname: string | null;
@@ -62,7 +62,7 @@ interface UserUsageRow {
   applications_30d: number;
   deleted_at: string | null;
   sort_key: string;
-}
+};
 
 // Never-active users sort as the oldest; '-infinity' keeps them in one total order with the others.
 const activityKey = sql`coalesce(u.last_activity_at, '-infinity'::timestamptz)`;

@@ -1,20 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { connectIntegration, type ConnectDeps } from '../connect-integration.js';
 import { getIntegrationStatus } from '../integration-status.js';
-import { connectDuoBodySchema, errorResponseSchema, integrationStatusSchema, tenantParamsSchema } from '../schemas.js';
+import { connectDuoBodySchema, integrationStatusSchema, tenantParamsSchema } from '../schemas.js';
+import { commonErrorReplies as errors, errorReply } from './error-replies.js';
 
 export interface IntegrationRoutesOptions {
   deps: ConnectDeps;
 }
-
-/** An error answer in the OpenAPI document: the shared envelope plus what this status means here. */
-const errorReply = (description: string) => ({ description, content: { 'application/json': { schema: errorResponseSchema } } });
-
-const errors = {
-  400: errorReply('Invalid tenant id or body (validation_failed; details.issues names each field) or malformed JSON'),
-  401: errorReply('Missing or wrong bearer token (unauthorized)'),
-  500: errorReply('Internal error (internal_error); details.requestId identifies the logged cause'),
-};
 
 /** Connect a tenant's Duo account and read its sync status. Handlers only parse, call and shape. */
 export const integrationRoutes: FastifyPluginAsyncZod<IntegrationRoutesOptions> = async (app, { deps }) => {

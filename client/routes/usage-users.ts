@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Queryable } from '../../db/client.js';
 import { listUserEvents } from '../../db/usage-events.js';
@@ -97,10 +98,10 @@ export const userUsageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async 
       const after = query.cursor ? { key: query.cursor.key, userId: query.cursor.userId } : undefined;
       if (prefersCsv(request.headers.accept)) {
         await requireIntegration(deps.db, tenantId);
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="duo-users-${tenantId}.csv"`)
-          .send(streamCsv(deps.db, { tenantId, filter, sort, limit: query.limit, after, nowMs }, (error) => request.log.error({ err: error }, 'csv export failed')));
+        const stream = streamCsv(deps.db, { tenantId, filter, sort, limit: query.limit, after, nowMs }, (error) =>
+          request.log.error({ err: error }, 'csv export failed'),
+        );
+        return sendCsv(reply, `duo-users-${tenantId}.csv`, stream);
       }
       const [, page, total] = await Promise.all([
         requireIntegration(deps.db, tenantId),
@@ -143,6 +144,14 @@ export const userUsageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async 
     },
   );
 };
+
+/**
+ * The route's typed reply only admits the JSON document or a string; a stream bypasses the
+ * serializer altogether, so it goes out through the untyped reply.
+ */
+function sendCsv(reply: FastifyReply, filename: string, stream: Readable): FastifyReply {
+  return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`).send(stream);
+}
 
 /**
  * Streams the export from one read-only repeatable-read transaction, so every page sees the same

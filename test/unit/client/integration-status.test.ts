@@ -30,6 +30,13 @@ function row(overrides: Partial<StatusRow> = {}): StatusRow {
     initialSyncStartedAt: startedAt,
     initialSyncCompletedAt: null,
     connectedAt: startedAt,
+    settings: {},
+    schedulePaused: false,
+    pauseNote: null,
+    lastRunOutcome: null,
+    lastRunAt: null,
+    lastSyncAt: null,
+    retentionAlarmAt: null,
     ...overrides,
   };
 }
@@ -38,9 +45,19 @@ function inputs(overrides: Partial<StatusInputs> = {}): StatusInputs {
   return {
     row: row(),
     counts: { users: 12, groups: 3, authEvents: 450 },
-    checkpoint: { oldestEventAt: new Date('2026-06-25T10:00:00Z'), newestEventAt: new Date('2026-06-29T23:00:00Z') },
+    checkpoints: [
+      {
+        stream: 'auth',
+        syncedThroughMs: anchorAt.getTime(),
+        oldestEventAt: new Date('2026-06-25T10:00:00Z'),
+        newestEventAt: new Date('2026-06-29T23:00:00Z'),
+        eventCount: 450,
+      },
+    ],
     backfill: { windowsDone: 0, windowsKnown: 0, oldestDoneWindowStartMs: null },
     progress: undefined,
+    schedule: undefined,
+    defaultIntervalMinutes: 5,
     nowMs: startedAt.getTime() + 60_000,
     ...overrides,
   };
@@ -103,6 +120,19 @@ describe('composeIntegrationStatus', () => {
       },
       counts: { users: 12, groups: 3, authEvents: 450 },
       lastError: null,
+      lastSyncAt: null,
+      nextSyncAt: null,
+      lagSeconds: 60 * 60 + 5 * 60 + 60,
+      streams: {
+        auth: { enabled: true, checkpointAt: '2026-06-30T00:00:00.000Z', newestEventAt: '2026-06-29T23:00:00.000Z', events: 450 },
+        telephony: { enabled: false, checkpointAt: null, newestEventAt: null, events: 0 },
+        activity: { enabled: false, checkpointAt: null, newestEventAt: null, events: 0 },
+        administrator: { enabled: false, checkpointAt: null, newestEventAt: null, events: 0 },
+      },
+      lastRun: null,
+      schedule: { paused: false, note: null, intervalMinutes: 5, source: 'database' },
+      retentionAlarm: null,
+      settings: { syncIntervalMinutes: 5, streams: { telephony: false, activity: false, administrator: false }, rosterRefreshHourUtc: null },
     });
   });
 

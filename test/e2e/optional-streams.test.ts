@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syncNow, updateIntegrationSettings } from '../../client/lifecycle.js';
+import type { ConnectDeps } from '../../client/connect-integration.js';
+import { createKeyring } from '../../db/credentials.js';
+import { makeAccount } from '../helpers/simulator.js';
+import { finishedIncrementalRuns, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
+import { waitFor } from '../helpers/waiting.js';
+
+describe('optional streams: telephony v2, activity v2 and administrator v1 logs', () => {
+  // Live events since 20 minutes ago: every stream has rows after the anchor for the schedule to fetch.
+  const account = makeAccount({
+    dataset: { seed: 61, users: 30, groups: 3, authEvents: 600, days: 2, liveEventsPerMinute: 600, anchorMs: Date.now() - 20 * 60_000 },
+  });
+  const tenantId = 'streams';
+  let harness: SyncHarness;
+  let deps: ConnectDeps;
+
+  const stored = async (table: string) => {
+    const rows = await harness.api.database.sql.unsafe(`select count(*)::int as n, count(distinct raw::text)::int as distinct_rows from ${table} where tenant_id = $1`, [tenantId]);
+    return { n: Number(rows[0]?.n), distinct: Number(rows[0]?.distinct_rows) };
+  };
+  const checkpoint = async (stream: string) => {
+    const [row] = await harness.api.database.sql<{ ms: number }[]>`select synced_through_ms as ms from stream_checkpoints where tenant_id = ${tenantId} and stream = ${stream}`;
+    return Number(row?.ms);
+  };
+
+  beforeAll(async () => {
+    harness = await startSyncHarness({ accounts: [account] });
+    const config = harness.api.config;
+    deps = { db: harness.api.database.db, config, temporal: harness.temporal, keyring: createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }) };
+    expect((await harness.connect(tenantId, account)).statusCode).toBe(202);
+    await harness.waitForInitialSync(tenantId);
+    await updateIntegrationSettings(deps, tenantId, { streams: { telephony: true, activity: true, administrator: true } });
+    for (let i = 0; i < 2; i++) {
+      const before = await finishedIncrementalRuns(harness, tenantId);
+      await syncNow(deps, tenantId);
+      await waitFor('an incremental run', async () => (await finishedIncrementalRuns(harness, tenantId)) > before);
+    }
+  }, 180_000);
+  afterAll(async () => { await harness?.close(); });
+
+  it('stores exactly the telephony and activity events Duo shows between the anchor and the checkpoint', async () => {
+    const [row] = await harness.api.database.sql<{ anchor: number }[]>`select (extract(epoch from anchor_at) * 1000)::bigint as anchor from duo_integrations where tenant_id = ${tenantId}`;
+    const anchor = Number(row?.anchor);
+    const telephony = await harness.simulator.control.truth(account.integrationKey, { mintime: anchor, maxtime: await checkpoint('telephony') });
+    const activity = await harness.simulator.control.truth(account.integrationKey, { mintime: anchor, maxtime: await checkpoint('activity') });
+    expect(telephony.telephonyEvents.count).toBeGreaterThan(0);
+    expect((await stored('duo_telephony_events')).n).toBe(telephony.telephonyEvents.count);
+    expect((await stored('duo_activity_events')).n).toBe(activity.activityEvents.count);
+  });
+
+  it('dedupes administrator rows (no ids) by their content across inclusive mintime pages', async () => {
+    const admin = await stored('duo_admin_events');
+    expect(admin.n).toBeGreaterThan(0);
+    expect(admin.distinct).toBe(admin.n);
+    const [row] = await harness.api.database.sql<{ anchor: number }[]>`select (extract(epoch from anchor_at) * 1000)::bigint as anchor from duo_integrations where tenant_id = ${tenantId}`;
+    // v1 scans from the anchor's whole second up to the newest row it saw.
+    const truth = await harness.simulator.control.truth(account.integrationKey, {
+      mintime: Math.floor(Number(row?.anchor) / 1000) * 1000,
+      maxtime: (await checkpoint('administrator')) + 999,
+    });
+    expect(admin.n).toBe(truth.adminEvents.count);
+  });
+
+  it('keeps each stream on its own checkpoint', async () => {
+    const rows = await harness.api.database.sql`select stream, enabled from stream_checkpoints where tenant_id = ${tenantId} order by stream`;
+    expect(rows.map((r) => `${r.stream}:${r.enabled}`)).toEqual(['activity:true', 'administrator:true', 'auth:true', 'telephony:true']);
+  });
+});

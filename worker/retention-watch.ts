@@ -1,0 +1,37 @@
+import type { Queryable } from '../db/client.js';
+import { setRetentionAlarm } from '../db/integrations.js';
+import { findRetentionRisks } from '../db/stream-checkpoints.js';
+import type { Notification } from '../workflows/notifications.js';
+
+const DAY_MS = 86_400_000;
+/** Duo keeps 180 days; alarm when a checkpoint is within 7 days of losing data for good. */
+export const RETENTION_ALARM_AGE_MS = (180 - 7) * DAY_MS;
+
+/**
+ * Raises (once) and clears the retention alarm of every connected tenant. Runs beside reconciliation,
+ * not inside a sync run: a paused or failing tenant, whose runs do not happen, is exactly the one at risk.
+ * Returns the notifications to send for newly raised alarms.
+ */
+export async function checkRetentionHorizon(db: Queryable, now: Date = new Date()): Promise<Notification[]> {
+  const notifications: Notification[] = [];
+  for (const risk of await findRetentionRisks(db, now.getTime(), RETENTION_ALARM_AGE_MS)) {
+    if (risk.streams.length === 0) {
+      await setRetentionAlarm(db, risk.tenantId, null);
+      continue;
+    }
+    if (risk.alarmAt) continue;
+    await setRetentionAlarm(db, risk.tenantId, now);
+    notifications.push({
+      type: 'retention.at_risk',
+      tenantId: risk.tenantId,
+      at: now.toISOString(),
+      details: {
+        streams: risk.streams.join(','),
+        syncedThrough: new Date(risk.oldestSyncedThroughMs).toISOString(),
+        unrecoverableAfter: new Date(risk.oldestSyncedThroughMs + 180 * DAY_MS).toISOString(),
+      },
+    });
+  }
+  return notifications;
+}
+
