@@ -26,6 +26,9 @@ export async function loadDuoClient(
     secretKey,
     originOverride: deps.config.DUO_API_ORIGIN_OVERRIDE,
     timeoutMs: deps.config.DUO_REQUEST_TIMEOUT_MS,
+    // The shared budget already pauses the whole account after a 429; the activity's own retry only
+    // needs to come back soon and wait its turn there.
+    rateLimitRetryAfterMs: () => 2_000,
     budget: new PostgresRateBudget(deps.db, integration.apiHost, {
       requestsPerMinute: { log: deps.config.DUO_LOG_REQUESTS_PER_MINUTE, object: deps.config.DUO_OBJECT_REQUESTS_PER_MINUTE },
       onWait: options.onBudgetWait,
