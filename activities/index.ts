@@ -1,6 +1,6 @@
 import type { ActivityDeps } from './deps.js';
 import { withTypedFailures } from './failures.js';
-import { beginInitialSync, completeInitialSync, failInitialSync, recordInitialSyncPhase } from './initial-sync-state.js';
+import { beginInitialSync, completeInitialSync, failInitialSync, recordInitialSyncPhase, recordRunCancelled } from './initial-sync-state.js';
 import { beginIncrementalRun, finishIncrementalRun, pauseForAttention } from './incremental-run.js';
 import { sendNotification } from './notify.js';
 import { syncAuthLogWindow } from './sync-auth-log-window.js';
@@ -25,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     recordInitialSyncPhase: bind(deps, recordInitialSyncPhase),
     completeInitialSync: bind(deps, completeInitialSync),
     failInitialSync: bind(deps, failInitialSync),
+    recordRunCancelled: bind(deps, recordRunCancelled),
     beginIncrementalRun: bind(deps, beginIncrementalRun),
     syncLogIncrement: bind(deps, syncLogIncrement),
     finishIncrementalRun: bind(deps, finishIncrementalRun),

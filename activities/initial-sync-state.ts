@@ -30,3 +30,8 @@ export async function failInitialSync(deps: ActivityDeps, run: RunRef, failure: 
     await finishSyncRun(tx, run, { outcome: 'failed', counts: { ...totals }, error: failure });
   });
 }
+
+/** A run cancelled by a disconnect: recorded as such, so the run log never shows it running forever. */
+export async function recordRunCancelled(deps: ActivityDeps, run: RunRef, counts: Record<string, number>): Promise<void> {
+  await finishSyncRun(deps.db, run, { outcome: 'cancelled', counts });
+}

@@ -11,6 +11,7 @@ import {
 import { createBearerCheck, WWW_AUTHENTICATE } from './auth.js';
 import type { ConnectDeps } from './connect-integration.js';
 import { errorBody, toHttpError } from './errors.js';
+import { registerOperationalRoutes } from './health.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { usageRoutes } from './routes/usage.js';
@@ -44,6 +45,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   // JSON only: a text/plain body would otherwise reach validation as a string.
   app.removeContentTypeParser(['text/plain']);
 
+  registerOperationalRoutes(app, deps); // /healthz and /readyz answer before the bearer check below; /metrics stays behind it
   const isAuthorized = createBearerCheck(deps.config.API_TOKEN);
   // onRequest runs before the body is read, so an unauthenticated caller cannot make us parse anything.
   app.addHook('onRequest', async (request, reply) => {

@@ -25,8 +25,9 @@ export const syncNowBodySchema = z
     },
     { error: objectIssues('the body', ['roster']) },
   )
-  .optional()
-  .meta({ id: 'SyncNowRequest', description: 'Optional; an absent or empty body is the same as {}' });
+  .meta({ id: 'SyncNowRequest', description: 'Optional: no body, an empty body and {} all mean a plain run' })
+  // Fastify hands a missing body to validation as null, so null must pass for "no body" to work.
+  .nullish();
 
 export type SyncNowBody = z.infer<typeof syncNowBodySchema>;
 

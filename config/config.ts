@@ -68,6 +68,11 @@ const envShape = z.object({
     RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
 
     NOTIFY_WEBHOOK_URL: z.string().url().optional(),
+
+    /** Worker: port of its Prometheus endpoint (Temporal SDK and our metrics); unset = no endpoint. */
+    METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    /** Worker: pre-built workflow bundle; unset = dist/workflow-bundle.js beside a build, else bundled from source. */
+    WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 });
 
 export const configSchema = envShape.superRefine((cfg, ctx) => {

@@ -67,7 +67,7 @@ async function resolveGroups(db: Queryable, tenantId: string, groups: string[]):
 /**
  * Per application: distinct active users, authentications, successes, denied and fraud over 30/60/90
  * days, from duo_application_daily_activity (one row per application, user and day). With `groups`,
- * only those groups' members count. Applications never used in 90 days are listed with zeros.
+ * only those groups' current members (in Duo's user list, not deleted) count. Applications never used in 90 days are listed with zeros.
  */
 export async function listApplicationUsage(
   db: Queryable,
@@ -82,7 +82,10 @@ export async function listApplicationUsage(
       ? sql``
       : scope.groupIds.length === 0
         ? sql`and false`
-        : sql`and ad.user_id in (select m.user_id from duo_user_groups m where m.tenant_id = ${tenantId} and m.group_id in ${scope.groupIds})`;
+        : sql`and ad.user_id in (
+            select m.user_id from duo_user_groups m
+            join duo_users u on u.tenant_id = m.tenant_id and u.user_id = m.user_id
+            where m.tenant_id = ${tenantId} and m.group_id in ${scope.groupIds} and u.in_roster and u.deleted_at is null)`;
   const in30 = sql`ad.day >= ${d30.sinceDay}::date`;
   const in60 = sql`ad.day >= ${d60.sinceDay}::date`;
   const rows = await db.execute<ApplicationRow>(sql`
@@ -129,4 +132,16 @@ export async function listApplicationUsage(
     })),
     ...(scope === undefined ? {} : { groups: scope }),
   };
+}
+
+/**
+ * A version of everything the unfiltered application answer is computed from. The application
+ * rollups and duo_applications change only when storeAuthEvents inserts events, and that moves the
+ * auth stream's event_count and updated_at in the same transaction; a purge deletes the checkpoint.
+ */
+export async function getApplicationRollupVersion(db: Queryable, tenantId: string): Promise<string> {
+  const [row] = await db.execute<{ version: string }>(sql`
+    select event_count::text || '@' || (extract(epoch from updated_at) * 1000000)::bigint::text as version
+    from stream_checkpoints where tenant_id = ${tenantId} and stream = 'auth'`);
+  return row?.version ?? 'none';
 }

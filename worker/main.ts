@@ -7,7 +7,9 @@ import { createDatabase } from '../db/client.js';
 import { createKeyring, verifyKeyring } from '../db/credentials.js';
 import { runMigrations } from '../db/migrate.js';
 import { closeDuoConnections } from '../duo/transport.js';
+import { prebuiltWorkflowBundle } from './build-bundle.js';
 import { createWorker } from './create-worker.js';
+import { startWorkerMetrics } from './metrics.js';
 import { startScheduleReconciler } from './schedule-reconciler.js';
 
 export interface RunningWorker {
@@ -27,7 +29,7 @@ export async function startWorker(config: Config, logger: Logger, options: { mig
   await verifyKeyring(database.db, keyring);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const worker = await createWorker({ deps: { db: database.db, config, keyring, temporal }, connection });
+  const worker = await createWorker({ deps: { db: database.db, config, keyring, temporal }, connection, workflowBundle: prebuiltWorkflowBundle(config) });
   const reconciler = startScheduleReconciler({ client: temporal, db: database.db, config, logger });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
   const done = worker.run().finally(async () => {
@@ -44,7 +46,8 @@ export async function startWorker(config: Config, logger: Logger, options: { mig
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config);
-  Runtime.install({ logger: toTemporalLogger(logger), telemetryOptions: { logging: { forward: {}, filter: 'WARN' } } });
+  const metrics = await startWorkerMetrics(config, logger);
+  Runtime.install({ logger: toTemporalLogger(logger), telemetryOptions: { logging: { forward: {}, filter: 'WARN' }, metrics: metrics.temporal } });
   const worker = await startWorker(config, logger);
   await worker.done;
 }

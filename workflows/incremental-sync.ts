@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { nonRetryableErrorCodes } from '../errors/codes.js';
 import { bookkeepingActivityOptions, incrementalPagingActivityOptions, notificationActivityOptions } from './activity-options.js';
@@ -34,7 +34,10 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Incr
     await sendBestEffort(outcome.notifications);
     return { counts };
   } catch (error) {
-    if (isCancellation(error)) throw error;
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(() => bookkeeping.recordRunCancelled(run, counts));
+      throw error;
+    }
     const failure = describeFailure(error);
     const outcome = await bookkeeping.finishIncrementalRun(run, { outcome: 'failed', counts, error: failure });
     if (nonRetryable(failure.code) || outcome.pauseNow) {

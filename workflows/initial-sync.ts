@@ -7,6 +7,7 @@ import {
   setHandler,
   workflowInfo,
   ActivityFailure,
+  CancellationScope,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { nonRetryableErrorCodes } from '../errors/codes.js';
@@ -104,8 +105,12 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncTotals> 
       .catch(() => false); // best effort: a webhook never fails the sync
     return totals;
   } catch (error) {
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(() => bookkeeping.recordRunCancelled(run, { ...totals }));
+      throw error;
+    }
     const failure = nonRetryableFailure(error);
-    if (!failure || isCancellation(error)) throw error;
+    if (!failure) throw error;
     await bookkeeping.failInitialSync(run, failure, totals);
     // The incremental schedule would fail the same way: pause it with a note saying why.
     await bookkeeping.pauseForAttention(input.tenantId, failure);

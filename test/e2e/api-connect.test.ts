@@ -186,8 +186,11 @@ describe('PUT when Temporal is down', () => {
     const down = await createTestApi({ duoOrigin: simulator.origin, temporalAddress: `127.0.0.1:${await closedPort()}` });
     try {
       const tenantId = tenant();
+      const startedAt = Date.now();
       const response = await down.app.inject({ method: 'PUT', url: url(tenantId), headers: down.auth, payload: keysOf(good) });
       expect(response.statusCode).toBe(503);
+      // The start has a 5 s deadline; without it the SDK retries an unreachable server far longer.
+      expect(Date.now() - startedAt).toBeLessThan(8_000);
       expect(errorOf(response).code).toBe('temporal_unavailable');
       expect(await storedRows(down.database, tenantId)).toEqual({ tenants: 1, integrations: 1 });
       const status = await down.app.inject({ method: 'GET', url: url(tenantId), headers: down.auth });

@@ -258,7 +258,10 @@ describe('unknown routes and the OpenAPI document', () => {
       })
       .parse(response.json());
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths['/v1/tenants/{tenantId}/integrations/duo'] ?? {}).sort()).toEqual(['get', 'put']);
+    expect(Object.keys(document.paths['/v1/tenants/{tenantId}/integrations/duo'] ?? {}).sort()).toEqual(['delete', 'get', 'patch', 'put']);
+    for (const action of ['sync', 'pause', 'resume']) {
+      expect(Object.keys(document.paths[`/v1/tenants/{tenantId}/integrations/duo/${action}`] ?? {})).toEqual(['post']);
+    }
     expect(document.components.schemas.ConnectDuoRequestInput?.required?.sort()).toEqual(['apiHost', 'integrationKey', 'secretKey']);
     expect(Object.keys(document.components.schemas.DuoIntegrationStatus?.properties ?? {})).not.toContain('secretKey');
   });

@@ -30,6 +30,9 @@ describe('incremental sync with live events', () => {
   };
   const runAndWait = async (body: Record<string, unknown> = {}) => {
     const before = await finishedIncrementalRuns(harness, tenantId);
+    // Scheduled runs are named by the second they start in: a trigger in the same second as the
+    // previous run's start would collide on the workflow id.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     await syncNow(body);
     await waitFor('an incremental run to finish', async () => (await finishedIncrementalRuns(harness, tenantId)) > before);
   };

@@ -3,7 +3,7 @@ import { syncNow, updateIntegrationSettings } from '../../client/lifecycle.js';
 import type { ConnectDeps } from '../../client/connect-integration.js';
 import { createKeyring } from '../../db/credentials.js';
 import { makeAccount } from '../helpers/simulator.js';
-import { finishedIncrementalRuns, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
+import { describeTenantWorkflows, finishedIncrementalRuns, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 import { waitFor } from '../helpers/waiting.js';
 
 describe('optional streams: telephony v2, activity v2 and administrator v1 logs', () => {
@@ -33,8 +33,13 @@ describe('optional streams: telephony v2, activity v2 and administrator v1 logs'
     await updateIntegrationSettings(deps, tenantId, { streams: { telephony: true, activity: true, administrator: true } });
     for (let i = 0; i < 2; i++) {
       const before = await finishedIncrementalRuns(harness, tenantId);
+      // Scheduled runs are named by the second they start in: two triggers within one second would
+      // collide on the workflow id and the second would not start.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
       await syncNow(deps, tenantId);
-      await waitFor('an incremental run', async () => (await finishedIncrementalRuns(harness, tenantId)) > before);
+      await waitFor('an incremental run', async () => (await finishedIncrementalRuns(harness, tenantId)) > before).catch(async (error: unknown) => {
+        throw new Error(`${String(error)}\n${await describeTenantWorkflows(harness, tenantId)}`);
+      });
     }
   }, 180_000);
   afterAll(async () => { await harness?.close(); });

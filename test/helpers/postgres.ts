@@ -42,11 +42,20 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const url = databaseUrl(name);
   const handle = createDatabase(url, { poolSize: 5 });
+  // Drizzle swaps the timestamp parsers of the client it wraps for pass-through ones (it parses dates
+  // itself), so raw queries on that client would see timestamps as text. Tests get their own client.
+  const sql = postgres(url, { max: 2, onnotice: () => {}, types: { bigint: postgres.BigInt } });
   return {
     ...handle,
+    sql,
     url,
     name,
+    async close() {
+      await sql.end({ timeout: 5 });
+      await handle.close();
+    },
     async drop() {
+      await sql.end({ timeout: 5 });
       await handle.close();
       const cleaner = postgres(adminUrl, { max: 1, onnotice: () => {} });
       try {

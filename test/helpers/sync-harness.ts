@@ -130,3 +130,18 @@ export async function authSyncedThroughMs(harness: SyncHarness, tenantId: string
     select synced_through_ms as ms from stream_checkpoints where tenant_id = ${tenantId} and stream = 'auth'`;
   return Number(row?.ms);
 }
+
+/** A readable dump of the tenant's workflows and their pending activities, for failure messages. */
+export async function describeTenantWorkflows(harness: SyncHarness, tenantId: string): Promise<string> {
+  const lines: string[] = [];
+  for await (const execution of harness.temporal.workflow.list({ query: `TenantId = "${tenantId}"` })) {
+    const description = await harness.temporal.workflow.getHandle(execution.workflowId, execution.runId).describe();
+    lines.push(`${execution.workflowId} ${execution.status.name}`);
+    for (const activity of description.raw.pendingActivities ?? []) {
+      lines.push(`  pending ${activity.activityType?.name} attempt ${activity.attempt} ${activity.lastFailure?.message ?? ''}`);
+    }
+  }
+  const runs = await harness.api.database.sql`select kind, outcome, error_code, started_at from sync_runs where tenant_id = ${tenantId} order by id`;
+  for (const run of runs) lines.push(`run ${run.kind} ${run.outcome} ${run.error_code ?? ''} ${run.started_at.toISOString()}`);
+  return lines.join('\n');
+}

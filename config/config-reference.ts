@@ -1,0 +1,166 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { configSchema } from './config.js';
+
+/**
+ * The configuration reference in docs/OPERATIONS.md, generated from the zod schema: names, whether
+ * required, defaults and accepted values come from the schema itself; only the prose is written here,
+ * keyed by the schema's own variable names, so a variable added without a description does not compile
+ * and a changed default or bound shows up as a stale table (test/unit/config/config-reference.test.ts).
+ */
+
+export type ConfigVariable = keyof z.input<typeof configSchema>;
+
+type ReadBy = 'api' | 'worker' | 'api, worker';
+
+interface VariableNotes {
+  readBy: ReadBy;
+  meaning: string;
+  /** Only where a refinement says more than JSON Schema can (keys, key lists). */
+  accepts?: string;
+}
+
+const notes: Record<ConfigVariable, VariableNotes> = {
+  NODE_ENV: { readBy: 'api, worker', meaning: '`production` refuses `DUO_API_ORIGIN_OVERRIDE` and never generates local secrets.' },
+  LOG_LEVEL: { readBy: 'api, worker', meaning: 'pino level of the JSON logs (stdout); secrets and Authorization headers are redacted.' },
+  DATABASE_URL: { readBy: 'api, worker', meaning: 'The app\'s Postgres database; created if missing and migrated at start (and by `node dist/db/migrate.js`).' },
+  DATABASE_POOL_SIZE: { readBy: 'api, worker', meaning: 'Connections in the process\'s postgres-js pool.' },
+  TEMPORAL_ADDRESS: { readBy: 'api, worker', meaning: 'Temporal frontend (`host:port`).' },
+  TEMPORAL_NAMESPACE: { readBy: 'api, worker', meaning: 'Namespace; needs the `TenantId` Keyword search attribute (deploy/temporal/setup-namespace.sh).' },
+  TEMPORAL_TASK_QUEUE: { readBy: 'api, worker', meaning: 'Task queue the workers poll and the API starts workflows on; the same in every process.' },
+  API_HOST: { readBy: 'api', meaning: 'Interface the API listens on (`0.0.0.0` in a container).' },
+  API_PORT: { readBy: 'api', meaning: 'Port of the API, `/healthz`, `/readyz` and `/metrics` (0 = any free port).' },
+  API_TOKEN: { readBy: 'api', meaning: 'Bearer token of every API route and `/metrics` (not the probes). A secret; required by every process (one schema).' },
+  ENCRYPTION_KEY: {
+    readBy: 'api, worker',
+    meaning: 'AES-256-GCM key sealing Duo secret keys at rest. A secret; a key the database does not know under `ENCRYPTION_KEY_ID` fails start-up.',
+    accepts: '32 random bytes, base64 (`openssl rand -base64 32`)',
+  },
+  ENCRYPTION_KEY_ID: { readBy: 'api, worker', meaning: 'Id stored with every sealed secret; a new id + key is a rotation (docs/OPERATIONS.md, key rotation).' },
+  ENCRYPTION_PREVIOUS_KEYS: {
+    readBy: 'api, worker',
+    meaning: 'Older keys still accepted for opening secrets during a rotation. A secret.',
+    accepts: '`id:base64key` entries, comma-separated',
+  },
+  DUO_API_ORIGIN_OVERRIDE: { readBy: 'api, worker', meaning: 'Tests and local runs only: send every Duo request to this origin (the simulator). Refused when `NODE_ENV=production`.' },
+  DUO_REQUEST_TIMEOUT_MS: { readBy: 'api, worker', meaning: 'Deadline of one Duo request.' },
+  DUO_LOG_REQUESTS_PER_MINUTE: { readBy: 'worker', meaning: 'Ceiling of the shared per-account budget for Duo log endpoints (Duo allows about 1–2 a minute).' },
+  DUO_OBJECT_REQUESTS_PER_MINUTE: { readBy: 'worker', meaning: 'Ceiling of the shared per-account budget for Duo object lists (users, groups).' },
+  SYNC_INTERVAL_MINUTES: { readBy: 'api, worker', meaning: 'Default interval of each tenant\'s incremental schedule (per tenant: `PATCH` `syncIntervalMinutes`).' },
+  BACKFILL_DAYS: { readBy: 'api', meaning: 'Days of authentication logs an initial sync backfills (Duo keeps 180).' },
+  SYNC_FAILURES_BEFORE_PAUSE: { readBy: 'worker', meaning: 'Consecutive failed incremental runs after which the schedule pauses and the tenant needs attention.' },
+  RECONCILE_INTERVAL_SECONDS: { readBy: 'worker', meaning: 'How often each worker makes every schedule match Postgres.' },
+  NOTIFY_WEBHOOK_URL: { readBy: 'worker', meaning: 'Receives `initial_sync.completed`, `sync.failing`, `sync.recovered`, `retention.at_risk` as small JSON.' },
+  METRICS_PORT: { readBy: 'worker', meaning: 'Port of the worker\'s Prometheus endpoint (`/metrics`: Temporal SDK and our metrics), all interfaces, no auth. Unset: none.' },
+  WORKFLOW_BUNDLE_PATH: { readBy: 'worker', meaning: 'Pre-built workflow bundle. Unset: `dist/workflow-bundle.js` when running the build, else bundled from source at start.' },
+};
+
+interface JsonSchemaProperty {
+  type?: string;
+  enum?: unknown[];
+  default?: unknown;
+  format?: string;
+  pattern?: string;
+  minLength?: number;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+}
+
+const code = (value: unknown) => `\`${String(value)}\``;
+
+function accepted(property: JsonSchemaProperty): string {
+  if (property.enum) return property.enum.map(code).join(', ');
+  if (property.format === 'uri') return 'URL';
+  if (property.pattern) return `matches ${code(property.pattern)}`;
+  if (property.type === 'integer' || property.type === 'number') {
+    const kind = property.type === 'integer' ? 'integer' : 'number';
+    const low = property.exclusiveMinimum !== undefined ? `> ${property.exclusiveMinimum}` : property.minimum !== undefined ? `≥ ${property.minimum}` : '';
+    const high = property.maximum !== undefined ? `≤ ${property.maximum}` : '';
+    return [kind, [low, high].filter(Boolean).join(', ')].filter(Boolean).join(' ');
+  }
+  if (property.minLength !== undefined && property.minLength > 1) return `string, ≥ ${property.minLength} characters`;
+  return 'string';
+}
+
+export interface ConfigReferenceRow {
+  variable: ConfigVariable;
+  required: boolean;
+  defaultValue: string | undefined;
+  accepts: string;
+  readBy: ReadBy;
+  meaning: string;
+}
+
+/** One row per variable, in the schema's order. */
+export function configReferenceRows(): ConfigReferenceRow[] {
+  const schema = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as {
+    properties: Record<string, JsonSchemaProperty>;
+    required?: string[];
+  };
+  const required = new Set(schema.required ?? []);
+  return Object.entries(schema.properties).map(([name, property]) => {
+    const variable = name as ConfigVariable;
+    const note = notes[variable];
+    return {
+      variable,
+      required: required.has(name),
+      defaultValue: property.default === undefined || property.default === '' ? undefined : String(property.default),
+      accepts: note.accepts ?? accepted(property),
+      readBy: note.readBy,
+      meaning: note.meaning,
+    };
+  });
+}
+
+const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+
+/** The Markdown table. */
+export function renderConfigReference(): string {
+  const lines = ['| variable | required / default | accepts | read by | meaning |', '|---|---|---|---|---|'];
+  for (const row of configReferenceRows()) {
+    const requirement = row.required ? '**required**' : row.defaultValue !== undefined ? code(row.defaultValue) : 'unset';
+    lines.push(`| ${[code(row.variable), requirement, row.accepts, row.readBy, row.meaning].map(cell).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+export const REFERENCE_START = '<!-- config-reference:start (generated from config/config.ts by `npm run config:reference`; do not edit by hand) -->';
+export const REFERENCE_END = '<!-- config-reference:end -->';
+
+/** The table currently between the markers of a document (throws when the markers are missing). */
+export function extractConfigReference(document: string): string {
+  const start = document.indexOf(REFERENCE_START);
+  const end = document.indexOf(REFERENCE_END);
+  if (start === -1 || end === -1 || end < start) throw new Error('config reference markers not found');
+  return document.slice(start + REFERENCE_START.length, end).trim();
+}
+
+/** The document with a fresh table between the markers. */
+export function replaceConfigReference(document: string, table: string = renderConfigReference()): string {
+  extractConfigReference(document);
+  const start = document.indexOf(REFERENCE_START) + REFERENCE_START.length;
+  const end = document.indexOf(REFERENCE_END);
+  return `${document.slice(0, start)}\n${table}\n${document.slice(end)}`;
+}
+
+export const operationsDocPath = fileURLToPath(new URL('../docs/OPERATIONS.md', import.meta.url));
+
+// `npm run config:reference` rewrites the table; `-- --check` only reports whether it is current.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const document = await readFile(operationsDocPath, 'utf8');
+  const updated = replaceConfigReference(document);
+  if (process.argv.includes('--check')) {
+    if (updated !== document) {
+      process.stderr.write('docs/OPERATIONS.md configuration reference is stale: run `npm run config:reference`\n');
+      process.exit(1);
+    }
+    process.stdout.write('configuration reference is current\n');
+  } else if (updated !== document) {
+    await writeFile(operationsDocPath, updated);
+    process.stdout.write('docs/OPERATIONS.md configuration reference updated\n');
+  } else {
+    process.stdout.write('docs/OPERATIONS.md configuration reference already current\n');
+  }
+}
