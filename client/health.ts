@@ -67,19 +67,14 @@ export async function checkReadiness(deps: ProbeDeps, log: FastifyBaseLogger, ti
  *   and expose nothing: a fixed status word per dependency, no versions, hosts or error text. They are
  *   answered from an onRequest hook added first, which ends the request before the bearer check runs.
  * - `/healthz`: the process is alive and its event loop answers. `/readyz`: database and Temporal are
- *   reachable (200), else 503; also 503 once the server has begun to close, so traffic drains away.
+ *   reachable (200), else 503.
  * - `/metrics` is an ordinary route and so stays behind the bearer token like every other route.
  */
 export function registerOperationalRoutes(app: FastifyInstance, deps: ProbeDeps): void {
-  let draining = false;
-  app.addHook('preClose', async () => {
-    draining = true;
-  });
   app.addHook('onRequest', async (request, reply) => {
     if ((request.method !== 'GET' && request.method !== 'HEAD') || !isProbe(request.url)) return;
     void reply.header('cache-control', 'no-store');
     if (request.url.startsWith('/healthz')) return reply.code(200).send({ status: 'ok' });
-    if (draining) return reply.code(503).send({ status: 'draining' });
     const readiness = await checkReadiness(deps, request.log);
     return reply.code(readiness.status === 'ready' ? 200 : 503).send(readiness);
   });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { userSortFields, type UserKeyset } from '../db/usage-users.js';
 import type { EventKeyset } from '../db/usage-events.js';
+import { userSortFields, type UserKeyset } from '../db/usage-users.js';
+import { tenantIdSchema } from './schemas.js';
 
 /**
  * The HTTP contract of the usage API: query parameters (each message names its parameter, so a 400
@@ -129,6 +130,8 @@ export const userIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'userId must be 1 to 64 letters, digits, "_" or "-"')
   .meta({ description: 'Duo user id', example: 'DU3RP9I2WOC59VZX672N' });
+
+export const userParamsSchema = z.object({ tenantId: tenantIdSchema, userId: userIdSchema });
 
 export const usersQuerySchema = z
   .strictObject({

@@ -1,4 +1,12 @@
-import type { UserUsage } from '../../db/usage-users.js';
+import { once } from 'node:events';
+import { PassThrough, type Readable } from 'node:stream';
+import type { FastifyReply } from 'fastify';
+import type { Database, Queryable } from '../../db/client.js';
+import type { UserFilter } from '../../db/usage-user-filter.js';
+import { listUserUsage, type UserKeyset, type UserSort, type UserUsage } from '../../db/usage-users.js';
+
+/** Rows per query while streaming CSV: small enough to start sending at once, large enough to be few. */
+const CSV_PAGE_SIZE = 1000;
 
 /** The CSV form of a user row: one column per JSON field, groups flattened with "; ". */
 export const userCsvColumns = [
@@ -79,4 +87,59 @@ export function prefersCsv(accept: string | undefined): boolean {
     else if (mediaType === 'application/json') json = Math.max(json, q);
   }
   return csv > 0 && csv > json;
+}
+
+export interface CsvExport {
+  tenantId: string;
+  filter: UserFilter;
+  sort: UserSort;
+  limit: number | undefined;
+  after: UserKeyset | undefined;
+  nowMs: number;
+}
+
+/** Header, then the rows page by page: each page is written as soon as Postgres answers it. */
+async function* userCsvChunks(db: Queryable, spec: CsvExport): AsyncGenerator<string> {
+  yield csvLine(userCsvColumns);
+  let remaining = spec.limit ?? Number.POSITIVE_INFINITY;
+  let after = spec.after;
+  while (remaining > 0) {
+    const page = await listUserUsage(db, spec.tenantId, spec.filter, spec.sort, { limit: Math.min(CSV_PAGE_SIZE, remaining), ...(after ? { after } : {}) }, spec.nowMs);
+    yield page.users.map((user) => csvLine(userCsvValues(user))).join('');
+    remaining -= page.users.length;
+    if (!page.next) return;
+    after = page.next;
+  }
+}
+
+/**
+ * The route's typed reply only admits the JSON document or a string; a stream bypasses the
+ * serializer altogether, so it goes out through the untyped reply.
+ */
+export function sendCsv(reply: FastifyReply, filename: string, stream: Readable): FastifyReply {
+  return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`).send(stream);
+}
+
+/**
+ * Streams the export from one read-only repeatable-read transaction, so every page sees the same
+ * snapshot and a sync committing meanwhile cannot move a user between pages (seen twice or never).
+ * Backpressure: the next page is read only once the client has taken the previous one.
+ */
+export function streamUserCsv(db: Database, spec: CsvExport, onError: (error: unknown) => void): PassThrough {
+  const out = new PassThrough();
+  void db
+    .transaction(
+    async (tx) => {
+      for await (const chunk of userCsvChunks(tx, spec)) {
+        if (out.destroyed) return; // the client went away: stop reading
+        if (!out.write(chunk)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+      }
+      out.end();
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  ).catch((error: unknown) => {
+    onError(error);
+    out.destroy(error instanceof Error ? error : new Error('csv export failed'));
+  });
+  return out;
 }

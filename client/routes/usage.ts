@@ -15,8 +15,9 @@ import {
   usageQuerySchema,
   usageSchema,
 } from '../usage-schemas.js';
-import { createAnswerMemo } from './usage-memo.js';
+import { createAnswerMemo, type AnswerMemo } from './usage-memo.js';
 import { tenantNotFound, usageErrors, type UsageDeps, type UsageRoutesOptions } from './usage-shared.js';
+import { userEventRoutes } from './usage-events.js';
 import { userUsageRoutes } from './usage-users.js';
 
 /**
@@ -26,7 +27,7 @@ import { userUsageRoutes } from './usage-users.js';
  */
 async function applicationUsage(
   deps: UsageDeps,
-  memo: ReturnType<typeof createAnswerMemo<ApplicationUsageAnswer>>,
+  memo: AnswerMemo<ApplicationUsageAnswer>,
   tenantId: string,
   groups: string[],
   nowMs: number,
@@ -52,6 +53,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async (app
   const now = () => deps.now?.() ?? Date.now();
   const applicationMemo = createAnswerMemo<ApplicationUsageAnswer>();
   await app.register(userUsageRoutes, { deps });
+  await app.register(userEventRoutes, { deps });
 
   app.get(
     '/v1/tenants/:tenantId/duo/usage',

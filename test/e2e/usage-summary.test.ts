@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applicationListSchema, groupListSchema, usageSchema } from '../../client/usage-schemas.js';
+import { storeAuthEvents } from '../../db/auth-events.js';
 import { advanceBackfillWindow, openBackfillWindow } from '../../db/backfill-windows.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';
-import { connectUsageTenant, DAY_MS, seedOtherTenant, seedUsageScenario } from '../helpers/usage-tenant.js';
+import { authEvent, connectUsageTenant, DAY_MS, seedOtherTenant, seedUsageScenario } from '../helpers/usage-tenant.js';
 
 // The aggregate endpoints (usage, groups, applications) on the scenario of test/helpers/usage-tenant.ts.
 
@@ -141,6 +142,20 @@ describe('GET /duo/applications', () => {
     // alice and dave; frank's membership ended with his deletion.
     expect(answer.applications.find((a) => a.applicationKey === VPN)).toMatchObject({ activeUsers: { d30: 2, d60: 2, d90: 2 }, authentications: { d30: 3, d60: 3, d90: 3 } });
     expect(answer.applications.find((a) => a.applicationKey === WIKI)).toMatchObject({ activeUsers: { d30: 0, d60: 1, d90: 1 } });
+  });
+
+  it('reflects events stored after an earlier answer (the remembered answer follows the data)', async () => {
+    await connectUsageTenant(api.database.db, 'hooli', { anchorAt: new Date(nowMs), backfillStartAt: new Date(nowMs - 179 * DAY_MS) });
+    const at = new Date(nowMs - DAY_MS / 2).toISOString();
+    await storeAuthEvents(api.database.db, 'hooli', [authEvent('h-1', at, 'DUHAL', { applicationKey: VPN })]);
+    const before = applicationListSchema.parse(await get('hooli/duo/applications'));
+    await storeAuthEvents(api.database.db, 'hooli', [authEvent('h-2', at, 'DUHAL', { applicationKey: WIKI })]);
+    const after = applicationListSchema.parse(await get('hooli/duo/applications'));
+    expect(before.applications.map((a) => a.applicationKey)).toEqual([VPN]);
+    expect(after.applications.map((a) => [a.applicationKey, a.activeUsers.d30])).toEqual([
+      [VPN, 1],
+      [WIKI, 1],
+    ]);
   });
 
   it('answers an unknown group with zero members and zero counts', async () => {

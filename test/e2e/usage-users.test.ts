@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userListSchema, type userUsageSchema } from '../../client/usage-schemas.js';
 import type { z } from 'zod';
 import { createTestApi, type TestApi } from '../helpers/api.js';
-import { seedOtherTenant, seedUsageScenario } from '../helpers/usage-tenant.js';
+import { upsertUsers } from '../../db/roster.js';
+import { connectUsageTenant, DAY_MS, seedOtherTenant, seedUsageScenario, userRecord } from '../helpers/usage-tenant.js';
 
 // GET /v1/tenants/:tenantId/duo/users through the whole app, on the scenario of
 // test/helpers/usage-tenant.ts (seeded by the sync's own write functions).
@@ -251,6 +252,19 @@ describe('GET /duo/users as CSV', () => {
     const rows = await csv(`status=active&limit=2&cursor=${first.nextCursor}`);
     const second = await list(`status=active&limit=2&cursor=${first.nextCursor}`);
     expect(rows.slice(1)).toEqual(second.users.map(asCells));
+  });
+
+  it('quotes commas and quotes, and defuses cells a spreadsheet would run as formulas', async () => {
+    await connectUsageTenant(api.database.db, 'csvco', { anchorAt: new Date(nowMs), backfillStartAt: new Date(nowMs - 179 * DAY_MS) });
+    await upsertUsers(
+      api.database.db,
+      'csvco',
+      [userRecord('DUCSV1', '=HYPERLINK("http://x")', { realname: 'Smith, "Jo"\nJr', email: '@evil' })],
+      new Date(nowMs),
+    );
+    const response = await api.app.inject({ method: 'GET', url: '/v1/tenants/csvco/duo/users', headers: { ...api.auth, accept: 'text/csv' } });
+    const [row] = parseCsv(response.body).slice(1);
+    expect(row?.slice(0, 4)).toEqual(['DUCSV1', `'=HYPERLINK("http://x")`, 'Smith, "Jo"\nJr', "'@evil"]);
   });
 
   it('keeps JSON for wildcard Accept headers', async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { errorResponseSchema } from '../../client/schemas.js';
-import { encodeUserCursor } from '../../client/usage-schemas.js';
+import fc from 'fast-check';
+import { decodeEventCursor, decodeUserCursor, encodeEventCursor, encodeUserCursor } from '../../client/usage-schemas.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';
 import { seedUsageScenario } from '../helpers/usage-tenant.js';
 
@@ -95,6 +96,44 @@ describe('usage API parameter validation', () => {
     const response = await api.app.inject({ method: 'GET', url: `/v1/tenants/nobody/duo/${path}`, headers: api.auth });
     expect(response.statusCode).toBe(404);
     expect(errorResponseSchema.parse(response.json()).error.code).toBe('tenant_not_found');
+  });
+});
+
+describe('usage cursors', () => {
+  const text = fc.string({ minLength: 1, maxLength: 100, unit: 'grapheme' }).filter((t) => !t.includes('\u0000'));
+  const instant = fc
+    .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
+    .chain((d) => fc.integer({ min: 0, max: 999 }).map((us) => `${d.toISOString().slice(0, 23)}${String(us).padStart(3, '0')}Z`));
+
+  it('decode what they encode, for any username key and user id', () => {
+    fc.assert(
+      fc.property(text, text, fc.constantFrom('username.asc', 'username.desc'), (key, userId, sort) => {
+        expect(decodeUserCursor(encodeUserCursor(sort, { key, userId }))).toEqual({ sort, key, userId });
+      }),
+    );
+  });
+
+  it('decode what they encode, for activity instants and never-active users', () => {
+    fc.assert(
+      fc.property(fc.oneof(instant, fc.constant('-infinity')), text, (key, userId) => {
+        expect(decodeUserCursor(encodeUserCursor('lastActivityAt.desc', { key, userId }))).toEqual({ sort: 'lastActivityAt.desc', key, userId });
+      }),
+    );
+    fc.assert(
+      fc.property(instant, text, (occurredAt, txid) => {
+        expect(decodeEventCursor(encodeEventCursor({ occurredAt, txid }))).toEqual({ occurredAt, txid });
+      }),
+    );
+  });
+
+  it('refuse anything else without throwing', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (token) => {
+        const decoded = decodeUserCursor(token);
+        if (decoded !== undefined) expect(decodeUserCursor(encodeUserCursor(decoded.sort, decoded))).toEqual(decoded);
+        expect(() => decodeEventCursor(token)).not.toThrow();
+      }),
+    );
   });
 });
 

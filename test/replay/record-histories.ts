@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import postgres from 'postgres';
+import { buildApp } from '../../client/app.js';
+import { createDatabase } from '../../db/client.js';
+import { createKeyring } from '../../db/credentials.js';
+import { runMigrations } from '../../db/migrate.js';
+import { closeDuoConnections } from '../../duo/transport.js';
+import { createWorker } from '../../worker/create-worker.js';
+import { startTemporalDevServer, type DevServer } from '../../worker/temporal-dev-server.js';
+import { initialSyncWorkflowId } from '../../workflows/definitions.js';
+import { testConfig } from '../helpers/config.js';
+import { adminUrl, databaseUrl } from '../helpers/postgres.js';
+import { makeAccount, startTestSimulator } from '../helpers/simulator.js';
+import { waitFor } from '../helpers/waiting.js';
+
+/**
+ * `npm run replay:record`: runs one real initial sync and one real incremental run (Temporal dev
+ * server, Postgres, the Duo simulator over HTTP, the real worker and activities) and saves both
+ * workflow histories as JSON (the format of `temporal workflow show -o json` and the UI's export)
+ * into test/fixtures/histories/, named by scenario and SDK version. test/replay/replay.test.ts
+ * replays them against the current workflow code.
+ *
+ * Record again only on purpose: after a deliberate, versioned workflow change (docs/OPERATIONS.md,
+ * "Upgrading workflow code safely"), keeping the old files as long as runs of that shape may exist.
+ * Needs the same services as `npm test` (TEMPORAL_ADDRESS or the Temporal CLI; Postgres).
+ */
+
+const outputDir = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
+const sdkVersion = '1.24.0';
+
+async function main(): Promise<void> {
+  const dev: DevServer | undefined = process.env.TEMPORAL_ADDRESS ? undefined : await startTemporalDevServer();
+  const temporalAddress = process.env.TEMPORAL_ADDRESS ?? dev?.address ?? '';
+  const name = `duo_sync_record_${randomBytes(4).toString('hex')}`;
+  const url = databaseUrl(name);
+  await runMigrations(url);
+  const database = createDatabase(url, { poolSize: 5 });
+
+  // History ends 20 minutes ago and live events keep arriving, so the incremental run pages real events.
+  const anchorMs = Date.now() - 20 * 60_000;
+  const account = makeAccount({ dataset: { seed: 8008, users: 30, groups: 4, authEvents: 600, days: 3, liveEventsPerMinute: 60, anchorMs } });
+  const simulator = await startTestSimulator([account]);
+  const config = testConfig({
+    DATABASE_URL: url,
+    TEMPORAL_ADDRESS: temporalAddress,
+    DUO_API_ORIGIN_OVERRIDE: simulator.origin,
+    BACKFILL_DAYS: '3',
+    LOG_LEVEL: 'warn',
+  });
+  const keyring = createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY });
+  const connection = await Connection.connect({ address: temporalAddress });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = buildApp({ db: database.db, config, keyring, temporal });
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+  const worker = await createWorker({ deps: { db: database.db, config, keyring }, connection: workerConnection });
+  const running = worker.run();
+  const auth = { authorization: `Bearer ${config.API_TOKEN}` };
+  const tenantId = 'replay-tenant';
+
+  try {
+    const connect = await app.inject({
+      method: 'PUT',
+      url: `/v1/tenants/${tenantId}/integrations/duo`,
+      headers: auth,
+      payload: { integrationKey: account.integrationKey, secretKey: account.secretKey, apiHost: account.apiHost },
+    });
+    if (connect.statusCode !== 202) throw new Error(`connect answered ${connect.statusCode}: ${connect.body}`);
+    const initial = temporal.workflow.getHandle(initialSyncWorkflowId(tenantId));
+    await initial.result();
+
+    const sync = await app.inject({ method: 'POST', url: `/v1/tenants/${tenantId}/integrations/duo/sync`, headers: auth, payload: {} });
+    if (sync.statusCode !== 202) throw new Error(`sync now answered ${sync.statusCode}: ${sync.body}`);
+    let incremental: { workflow_id: string; run_id: string } | undefined;
+    await waitFor('the incremental run to finish', async () => {
+      [incremental] = await database.sql<{ workflow_id: string; run_id: string }[]>`
+        select workflow_id, run_id from sync_runs where tenant_id = ${tenantId} and kind = 'incremental' and outcome = 'completed'`;
+      return incremental !== undefined;
+    });
+    if (!incremental) throw new Error('no incremental run');
+    const incrementalHandle = temporal.workflow.getHandle(incremental.workflow_id, incremental.run_id);
+    await incrementalHandle.result();
+
+    await mkdir(outputDir, { recursive: true });
+    const recordings = [
+      { scenario: 'initial-sync', handle: initial },
+      { scenario: 'incremental-sync', handle: incrementalHandle },
+    ];
+    for (const { scenario, handle } of recordings) {
+      const history = await handle.fetchHistory();
+      const file = join(outputDir, `${scenario}.sdk-${sdkVersion}.json`);
+      await writeFile(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
+      process.stdout.write(`${file}: ${history.events?.length ?? 0} events\n`);
+    }
+  } finally {
+    worker.shutdown();
+    await running;
+    await workerConnection.close();
+    await app.close();
+    await connection.close();
+    await closeDuoConnections();
+    await simulator.close();
+    await database.close();
+    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end({ timeout: 5 });
+    await dev?.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`recording failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});
