@@ -1,13 +1,13 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   continueAsNew,
   isCancellation,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   workflowInfo,
-  ActivityFailure,
-  CancellationScope,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { nonRetryableErrorCodes } from '../errors/codes.js';
