@@ -37,11 +37,14 @@ async function requireConnected(deps: ConnectDeps, tenantId: string): Promise<In
   return integration;
 }
 
-async function applyToTemporal<T>(action: () => Promise<T>): Promise<T> {
+async function applyToTemporal<T>(
+  action: () => Promise<T>,
+  message = 'Stored, but Temporal could not be updated now; it will be reconciled shortly',
+): Promise<T> {
   try {
     return await action();
   } catch (cause) {
-    throw new AppError('TEMPORAL_UNAVAILABLE', 'Stored, but Temporal could not be updated now; it will be reconciled shortly', { cause });
+    throw new AppError('TEMPORAL_UNAVAILABLE', message, { cause });
   }
 }
 
@@ -49,7 +52,7 @@ async function applyToTemporal<T>(action: () => Promise<T>): Promise<T> {
 export async function syncNow(deps: ConnectDeps, tenantId: string, options: { roster?: boolean } = {}): Promise<void> {
   await requireConnected(deps, tenantId);
   if (options.roster) await requestRosterRefresh(deps.db, tenantId);
-  await applyToTemporal(() => triggerIncrementalSync(deps.temporal, tenantId));
+  await applyToTemporal(() => triggerIncrementalSync(deps.temporal, tenantId), 'Temporal could not be reached to start the run; try again shortly');
 }
 
 export interface PauseInput {

@@ -121,9 +121,9 @@ export const integrationStatusSchema = z
       .nullable()
       .meta({ description: 'The last incremental run; null before the first one finished' }),
     schedule: z.object({
-      paused: z.boolean(),
+      paused: z.boolean().meta({ description: 'Whether scheduled runs are paused (sync now still runs once)' }),
       note: z.string().nullable().meta({ description: 'Who paused it and why, or the failure that paused it' }),
-      intervalMinutes: z.int().positive(),
+      intervalMinutes: z.int().positive().meta({ description: 'Minutes between scheduled runs' }),
       source: z.enum(['temporal', 'database']).meta({
         description: 'temporal: as the schedule describes itself; database: the desired state (Temporal not asked or did not answer)',
       }),
@@ -135,7 +135,9 @@ export const integrationStatusSchema = z
     settings: z
       .object({
         syncIntervalMinutes: z.int().positive().meta({ description: 'In effect: the tenant\'s own or the service default' }),
-        streams: z.object({ telephony: z.boolean(), activity: z.boolean(), administrator: z.boolean() }),
+        streams: z
+          .object({ telephony: z.boolean(), activity: z.boolean(), administrator: z.boolean() })
+          .meta({ description: 'Optional log streams switched on (authentication logs always are)' }),
         rosterRefreshHourUtc: z.int().min(0).max(23).nullable().meta({ description: 'null: 24 hours after the previous refresh' }),
       })
       .meta({ description: 'What PATCH changes' }),

@@ -279,7 +279,8 @@ export async function markDisconnected(db: Queryable, tenantId: string, options:
       encryptionKeyId: null,
       schedulePaused: true,
       pauseNote: 'disconnected',
-      disconnectedAt: new Date(),
+      // A repeated disconnect keeps the time of the first.
+      disconnectedAt: sql`coalesce(${duoIntegrations.disconnectedAt}, now())`,
       ...(options.purge ? { purgedAt: new Date() } : {}),
       updatedAt: new Date(),
     })

@@ -98,7 +98,8 @@ export async function listUserUsage(
   const { d30, d60, d90 } = countPeriods(nowMs);
   const rows = await db.execute<UserUsageRow>(sql`
     with page as (
-      select u.*, ${key.asText} as sort_key
+      select u.user_id, u.username, u.realname, u.email, u.status, u.is_enrolled, u.in_roster, u.created_in_duo_at,
+        u.last_login_at, u.last_activity_at, u.deleted_at, ${key.asText} as sort_key
       from duo_users u
       where ${userFilterSql(tenantId, filter, nowMs)} ${after}
       order by ${key.expression} ${direction}, u.user_id ${direction}

@@ -1,8 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HistoryAndWorkflowId } from '@temporalio/client';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +12,13 @@ import { workflowsEntry } from '../../worker/build-bundle.js';
 // deploy, instead of as a stuck workflow task in production.
 const historiesDir = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 
-async function recordedHistories(): Promise<HistoryAndWorkflowId[]> {
+interface RecordedHistory {
+  /** The file name without `.json`: scenario and SDK version, e.g. `initial-sync.sdk-1.24.0`. */
+  workflowId: string;
+  history: ReturnType<typeof historyFromJSON>;
+}
+
+async function recordedHistories(): Promise<RecordedHistory[]> {
   const files = (await readdir(historiesDir)).filter((file) => file.endsWith('.json')).sort();
   return Promise.all(
     files.map(async (file) => ({
@@ -24,7 +29,7 @@ async function recordedHistories(): Promise<HistoryAndWorkflowId[]> {
 }
 
 let current: WorkflowBundle;
-let histories: HistoryAndWorkflowId[];
+let histories: RecordedHistory[];
 
 beforeAll(async () => {
   // The negative case makes core warn about the non-determinism it is meant to provoke: errors only.

@@ -3,12 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { instrumentBudget, metricsRegistry, recordEventsIngested } from '../../../config/metrics.js';
 import type { RequestBudget, RequestOutcome } from '../../../duo/request-budget.js';
 
+/** A sample's value by its exposed name (`…_count`, `…_sum` for histograms) and labels; 0 when absent. */
 async function value(name: string, labels: Record<string, string>): Promise<number> {
-  const metric = await metricsRegistry.getSingleMetric(name)?.get();
-  const sample = metric?.values.find((candidate) =>
-    Object.entries(labels).every(([key, label]) => candidate.labels[key] === label),
-  );
-  return sample?.value ?? 0;
+  for (const metric of await metricsRegistry.getMetricsAsJSON()) {
+    const sample = metric.values.find(
+      (candidate) =>
+        ('metricName' in candidate && typeof candidate.metricName === 'string' ? candidate.metricName : metric.name) === name &&
+        Object.entries(labels).every(([key, label]) => candidate.labels[key] === label),
+    );
+    if (sample) return sample.value;
+  }
+  return 0;
 }
 
 describe('instrumentBudget', () => {

@@ -1,0 +1,46 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import postgres from 'postgres';
+
+export interface CopyCeiling {
+  rows: number;
+  seconds: number;
+  rowsPerSecond: number;
+  fileMb: number;
+}
+
+/**
+ * The physical ceiling of this machine's Postgres for these rows: the tenant's stored
+ * authentication events are exported once (COPY TO, untimed) and then loaded with COPY FROM STDIN,
+ * timed, into an empty table created LIKE duo_auth_events INCLUDING ALL (same columns, defaults,
+ * primary key and the three secondary indexes) plus the same foreign key to tenants.
+ */
+export async function measureCopyCeiling(databaseUrl: string, tenantId: string): Promise<CopyCeiling> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const file = join(tmpdir(), `duo-bench-copy-${randomBytes(4).toString('hex')}.tsv`);
+  const table = `bench_copy_auth_events_${randomBytes(3).toString('hex')}`;
+  try {
+    const source = await sql`copy (select * from duo_auth_events where tenant_id = ${tenantId} order by occurred_at) to stdout`.readable();
+    await pipeline(source, createWriteStream(file));
+    await sql.unsafe(`create table ${table} (like duo_auth_events including all)`);
+    await sql.unsafe(`alter table ${table} add foreign key (tenant_id) references tenants (id) on delete cascade`);
+    // Dirty pages of the sync are written out first, so the COPY does not pay for them.
+    await sql.unsafe('checkpoint').catch(() => undefined);
+    const started = process.hrtime.bigint();
+    const sink = await sql.unsafe(`copy ${table} from stdin`).writable();
+    await pipeline(createReadStream(file), sink);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const [row] = await sql.unsafe<{ n: number }[]>(`select count(*)::int as n from ${table}`);
+    const rows = row?.n ?? 0;
+    const fileMb = (await stat(file)).size / 1024 / 1024;
+    return { rows, seconds, rowsPerSecond: rows / seconds, fileMb };
+  } finally {
+    await sql.unsafe(`drop table if exists ${table}`).catch(() => undefined);
+    await sql.end({ timeout: 5 });
+    await rm(file, { force: true });
+  }
+}

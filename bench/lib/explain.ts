@@ -1,0 +1,34 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { storeAuthEvents, type AuthEventRecord } from '../../db/auth-events.js';
+import type { Database, Queryable } from '../../db/client.js';
+
+class Rollback extends Error {}
+
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of the exact statement `storeAuthEvents` sends for one page: the
+ * function runs against a handle whose `execute` prefixes EXPLAIN, inside a transaction that is
+ * rolled back, for a throwaway tenant, so the measured database is left as it was.
+ */
+export async function explainStoreAuthEvents(db: Database, records: AuthEventRecord[]): Promise<{ plan: string; executionMs: number }> {
+  let lines: string[] = [];
+  const tenantId = `bench-explain-${Date.now()}`;
+  try {
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`insert into tenants (id) values (${tenantId})`);
+      const explaining = {
+        execute: async (query: SQL) => {
+          const rows = await tx.execute<Record<string, string>>(sql`explain (analyze, buffers, verbose false) ${query}`);
+          lines = rows.map((row) => Object.values(row)[0] ?? '');
+          return [];
+        },
+      } as unknown as Queryable;
+      await storeAuthEvents(explaining, tenantId, records);
+      throw new Rollback();
+    });
+  } catch (error) {
+    if (!(error instanceof Rollback)) throw error;
+  }
+  const plan = lines.join('\n');
+  const executionMs = Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1] ?? Number.NaN);
+  return { plan, executionMs };
+}
