@@ -1,0 +1,195 @@
+import { mkdir } from 'node:fs/promises';
+import { sql } from 'drizzle-orm';
+import { connectIntegration } from '../../client/connect-integration.js';
+import { storeAuthEvents } from '../../db/auth-events.js';
+import { createDatabase } from '../../db/client.js';
+import { startSimulator } from '../../simulator/server.js';
+import { initialSyncWorkflowId } from '../../workflows/definitions.js';
+import { formatProfile, summarizeProfiles, type ProfileSummary } from '../lib/cpuprofile.js';
+import { measureCopyCeiling, type CopyCeiling } from '../lib/copy.js';
+import { authRecordPages } from '../lib/duo-pages.js';
+import { explainStoreAuthEvents } from '../lib/explain.js';
+import { largestHistory } from '../lib/history.js';
+import {
+  credentialsOf,
+  deleteSchedules,
+  log,
+  makeAccount,
+  scenarioClient,
+  scenarioEnv,
+  startWorkerChild,
+  type BenchStack,
+} from '../lib/stack.js';
+import { withDeadline } from '../lib/wait.js';
+
+export interface IngestOptions {
+  label: string;
+  events: number;
+  users: number;
+  groups: number;
+  days: number;
+  /** Also measure the COPY ceiling of the same rows. */
+  copy: boolean;
+  /** Also page the simulator alone and run storeAuthEvents alone (no Temporal) on the same data. */
+  components: boolean;
+  /** Write the worker's V8 CPU profile here and EXPLAIN ANALYZE the page insert. */
+  profileDir?: string | undefined;
+  timeoutMs: number;
+}
+
+export interface IngestResult {
+  label: string;
+  datasetEvents: number;
+  eventsStored: number;
+  users: number;
+  seconds: number;
+  eventsPerSecond: number;
+  /** Connect to the first committed log page: credential check, workflow start, roster. */
+  rosterSeconds: number;
+  /** Events per second from the first committed log page to completion. */
+  logPhaseEventsPerSecond: number;
+  logPages: number;
+  workerPeakRssMb: number;
+  workerCpuSeconds: number;
+  maxHistoryEvents: number;
+  historyRuns: number;
+  copy?: CopyCeiling;
+  simulatorEventsPerSecond?: number;
+  storeEventsPerSecond?: number;
+  storeMsPerPage?: number;
+  explain?: { plan: string; executionMs: number; pageRows: number };
+  profile?: ProfileSummary[];
+}
+
+/**
+ * Scenario A (and each size of B): one tenant, no effective rate limit, from connect until the
+ * initial-sync workflow returns, against a fresh database and a fresh worker process.
+ */
+export async function runIngest(stack: BenchStack, options: IngestOptions): Promise<IngestResult> {
+  const tenantId = `bench-${options.label}`;
+  const anchorMs = Math.floor((Date.now() - 10 * 60_000) / 60_000) * 60_000;
+  const account = makeAccount({ seed: 7, users: options.users, groups: options.groups, authEvents: options.events, days: options.days, anchorMs });
+  const database = await stack.createDatabase(options.label);
+  const simulator = await startSimulator({ accounts: [account] });
+  const env = scenarioEnv(stack, database, simulator.origin, { BACKFILL_DAYS: String(Math.min(179, options.days + 1)) });
+  const client = scenarioClient(stack, env);
+  if (options.profileDir) await mkdir(options.profileDir, { recursive: true });
+  const worker = await startWorkerChild(env, { cpuProfileDir: options.profileDir });
+  try {
+    log(`${options.label}: ${options.events} events, ${options.users} users, ${options.days} days; worker pid ${worker.pid}`);
+    const cpuBefore = worker.sample().cpuSeconds;
+    const started = Date.now();
+    await connectIntegration(client.deps, tenantId, credentialsOf(account));
+    await withDeadline(stack.temporal.workflow.getHandle(initialSyncWorkflowId(tenantId)).result(), options.timeoutMs, `${options.label} initial sync`);
+    const finished = Date.now();
+    const usage = worker.sample();
+    const seconds = (finished - started) / 1000;
+
+    const [stored] = await client.database.sql<{ events: number; first_page_at: Date | null; pages: number }[]>`
+      select (select count(*)::int from duo_auth_events where tenant_id = ${tenantId}) as events,
+        (select min(updated_at) from backfill_windows where tenant_id = ${tenantId} and pages > 0) as first_page_at,
+        (select coalesce(sum(pages), 0)::int from backfill_windows where tenant_id = ${tenantId}) as pages`;
+    const eventsStored = stored?.events ?? 0;
+    const firstPageMs = stored?.first_page_at ? new Date(stored.first_page_at).getTime() : started;
+    const rosterSeconds = (firstPageMs - started) / 1000;
+    const history = await largestHistory(stack.temporal, `TenantId = "${tenantId}"`);
+    const result: IngestResult = {
+      label: options.label,
+      datasetEvents: options.events,
+      eventsStored,
+      users: options.users,
+      seconds,
+      eventsPerSecond: eventsStored / seconds,
+      rosterSeconds,
+      logPhaseEventsPerSecond: eventsStored / Math.max(0.001, (finished - firstPageMs) / 1000),
+      logPages: stored?.pages ?? 0,
+      workerPeakRssMb: usage.peakRssMb,
+      workerCpuSeconds: usage.cpuSeconds - cpuBefore,
+      maxHistoryEvents: history.maxHistoryEvents,
+      historyRuns: history.runs,
+    };
+    log(
+      `${options.label}: ${eventsStored} events in ${seconds.toFixed(1)} s = ${Math.round(result.eventsPerSecond)}/s ` +
+        `(roster ${rosterSeconds.toFixed(1)} s; log phase ${Math.round(result.logPhaseEventsPerSecond)}/s); worker peak RSS ${usage.peakRssMb.toFixed(0)} MB, ` +
+        `CPU ${result.workerCpuSeconds.toFixed(1)} s; largest history ${history.maxHistoryEvents} events of ${history.runs} runs`,
+    );
+    await deleteSchedules(stack, [tenantId]);
+    await worker.stop();
+
+    if (options.profileDir) {
+      result.profile = await summarizeProfiles(options.profileDir);
+      for (const summary of result.profile.slice(0, 2)) log(`worker CPU profile\n${formatProfile(summary)}`);
+    }
+    if (options.copy) {
+      result.copy = await measureCopyCeiling(database.url, tenantId);
+      log(`${options.label}: COPY of the same ${result.copy.rows} rows (${result.copy.fileMb.toFixed(0)} MB as text) in ${result.copy.seconds.toFixed(1)} s = ${Math.round(result.copy.rowsPerSecond)}/s`);
+    }
+    if (options.components || options.profileDir) {
+      Object.assign(result, await measureComponents(stack, account, simulator.origin, { anchorMs, days: options.days, components: options.components, explainUrl: options.profileDir ? database.url : undefined }));
+    }
+    return result;
+  } finally {
+    if (worker.child.exitCode === null && worker.child.signalCode === null) await worker.stop();
+    await client.close();
+    await simulator.close();
+    await database.drop();
+  }
+}
+
+/**
+ * The two halves of the pipeline alone, on the same data, in this process, one page at a time:
+ * paging the simulator with the Duo client (HTTP, signing, validation, mapping) and storeAuthEvents
+ * into a fresh database (one transaction per page, as the activity does, without Temporal).
+ */
+async function measureComponents(
+  stack: BenchStack,
+  account: ReturnType<typeof makeAccount>,
+  origin: string,
+  options: { anchorMs: number; days: number; components: boolean; explainUrl: string | undefined },
+): Promise<Pick<IngestResult, 'simulatorEventsPerSecond' | 'storeEventsPerSecond' | 'storeMsPerPage' | 'explain'>> {
+  const window = { mintimeMs: options.anchorMs - options.days * 86_400_000 - 60_000, maxtimeMs: options.anchorMs + 60_000 };
+  const out: Pick<IngestResult, 'simulatorEventsPerSecond' | 'storeEventsPerSecond' | 'storeMsPerPage' | 'explain'> = {};
+  if (options.explainUrl) {
+    const handle = createDatabase(options.explainUrl, { poolSize: 1 });
+    try {
+      for await (const page of authRecordPages(origin, account, window)) {
+        const explained = await explainStoreAuthEvents(handle.db, page.records);
+        out.explain = { ...explained, pageRows: page.records.length };
+        log(`EXPLAIN ANALYZE of storeAuthEvents, one page of ${page.records.length} rows into a table holding the run's rows:\n${explained.plan}`);
+        break;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  if (!options.components) return out;
+  const target = await stack.createDatabase('store');
+  const handle = createDatabase(target.url, { poolSize: 1 });
+  const tenantId = 'bench-direct';
+  try {
+    await handle.db.execute(sql`insert into tenants (id) values (${tenantId})`);
+    let events = 0;
+    let pages = 0;
+    let fetchMs = 0;
+    let storeMs = 0;
+    for await (const page of authRecordPages(origin, account, window)) {
+      fetchMs += page.fetchMs;
+      const started = process.hrtime.bigint();
+      await handle.db.transaction((tx) => storeAuthEvents(tx, tenantId, page.records));
+      storeMs += Number(process.hrtime.bigint() - started) / 1e6;
+      events += page.records.length;
+      pages++;
+    }
+    out.simulatorEventsPerSecond = events / (fetchMs / 1000);
+    out.storeEventsPerSecond = events / (storeMs / 1000);
+    out.storeMsPerPage = storeMs / Math.max(1, pages);
+    log(
+      `components: simulator + Duo client alone ${Math.round(out.simulatorEventsPerSecond)} events/s; ` +
+        `storeAuthEvents alone ${Math.round(out.storeEventsPerSecond)} events/s (${out.storeMsPerPage.toFixed(0)} ms per page of ≤1000)`,
+    );
+    return out;
+  } finally {
+    await handle.close();
+    await target.drop();
+  }
+}
