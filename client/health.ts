@@ -46,13 +46,26 @@ async function check(name: string, run: () => Promise<unknown>, timeoutMs: numbe
   }
 }
 
-/** Postgres answers `select 1` and Temporal answers GetSystemInfo, both within the timeout, in parallel. */
-export async function checkReadiness(deps: ProbeDeps, log: FastifyBaseLogger, timeoutMs = PROBE_TIMEOUT_MS): Promise<Readiness> {
+/**
+ * Postgres answers `select 1` and Temporal answers GetSystemInfo, both within the timeout, in parallel.
+ * `track` receives each check's own promise: one may outlive the answer (the Temporal client retries an
+ * unreachable server until the call's deadline), and must settle before its connection is closed.
+ */
+export async function checkReadiness(
+  deps: ProbeDeps,
+  log: FastifyBaseLogger,
+  options: { timeoutMs?: number; track?: (call: Promise<unknown>) => void } = {},
+): Promise<Readiness> {
+  const timeoutMs = options.timeoutMs ?? PROBE_TIMEOUT_MS;
+  const tracked = (call: Promise<unknown>) => {
+    options.track?.(call);
+    return call;
+  };
   const [database, temporal] = await Promise.all([
-    check('database', () => deps.db.execute(sql`select 1`), timeoutMs, log),
+    check('database', () => tracked(deps.db.execute(sql`select 1`)), timeoutMs, log),
     check(
       'temporal',
-      () => deps.temporal.connection.withDeadline(Date.now() + timeoutMs, () => deps.temporal.workflowService.getSystemInfo({})),
+      () => tracked(deps.temporal.connection.withDeadline(Date.now() + timeoutMs, () => deps.temporal.workflowService.getSystemInfo({}))),
       timeoutMs,
       log,
     ),
@@ -71,11 +84,23 @@ export async function checkReadiness(deps: ProbeDeps, log: FastifyBaseLogger, ti
  * - `/metrics` is an ordinary route and so stays behind the bearer token like every other route.
  */
 export function registerOperationalRoutes(app: FastifyInstance, deps: ProbeDeps): void {
+  // Checks still running after their probe answered. A retry of the Temporal client that fires after
+  // the connection was closed throws outside any promise, so closing waits for them (bounded by the
+  // call deadline) before the server's owner closes the Temporal connection and the pool.
+  const outstanding = new Set<Promise<unknown>>();
+  const track = (call: Promise<unknown>) => {
+    outstanding.add(call);
+    const settled = () => outstanding.delete(call);
+    call.then(settled, settled);
+  };
+  app.addHook('onClose', async () => {
+    await Promise.allSettled([...outstanding]);
+  });
   app.addHook('onRequest', async (request, reply) => {
     if ((request.method !== 'GET' && request.method !== 'HEAD') || !isProbe(request.url)) return;
     void reply.header('cache-control', 'no-store');
     if (request.url.startsWith('/healthz')) return reply.code(200).send({ status: 'ok' });
-    const readiness = await checkReadiness(deps, request.log);
+    const readiness = await checkReadiness(deps, request.log, { track });
     return reply.code(readiness.status === 'ready' ? 200 : 503).send(readiness);
   });
   // Probe traffic every few seconds would drown the API's request metrics.
