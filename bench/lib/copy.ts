@@ -24,7 +24,9 @@ export async function measureCopyCeiling(databaseUrl: string, tenantId: string):
   const file = join(tmpdir(), `duo-bench-copy-${randomBytes(4).toString('hex')}.tsv`);
   const table = `bench_copy_auth_events_${randomBytes(3).toString('hex')}`;
   try {
-    const source = await sql`copy (select * from duo_auth_events where tenant_id = ${tenantId} order by occurred_at) to stdout`.readable();
+    const literal = `'${tenantId.replace(/'/g, "''")}'`;
+    // COPY takes no bind parameters: the tenant id goes in as a quoted literal.
+    const source = await sql.unsafe(`copy (select * from duo_auth_events where tenant_id = ${literal} order by occurred_at) to stdout`).readable();
     await pipeline(source, createWriteStream(file));
     await sql.unsafe(`create table ${table} (like duo_auth_events including all)`);
     await sql.unsafe(`alter table ${table} add foreign key (tenant_id) references tenants (id) on delete cascade`);

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import postgres from 'postgres';
 import { loadConfig, type Config } from '../../config/config.js';
 import type { ConnectDeps } from '../../client/connect-integration.js';
@@ -13,7 +14,7 @@ import { createDatabase, type DatabaseHandle } from '../../db/client.js';
 import { createKeyring } from '../../db/credentials.js';
 import { runMigrations } from '../../db/migrate.js';
 import type { AccountSpec, DatasetSpec } from '../../simulator/server.js';
-import { buildWorkflowBundle } from '../../worker/build-bundle.js';
+import { workflowsEntry } from '../../worker/build-bundle.js';
 import { startTemporalDevServer, type DevServer } from '../../worker/temporal-dev-server.js';
 import { processSample, type ProcessSample } from './proc.js';
 
@@ -59,7 +60,7 @@ export async function startStack(options: { temporalAddress?: string | undefined
   try {
     const [server, bundle] = await Promise.all([
       options.temporalAddress ? Promise.resolve(undefined) : startTemporalDevServer(),
-      buildWorkflowBundle(join(workDir, 'workflow-bundle.js')),
+      buildBundle(join(workDir, 'workflow-bundle.js')),
     ]);
     devServer = server;
     const temporalAddress = options.temporalAddress ?? server?.address ?? '';
@@ -102,6 +103,13 @@ export async function startStack(options: { temporalAddress?: string | undefined
     await rm(workDir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** What `npm run build:bundle` writes, built quietly into the bench's temporary directory. */
+async function buildBundle(path: string): Promise<{ path: string; bytes: number }> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: new DefaultLogger('WARN') });
+  await writeFile(path, code);
+  return { path, bytes: Buffer.byteLength(code) };
 }
 
 // --- configuration and accounts -----------------------------------------------------------------
