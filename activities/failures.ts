@@ -29,3 +29,19 @@ export function withTypedFailures<A extends unknown[], R>(fn: (...args: A) => Pr
     }
   };
 }
+
+/** Attempts of one backfill window that may meet malformed Duo answers before the sync stops (≈ 10 min of backoff). */
+export const MALFORMED_ATTEMPTS_BEFORE_STALL = 8;
+
+/**
+ * A page Duo keeps answering in a broken way (bad JSON, wrong shape, a cursor that does not advance)
+ * must neither be skipped nor retried forever: after enough attempts the stream stops with a
+ * non-retryable SYNC_STALLED naming the exact position, so operators see it and data is never skipped.
+ */
+export function stallIfPersistentlyMalformed(error: unknown, attempt: number, position: string): unknown {
+  if (!(error instanceof AppError) || error.code !== 'DUO_MALFORMED_RESPONSE' || attempt < MALFORMED_ATTEMPTS_BEFORE_STALL) return error;
+  return new AppError('SYNC_STALLED', `Duo answered the same page malformed ${attempt} times (${error.message}); stopped at ${position}`, {
+    details: { ...error.details, position },
+    cause: error,
+  });
+}

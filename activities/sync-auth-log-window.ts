@@ -1,11 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { storeAuthEvents } from '../db/auth-events.js';
 import { advanceBackfillWindow, openBackfillWindow } from '../db/backfill-windows.js';
-import { DUO_MAX_LOG_AGE_MS } from '../duo/client.js';
 import { assertConnectedForWrite } from '../db/integrations.js';
+import { DUO_MAX_LOG_AGE_MS } from '../duo/client.js';
 import type { LogWindowInput, LogWindowResult } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 import { toAuthEventRecord } from './duo-records.js';
+import { stallIfPersistentlyMalformed } from './failures.js';
 import { loadDuoClient } from './tenant-connection.js';
 
 /**
@@ -38,17 +39,23 @@ export async function syncAuthLogWindow(deps: ActivityDeps, input: LogWindowInpu
     cursor: window.cursor,
     signal: context.cancellationSignal,
   });
-  for await (const page of pageIterator) {
-    const records = page.items.map(toAuthEventRecord);
-    const stored = await deps.db.transaction(async (tx) => {
-      await assertConnectedForWrite(tx, input.tenantId);
-      const result = await storeAuthEvents(tx, input.tenantId, records);
-      await advanceBackfillWindow(tx, key, { cursor: page.next, done: page.next === null, events: result.inserted });
-      return result;
-    });
-    events += stored.inserted;
-    pages += 1;
-    beat();
+  try {
+    for await (const page of pageIterator) {
+      const records = page.items.map(toAuthEventRecord);
+      const stored = await deps.db.transaction(async (tx) => {
+        await assertConnectedForWrite(tx, input.tenantId);
+        const result = await storeAuthEvents(tx, input.tenantId, records);
+        await advanceBackfillWindow(tx, key, { cursor: page.next, done: page.next === null, events: result.inserted });
+        return result;
+      });
+      events += stored.inserted;
+      pages += 1;
+      beat();
+    }
+  } catch (error) {
+    const from = new Date(input.windowStartMs).toISOString();
+    const to = new Date(input.windowEndMs).toISOString();
+    throw stallIfPersistentlyMalformed(error, context.info.attempt, `auth window ${from}..${to} after page ${pages} (cursor kept in backfill_windows)`);
   }
   return { events, pages, expired: false };
 }

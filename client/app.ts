@@ -38,6 +38,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     return503OnClosing: false,
     // Long tenant ids must reach validation (400), not fall through the router as a 404.
     routerOptions: { maxParamLength: 512 },
+    // The whole request (≤ 64 KiB) must arrive within 30 s: a client trickling its body cannot hold a socket forever.
+    requestTimeout: 30_000,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -48,8 +48,8 @@ async function check(name: string, run: () => Promise<unknown>, timeoutMs: numbe
 
 /**
  * Postgres answers `select 1` and Temporal answers GetSystemInfo, both within the timeout, in parallel.
- * `track` receives each check's own promise: one may outlive the answer (the Temporal client retries an
- * unreachable server until the call's deadline), and must settle before its connection is closed.
+ * `track` receives the Temporal call, which may outlive the answer (the client retries an unreachable
+ * server until the call's deadline) and must settle before its connection is closed.
  */
 export async function checkReadiness(
   deps: ProbeDeps,
@@ -62,7 +62,7 @@ export async function checkReadiness(
     return call;
   };
   const [database, temporal] = await Promise.all([
-    check('database', () => tracked(deps.db.execute(sql`select 1`)), timeoutMs, log),
+    check('database', () => deps.db.execute(sql`select 1`), timeoutMs, log),
     check(
       'temporal',
       () => tracked(deps.temporal.connection.withDeadline(Date.now() + timeoutMs, () => deps.temporal.workflowService.getSystemInfo({}))),
@@ -84,9 +84,9 @@ export async function checkReadiness(
  * - `/metrics` is an ordinary route and so stays behind the bearer token like every other route.
  */
 export function registerOperationalRoutes(app: FastifyInstance, deps: ProbeDeps): void {
-  // Checks still running after their probe answered. A retry of the Temporal client that fires after
-  // the connection was closed throws outside any promise, so closing waits for them (bounded by the
-  // call deadline) before the server's owner closes the Temporal connection and the pool.
+  // Temporal checks still running after their probe answered. A retry of the Temporal client that
+  // fires after the connection was closed throws outside any promise, so closing waits for them
+  // (bounded by the call deadline plus one retry delay) before the owner closes the connection.
   const outstanding = new Set<Promise<unknown>>();
   const track = (call: Promise<unknown>) => {
     outstanding.add(call);

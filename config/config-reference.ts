@@ -56,17 +56,22 @@ const notes: Record<ConfigVariable, VariableNotes> = {
   WORKFLOW_BUNDLE_PATH: { readBy: 'worker', meaning: 'Pre-built workflow bundle. Unset: `dist/workflow-bundle.js` when running the build, else bundled from source at start.' },
 };
 
-interface JsonSchemaProperty {
-  type?: string;
-  enum?: unknown[];
-  default?: unknown;
-  format?: string;
-  pattern?: string;
-  minLength?: number;
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-}
+/** The parts of zod's JSON Schema output the table uses. */
+const jsonSchemaProperty = z.object({
+  type: z.string().optional(),
+  enum: z.array(z.unknown()).optional(),
+  default: z.unknown().optional(),
+  format: z.string().optional(),
+  pattern: z.string().optional(),
+  minLength: z.number().optional(),
+  minimum: z.number().optional(),
+  maximum: z.number().optional(),
+  exclusiveMinimum: z.number().optional(),
+});
+type JsonSchemaProperty = z.infer<typeof jsonSchemaProperty>;
+const jsonSchemaDocument = z.object({ properties: z.record(z.string(), jsonSchemaProperty), required: z.array(z.string()).optional() });
+
+const isConfigVariable = (name: string): name is ConfigVariable => Object.hasOwn(notes, name);
 
 const code = (value: unknown) => `\`${String(value)}\``;
 
@@ -95,17 +100,14 @@ export interface ConfigReferenceRow {
 
 /** One row per variable, in the schema's order. */
 export function configReferenceRows(): ConfigReferenceRow[] {
-  const schema = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as {
-    properties: Record<string, JsonSchemaProperty>;
-    required?: string[];
-  };
+  const schema = jsonSchemaDocument.parse(z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }));
   const required = new Set(schema.required ?? []);
-  return Object.entries(schema.properties).map(([name, property]) => {
-    const variable = name as ConfigVariable;
+  return Object.entries(schema.properties).map(([variable, property]) => {
+    if (!isConfigVariable(variable)) throw new Error(`config/config-reference.ts has no notes for ${variable}`);
     const note = notes[variable];
     return {
       variable,
-      required: required.has(name),
+      required: required.has(variable),
       defaultValue: property.default === undefined || property.default === '' ? undefined : String(property.default),
       accepts: note.accepts ?? accepted(property),
       readBy: note.readBy,

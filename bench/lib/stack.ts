@@ -185,6 +185,8 @@ export interface WorkerChild {
   child: ChildProcess;
   /** VmHWM (peak RSS), current RSS and CPU seconds so far, from /proc. */
   sample(): ProcessSample;
+  /** The reading once the worker had started (bundle loaded, connected, polling). */
+  atStart: ProcessSample;
   output(): string;
   /** SIGTERM (graceful drain, writes a --cpu-prof profile), SIGKILL after 45 s. */
   stop(): Promise<ProcessSample>;
@@ -230,6 +232,7 @@ export async function startWorkerChild(env: Record<string, string>, options: { c
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  const atStart = sample();
   // The last good reading before exit: /proc is gone once the process is reaped.
   const sampler = setInterval(sample, 500);
   sampler.unref();
@@ -237,6 +240,7 @@ export async function startWorkerChild(env: Record<string, string>, options: { c
     pid,
     child,
     sample,
+    atStart,
     output: () => output,
     async stop() {
       clearInterval(sampler);

@@ -50,6 +50,8 @@ export interface IngestResult {
   logPhaseEventsPerSecond: number;
   logPages: number;
   workerPeakRssMb: number;
+  /** RSS once the worker had started, before any work. */
+  workerStartRssMb: number;
   workerCpuSeconds: number;
   maxHistoryEvents: number;
   historyRuns: number;
@@ -104,6 +106,7 @@ export async function runIngest(stack: BenchStack, options: IngestOptions): Prom
       logPhaseEventsPerSecond: eventsStored / Math.max(0.001, (finished - firstPageMs) / 1000),
       logPages: stored?.pages ?? 0,
       workerPeakRssMb: usage.peakRssMb,
+      workerStartRssMb: worker.atStart.rssMb,
       workerCpuSeconds: usage.cpuSeconds - cpuBefore,
       maxHistoryEvents: history.maxHistoryEvents,
       historyRuns: history.runs,

@@ -127,17 +127,14 @@ export function sendCsv(reply: FastifyReply, filename: string, stream: Readable)
  */
 export function streamUserCsv(db: Database, spec: CsvExport, onError: (error: unknown) => void): PassThrough {
   const out = new PassThrough();
-  void db
-    .transaction(
-    async (tx) => {
-      for await (const chunk of userCsvChunks(tx, spec)) {
-        if (out.destroyed) return; // the client went away: stop reading
-        if (!out.write(chunk)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
-      }
-      out.end();
-    },
-    { isolationLevel: 'repeatable read', accessMode: 'read only' },
-  ).catch((error: unknown) => {
+  const copy = async (tx: Queryable) => {
+    for await (const chunk of userCsvChunks(tx, spec)) {
+      if (out.destroyed) return; // the client went away: stop reading
+      if (!out.write(chunk)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+    }
+    out.end();
+  };
+  void db.transaction(copy, { isolationLevel: 'repeatable read', accessMode: 'read only' }).catch((error: unknown) => {
     onError(error);
     out.destroy(error instanceof Error ? error : new Error('csv export failed'));
   });

@@ -1,0 +1,559 @@
+/**
+ * The benchmark of issue 7: ingest ceiling (A), scaling (B), Duo's budget (C), many tenants (D),
+ * freshness (E) and usage queries (F), each against the real system (Temporal dev server, the worker
+ * as a child process, Postgres, the Duo simulator over HTTP). Prints one table and writes
+ * bench/results/<date>.json with one named key per figure.
+ *
+ *   npm run bench -- --preset small            # the CI smoke run, under 5 minutes on 2 cores
+ *   npm run bench -- --preset full [--profile] # the issue's sizes; see docs/BENCHMARKS.md
+ *   npm run bench -- --preset small --only a,c --a-events 100000
+ *
+ * Run `npm run bench -- --help` for every option.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import postgres from 'postgres';
+import { duoLogSyncHours, ourHours, runBudget, type BudgetResult } from './scenarios/budget.js';
+import { runFreshness, type FreshnessResult } from './scenarios/freshness.js';
+import { runIngest, type IngestResult } from './scenarios/ingest.js';
+import { runTenants, type TenantsResult } from './scenarios/tenants.js';
+import { runUsage, type UsageResult } from './scenarios/usage.js';
+import { adminUrl, log, repoRoot, startStack } from './lib/stack.js';
+import { round } from './lib/stats.js';
+
+export type Scenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
+const ALL: Scenario[] = ['a', 'b', 'c', 'd', 'e', 'f'];
+
+export interface BenchOptions {
+  preset: 'small' | 'full';
+  only: Scenario[];
+  a: { events: number; users: number; groups: number; days: number; components: boolean };
+  b: { events: [number, number] };
+  c: { perMinute: number; events: number; days: number; overconfigured: number };
+  d: { tenants: number; events: number; users: number; days: number };
+  e: { tenants: number; livePerMinute: number; observeSeconds: number; triggerSeconds: number; overlap: boolean };
+  f: { events: number; users: number; runs: number; databaseUrl?: string | undefined; tenant: string };
+  profile: boolean;
+  write: boolean;
+  jsonPath?: string | undefined;
+  temporalAddress?: string | undefined;
+  /** Per scenario run (one initial sync, one scenario). */
+  timeoutMs: number;
+}
+
+export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'profile' | 'write' | 'jsonPath' | 'temporalAddress'>> = {
+  small: {
+    preset: 'small',
+    a: { events: 50_000, users: 2_000, groups: 20, days: 30, components: true },
+    b: { events: [25_000, 50_000] },
+    c: { perMinute: 120, events: 24_000, days: 60, overconfigured: 0 },
+    d: { tenants: 20, events: 1_000, users: 20, days: 7 },
+    e: { tenants: 5, livePerMinute: 30, observeSeconds: 150, triggerSeconds: 15, overlap: true },
+    f: { events: 20_000, users: 2_000, runs: 20, tenant: 'bench' },
+    timeoutMs: 10 * 60_000,
+  },
+  full: {
+    preset: 'full',
+    a: { events: 2_000_000, users: 20_000, groups: 100, days: 179, components: true },
+    b: { events: [500_000, 5_000_000] },
+    c: { perMinute: 60, events: 300_000, days: 179, overconfigured: 2 },
+    d: { tenants: 200, events: 5_000, users: 50, days: 14 },
+    e: { tenants: 50, livePerMinute: 10, observeSeconds: 600, triggerSeconds: 0, overlap: false },
+    f: { events: 10_000_000, users: 50_000, runs: 200, tenant: 'bench' },
+    timeoutMs: 4 * 3600_000,
+  },
+};
+
+export interface Target {
+  figure: string;
+  text: string;
+  met: boolean;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  finishedAt: string;
+  preset: string;
+  options: BenchOptions;
+  machine: Record<string, string | number>;
+  /** One named, finite number per figure. */
+  figures: Record<string, number>;
+  targets: Target[];
+  /** Figures that were not measured, and why. */
+  notMeasured: Record<string, string>;
+  details: Record<string, unknown>;
+}
+
+/** Every figure key a complete run produces, by scenario (the smoke test checks them). */
+export const figureKeys: Record<Scenario, string[]> = {
+  a: [
+    'eventsPerSecond', 'copyEventsPerSecond', 'copyRatio', 'aEvents', 'aSeconds', 'rosterSeconds', 'logPhaseEventsPerSecond',
+    'simulatorEventsPerSecond', 'storeEventsPerSecond', 'storeMsPerPage', 'workerPeakRssMb', 'workerStartRssMb', 'workerCpuSeconds',
+    'maxHistoryEvents', 'baselineHoursForA', 'oursHoursAt1PerMinuteForA', 'oursHoursAt2PerMinuteForA',
+  ],
+  b: ['bSmallEvents', 'bLargeEvents', 'bSmallEventsPerSecond', 'bLargeEventsPerSecond', 'timePerEventRatio', 'workerPeakRssMbSmall', 'workerPeakRssMbLarge', 'rssDifference'],
+  c: ['budgetUse', 'share429', 'cLogPages', 'cLogPhaseSeconds', 'cEvents', 'baselineHoursForC', 'oursHoursAt1PerMinuteForC', 'budgetUseOverconfigured', 'share429Overconfigured'],
+  d: ['dTenants', 'dCompletedShare', 'slowestToMedian', 'dMedianSeconds', 'dSlowestSeconds', 'dWorkerCpuSeconds', 'dWorkerCpuCores', 'dWorkerPeakRssMb'],
+  e: ['lagP50Seconds', 'lagP95Seconds', 'lagMaxSeconds', 'lagEvents', 'lagMissing', 'freshnessIntervalSeconds'],
+  f: ['usageP50Ms', 'usageP95Ms', 'usageP99Ms', 'usageEvents', 'usageUsers'],
+};
+
+async function postgresVersion(): Promise<string> {
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql<{ v: string }[]>`select current_setting('server_version') as v`;
+    return row?.v ?? 'unknown';
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+let runtimeInstalled = false;
+
+/** Runs the selected scenarios and returns every figure; never throws for one failed scenario. */
+export async function runBench(options: BenchOptions): Promise<BenchResults> {
+  const startedAt = new Date();
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const figures: Record<string, number> = {};
+  const notMeasured: Record<string, string> = {};
+  const details: Record<string, unknown> = {};
+  const targets: Target[] = [];
+  const only = new Set(options.only);
+  const machine: Record<string, string | number> = {
+    cpus: availableParallelism(),
+    memoryGb: round(totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    postgres: await postgresVersion(),
+    loadAverageAtStart: loadavg().map((l) => l.toFixed(2)).join(' '),
+  };
+  const set = (values: Record<string, number>) => {
+    for (const [key, value] of Object.entries(values)) figures[key] = round(value, value !== 0 && Math.abs(value) < 1 ? 4 : 2);
+  };
+  const failed = (scenario: Scenario, error: unknown) => {
+    const reason = `scenario ${scenario.toUpperCase()} failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1000);
+    log(reason);
+    for (const key of figureKeys[scenario]) if (!(key in figures)) notMeasured[key] = reason;
+  };
+
+  const stack = await startStack({ temporalAddress: options.temporalAddress });
+  try {
+    // E is mostly waiting for the clock; in the small preset it runs beside the others.
+    const runE = async () => {
+      try {
+        const e: FreshnessResult = await runFreshness(stack, { ...options.e, timeoutMs: options.timeoutMs });
+        details.e = e;
+        set({
+          lagP50Seconds: e.lagP50Seconds,
+          lagP95Seconds: e.lagP95Seconds,
+          lagMaxSeconds: e.lagMaxSeconds,
+          lagEvents: e.events,
+          lagMissing: e.missing,
+          freshnessIntervalSeconds: e.intervalSeconds,
+        });
+      } catch (error) {
+        failed('e', error);
+      }
+    };
+    const backgroundE = only.has('e') && options.e.overlap ? runE() : undefined;
+
+    let a: IngestResult | undefined;
+    if (only.has('a')) {
+      try {
+        a = await runIngest(stack, {
+          label: 'a',
+          ...options.a,
+          copy: true,
+          profileDir: options.profile ? join(repoRoot, 'bench/results/profiles', startedAt.toISOString().replace(/[:.]/g, '-')) : undefined,
+          timeoutMs: options.timeoutMs,
+        });
+        details.a = { ...a, explain: a.explain?.plan, profile: a.profile };
+        set({
+          eventsPerSecond: a.eventsPerSecond,
+          copyEventsPerSecond: a.copy?.rowsPerSecond ?? Number.NaN,
+          copyRatio: a.eventsPerSecond / (a.copy?.rowsPerSecond ?? Number.NaN),
+          aEvents: a.eventsStored,
+          aSeconds: a.seconds,
+          rosterSeconds: a.rosterSeconds,
+          logPhaseEventsPerSecond: a.logPhaseEventsPerSecond,
+          workerPeakRssMb: a.workerPeakRssMb,
+          workerStartRssMb: a.workerStartRssMb,
+          workerCpuSeconds: a.workerCpuSeconds,
+          maxHistoryEvents: a.maxHistoryEvents,
+          baselineHoursForA: duoLogSyncHours(a.eventsStored),
+          oursHoursAt1PerMinuteForA: ourHours(a.logPages, 1, 1),
+          oursHoursAt2PerMinuteForA: ourHours(a.logPages, 2, 1),
+        });
+        if (a.simulatorEventsPerSecond !== undefined) set({ simulatorEventsPerSecond: a.simulatorEventsPerSecond });
+        if (a.storeEventsPerSecond !== undefined) set({ storeEventsPerSecond: a.storeEventsPerSecond, storeMsPerPage: a.storeMsPerPage ?? Number.NaN });
+        for (const key of ['simulatorEventsPerSecond', 'storeEventsPerSecond', 'storeMsPerPage']) {
+          if (!(key in figures)) notMeasured[key] = 'component measurement switched off (--no-components)';
+        }
+      } catch (error) {
+        failed('a', error);
+      }
+    }
+
+    if (only.has('b')) {
+      try {
+        const runs: IngestResult[] = [];
+        for (const events of options.b.events) {
+          const reuse = a && events === options.a.events ? a : undefined;
+          runs.push(
+            reuse ??
+              (await runIngest(stack, {
+                label: `b${events}`,
+                events,
+                users: options.a.users,
+                groups: options.a.groups,
+                days: options.a.days,
+                copy: false,
+                components: false,
+                timeoutMs: options.timeoutMs,
+              })),
+          );
+        }
+        const [small, large] = runs as [IngestResult, IngestResult];
+        details.b = runs.map(({ explain: _e, profile: _p, ...rest }) => rest);
+        set({
+          bSmallEvents: small.eventsStored,
+          bLargeEvents: large.eventsStored,
+          bSmallEventsPerSecond: small.eventsPerSecond,
+          bLargeEventsPerSecond: large.eventsPerSecond,
+          timePerEventRatio: large.seconds / large.eventsStored / (small.seconds / small.eventsStored),
+          workerPeakRssMbSmall: small.workerPeakRssMb,
+          workerPeakRssMbLarge: large.workerPeakRssMb,
+          rssDifference: Math.abs(large.workerPeakRssMb - small.workerPeakRssMb) / small.workerPeakRssMb,
+        });
+        figures.maxHistoryEvents = Math.max(figures.maxHistoryEvents ?? 0, small.maxHistoryEvents, large.maxHistoryEvents);
+      } catch (error) {
+        failed('b', error);
+      }
+    }
+
+    if (only.has('c')) {
+      try {
+        const runs: Promise<BudgetResult>[] = [
+          runBudget(stack, { label: 'c', perMinute: options.c.perMinute, events: options.c.events, days: options.c.days, ceilingFactor: 1, timeoutMs: options.timeoutMs }),
+        ];
+        if (options.c.overconfigured > 0) {
+          runs.push(
+            runBudget(stack, {
+              label: 'c-over',
+              perMinute: options.c.perMinute,
+              events: options.c.events,
+              days: options.c.days,
+              ceilingFactor: options.c.overconfigured,
+              timeoutMs: options.timeoutMs,
+            }),
+          );
+        }
+        const [c, over] = await Promise.all(runs);
+        if (!c) throw new Error('no result');
+        details.c = { configured: c, overconfigured: over ?? null };
+        set({
+          budgetUse: c.budgetUse,
+          share429: c.share429,
+          cLogPages: c.logPages,
+          cLogPhaseSeconds: c.logPhaseSeconds,
+          cEvents: c.events,
+          baselineHoursForC: duoLogSyncHours(c.events),
+          oursHoursAt1PerMinuteForC: ourHours(c.logPages, 1, c.budgetUse),
+        });
+        if (over) set({ budgetUseOverconfigured: over.budgetUse, share429Overconfigured: over.share429 });
+        else {
+          const reason = 'not run: --c-overconfigured 0 (the small preset skips it: its run is shorter than the simulator bucket\'s one-minute burst, so no 429 could occur)';
+          notMeasured.budgetUseOverconfigured = reason;
+          notMeasured.share429Overconfigured = reason;
+        }
+      } catch (error) {
+        failed('c', error);
+      }
+    }
+
+    if (only.has('d')) {
+      try {
+        const d: TenantsResult = await runTenants(stack, {
+          tenants: options.d.tenants,
+          eventsPerTenant: options.d.events,
+          usersPerTenant: options.d.users,
+          days: options.d.days,
+          timeoutMs: options.timeoutMs,
+        });
+        details.d = d;
+        set({
+          dTenants: d.tenants,
+          dCompletedShare: d.completed / d.tenants,
+          slowestToMedian: d.slowestToMedian,
+          dMedianSeconds: d.medianSeconds,
+          dSlowestSeconds: d.slowestSeconds,
+          dWorkerCpuSeconds: d.workerCpuSeconds,
+          dWorkerCpuCores: d.workerCpuCores,
+          dWorkerPeakRssMb: d.workerPeakRssMb,
+        });
+        figures.maxHistoryEvents = Math.max(figures.maxHistoryEvents ?? 0, d.maxHistoryEvents);
+      } catch (error) {
+        failed('d', error);
+      }
+    }
+
+    if (only.has('e') && !backgroundE) await runE();
+
+    if (only.has('f')) {
+      try {
+        const f: UsageResult = await runUsage(stack, { ...options.f, timeoutMs: options.timeoutMs });
+        details.f = f;
+        if (f.measured) set({ usageP50Ms: f.p50Ms, usageP95Ms: f.p95Ms, usageP99Ms: f.p99Ms, usageEvents: f.events, usageUsers: f.users });
+        else for (const key of figureKeys.f) notMeasured[key] = `not measured: ${f.reason}`;
+      } catch (error) {
+        failed('f', error);
+      }
+    }
+    await backgroundE;
+  } finally {
+    await stack.close();
+  }
+
+  for (const [key, value] of Object.entries(figures)) {
+    if (!Number.isFinite(value)) {
+      delete figures[key];
+      notMeasured[key] ??= 'no finite value';
+    }
+  }
+  const target = (figure: string, text: string, ok: (v: number) => boolean) => {
+    const value = figures[figure];
+    if (value !== undefined) targets.push({ figure, text, met: ok(value) });
+  };
+  target('copyRatio', '≥ 0.5', (v) => v >= 0.5);
+  target('timePerEventRatio', '0.85–1.15', (v) => Math.abs(v - 1) <= 0.15);
+  target('workerPeakRssMbSmall', '< 300 MB', (v) => v < 300);
+  target('workerPeakRssMbLarge', '< 300 MB', (v) => v < 300);
+  target('rssDifference', '< 0.2', (v) => v < 0.2);
+  target('budgetUse', '≥ 0.9', (v) => v >= 0.9);
+  target('share429', '< 0.02', (v) => v < 0.02);
+  target('share429Overconfigured', '< 0.02', (v) => v < 0.02);
+  target('dCompletedShare', '= 1 (all complete)', (v) => v === 1);
+  target('slowestToMedian', '≤ 2', (v) => v <= 2);
+  const interval = figures.freshnessIntervalSeconds ?? 60;
+  target('lagP95Seconds', `< ${interval + 30} s (interval + 30 s)`, (v) => v < interval + 30);
+  target('usageP95Ms', '< 150 ms (every endpoint)', (v) => v < 150);
+  machine.loadAverageAtEnd = loadavg().map((l) => l.toFixed(2)).join(' ');
+  return { startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), preset: options.preset, options, machine, figures, targets, notMeasured, details };
+}
+
+// --- output ----------------------------------------------------------------------------------------
+
+const LABELS: Record<string, string> = {
+  eventsPerSecond: 'end-to-end events/s (connect → initial sync complete)',
+  copyEventsPerSecond: 'COPY of the same rows, rows/s',
+  copyRatio: 'end-to-end ÷ COPY',
+  aEvents: 'events stored',
+  aSeconds: 'seconds, connect → complete',
+  rosterSeconds: 'seconds before the first log page (check, start, roster)',
+  logPhaseEventsPerSecond: 'events/s while paging logs',
+  simulatorEventsPerSecond: 'simulator + Duo client alone, events/s',
+  storeEventsPerSecond: 'storeAuthEvents alone, events/s',
+  storeMsPerPage: 'storeAuthEvents ms per 1000-row page',
+  workerPeakRssMb: 'worker peak RSS, MB',
+  workerStartRssMb: 'worker RSS once started, MB',
+  workerCpuSeconds: 'worker CPU seconds',
+  maxHistoryEvents: 'largest workflow history, events (A, B, D)',
+  baselineHoursForA: 'DuoLogSync-style (1 page/120 s) hours for A\'s data',
+  oursHoursAt1PerMinuteForA: 'ours at Duo 1 req/min, hours for A\'s data',
+  oursHoursAt2PerMinuteForA: 'ours at Duo 2 req/min, hours for A\'s data',
+  bSmallEvents: 'smaller run, events',
+  bLargeEvents: 'larger run, events',
+  bSmallEventsPerSecond: 'smaller run, events/s',
+  bLargeEventsPerSecond: 'larger run, events/s',
+  timePerEventRatio: 'time per event, larger ÷ smaller',
+  workerPeakRssMbSmall: 'worker peak RSS, smaller run, MB',
+  workerPeakRssMbLarge: 'worker peak RSS, larger run, MB',
+  rssDifference: 'peak RSS difference, share',
+  budgetUse: 'log pages/min ÷ Duo\'s limit',
+  share429: '429 answers ÷ log calls',
+  cLogPages: 'log pages fetched',
+  cLogPhaseSeconds: 'seconds of log paging',
+  cEvents: 'events',
+  baselineHoursForC: 'DuoLogSync-style hours for this data (1 page/120 s)',
+  oursHoursAt1PerMinuteForC: 'ours at Duo 1 req/min, hours',
+  budgetUseOverconfigured: 'ceiling 2× Duo\'s limit: pages/min ÷ limit',
+  share429Overconfigured: 'ceiling 2× Duo\'s limit: 429 share',
+  dTenants: 'tenants connected at once',
+  dCompletedShare: 'share completed',
+  slowestToMedian: 'slowest ÷ median completion time',
+  dMedianSeconds: 'median completion, s',
+  dSlowestSeconds: 'slowest completion, s',
+  dWorkerCpuSeconds: 'worker CPU seconds',
+  dWorkerCpuCores: 'worker CPU, cores busy on average',
+  dWorkerPeakRssMb: 'worker peak RSS, MB',
+  lagP50Seconds: 'lag visible in Duo → stored, p50 s',
+  lagP95Seconds: 'lag visible in Duo → stored, p95 s',
+  lagMaxSeconds: 'lag, max s',
+  lagEvents: 'events measured',
+  lagMissing: 'events not stored by the end',
+  freshnessIntervalSeconds: 'interval between incremental runs, s',
+  usageP50Ms: 'usage API, worst endpoint p50 ms',
+  usageP95Ms: 'usage API, worst endpoint p95 ms',
+  usageP99Ms: 'usage API, worst endpoint p99 ms',
+  usageEvents: 'usage tenant events',
+  usageUsers: 'usage tenant users',
+};
+
+export function formatTable(results: BenchResults): string {
+  const lines = ['| | figure | key | value | target |', '|---|---|---|---:|---|'];
+  for (const scenario of ALL) {
+    for (const key of figureKeys[scenario]) {
+      const value = results.figures[key];
+      const target = results.targets.find((t) => t.figure === key);
+      const shown = value === undefined ? `not measured` : String(value);
+      const goal = target ? `${target.text} ${target.met ? '✔ met' : '✘ missed'}` : '';
+      if (value === undefined && !(key in results.notMeasured)) continue;
+      lines.push(`| ${scenario.toUpperCase()} | ${LABELS[key] ?? key} | \`${key}\` | ${shown} | ${goal} |`);
+    }
+  }
+  const reasons = [...new Set(Object.values(results.notMeasured))];
+  return [...lines, ...(reasons.length ? ['', 'Not measured:', ...reasons.map((r) => `- ${r}`)] : [])].join('\n');
+}
+
+// --- command line ------------------------------------------------------------------------------------
+
+const HELP = `npm run bench -- [options]
+  --preset small|full        sizes (default small; small runs in under 5 minutes on 2 cores)
+  --only a,b,c,d,e,f         scenarios to run (default all)
+  --a-events N --a-users N --a-days N      scenario A (and B's user/day shape)
+  --no-components            skip A's simulator-alone and storeAuthEvents-alone measurements
+  --b-events N,M             scenario B's two sizes (a size equal to --a-events reuses A's run)
+  --c-per-minute N --c-events N --c-days N   scenario C: Duo's log limit and the data
+  --c-overconfigured F       also run with our ceiling F× Duo's limit (0 = skip)
+  --d-tenants K --d-events N --d-days N      scenario D
+  --e-tenants K --e-observe S --e-trigger S --e-live N   scenario E (trigger 0 = 1-minute schedules)
+  --e-overlap / --no-e-overlap               run E beside the other scenarios
+  --f-events N --f-users N --f-runs N        scenario F sizes and runs per endpoint
+  --usage-database-url URL   measure F on an already loaded usage database instead of loading one
+  --profile                  CPU-profile the worker during A and EXPLAIN ANALYZE the page insert
+  --temporal-address H:P     use a running Temporal instead of starting a dev server
+  --no-write                 do not write bench/results/<date>.json
+  --json PATH                also write the results to PATH`;
+
+export function parseOptions(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    allowNegative: true,
+    options: {
+      help: { type: 'boolean' },
+      preset: { type: 'string', default: 'small' },
+      only: { type: 'string' },
+      'a-events': { type: 'string' },
+      'a-users': { type: 'string' },
+      'a-days': { type: 'string' },
+      components: { type: 'boolean' },
+      'b-events': { type: 'string' },
+      'c-per-minute': { type: 'string' },
+      'c-events': { type: 'string' },
+      'c-days': { type: 'string' },
+      'c-overconfigured': { type: 'string' },
+      'd-tenants': { type: 'string' },
+      'd-events': { type: 'string' },
+      'd-days': { type: 'string' },
+      'e-tenants': { type: 'string' },
+      'e-observe': { type: 'string' },
+      'e-trigger': { type: 'string' },
+      'e-live': { type: 'string' },
+      'e-overlap': { type: 'boolean' },
+      'f-events': { type: 'string' },
+      'f-users': { type: 'string' },
+      'f-runs': { type: 'string' },
+      'usage-database-url': { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      'temporal-address': { type: 'string' },
+      write: { type: 'boolean', default: true },
+      json: { type: 'string' },
+    },
+  });
+  if (values.help) return 'help';
+  if (values.preset !== 'small' && values.preset !== 'full') throw new Error('--preset must be small or full');
+  const base = presets[values.preset];
+  const num = (name: string, raw: string | undefined, fallback: number, min = 0): number => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}`);
+    return n;
+  };
+  const only = (values.only ?? ALL.join(',')).split(',').map((s) => s.trim().toLowerCase());
+  for (const s of only) if (!ALL.includes(s as Scenario)) throw new Error(`--only: unknown scenario ${s}`);
+  const bEvents = values['b-events']?.split(',').map((s) => num('b-events', s, 0, 1)) ?? base.b.events;
+  if (bEvents.length !== 2) throw new Error('--b-events takes two sizes, e.g. 500000,5000000');
+  return {
+    ...base,
+    only: only as Scenario[],
+    a: {
+      events: num('a-events', values['a-events'], base.a.events, 1),
+      users: num('a-users', values['a-users'], base.a.users, 1),
+      groups: base.a.groups,
+      days: Math.min(179, num('a-days', values['a-days'], base.a.days, 1)),
+      components: values.components ?? base.a.components,
+    },
+    b: { events: [Math.min(...bEvents), Math.max(...bEvents)] },
+    c: {
+      perMinute: num('c-per-minute', values['c-per-minute'], base.c.perMinute, 1),
+      events: num('c-events', values['c-events'], base.c.events, 1),
+      days: Math.min(179, num('c-days', values['c-days'], base.c.days, 1)),
+      overconfigured: num('c-overconfigured', values['c-overconfigured'], base.c.overconfigured, 0),
+    },
+    d: { ...base.d, tenants: num('d-tenants', values['d-tenants'], base.d.tenants, 1), events: num('d-events', values['d-events'], base.d.events, 1), days: num('d-days', values['d-days'], base.d.days, 1) },
+    e: {
+      tenants: num('e-tenants', values['e-tenants'], base.e.tenants, 1),
+      livePerMinute: num('e-live', values['e-live'], base.e.livePerMinute, 1),
+      observeSeconds: num('e-observe', values['e-observe'], base.e.observeSeconds, 30),
+      triggerSeconds: num('e-trigger', values['e-trigger'], base.e.triggerSeconds, 0),
+      overlap: values['e-overlap'] ?? base.e.overlap,
+    },
+    f: {
+      ...base.f,
+      events: num('f-events', values['f-events'], base.f.events, 1),
+      users: num('f-users', values['f-users'], base.f.users, 1),
+      runs: num('f-runs', values['f-runs'], base.f.runs, 1),
+      databaseUrl: values['usage-database-url'],
+    },
+    profile: values.profile ?? false,
+    write: values.write ?? true,
+    jsonPath: values.json,
+    temporalAddress: values['temporal-address'],
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  if (options === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  const results = await runBench(options);
+  const table = formatTable(results);
+  process.stdout.write(
+    `\nduo-usage-sync benchmark, preset ${results.preset}, ${results.startedAt} → ${results.finishedAt}\n` +
+      `machine: ${Object.entries(results.machine).map(([k, v]) => `${k} ${v}`).join(', ')}\n\n${table}\n`,
+  );
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  if (options.write) {
+    const dir = join(repoRoot, 'bench/results');
+    await mkdir(dir, { recursive: true });
+    const name = `${results.startedAt.slice(0, 10)}${options.preset === 'small' ? '-small' : ''}.json`;
+    await writeFile(join(dir, name), json);
+    process.stdout.write(`\nwritten: bench/results/${name}\n`);
+  }
+  if (options.jsonPath) await writeFile(options.jsonPath, json);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
