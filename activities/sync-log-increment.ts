@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
+import { recordEventsIngested } from '../config/metrics.js';
 import { storeAuthEvents } from '../db/auth-events.js';
 import type { Transaction } from '../db/client.js';
 import { assertConnectedForWrite, findIntegration } from '../db/integrations.js';
@@ -70,6 +71,7 @@ export async function syncLogIncrement(deps: ActivityDeps, input: { tenantId: st
       return n;
     });
     events += inserted;
+    recordEventsIngested(stream, inserted);
     pages += 1;
     beat();
   };
@@ -105,12 +107,14 @@ async function syncAdministratorIncrement(
   let through = syncedThroughMs;
   for await (const page of duo.adminLogPages({ mintimeSec: Math.floor(syncedThroughMs / 1000), signal: Context.current().cancellationSignal })) {
     const newest = page.items.reduce((max, row) => Math.max(max, row.timestamp * 1000), through);
-    events += await deps.db.transaction(async (tx) => {
+    const inserted = await deps.db.transaction(async (tx) => {
       await assertConnectedForWrite(tx, tenantId);
-      const inserted = await storeStreamEvents(tx, tenantId, 'administrator', page.items.map(adminRecord));
+      const n = await storeStreamEvents(tx, tenantId, 'administrator', page.items.map(adminRecord));
       await setSyncedThrough(tx, tenantId, 'administrator', newest);
-      return inserted;
+      return n;
     });
+    events += inserted;
+    recordEventsIngested('administrator', inserted);
     through = newest;
     pages += 1;
     beat();

@@ -3,6 +3,7 @@ import { AppError } from '../errors/app-error.js';
 import { duoSecretContext, openSecret } from '../db/credentials.js';
 import { findIntegration } from '../db/integrations.js';
 import { PostgresRateBudget } from '../db/rate-budget.js';
+import { instrumentBudget } from '../config/metrics.js';
 import type { ActivityDeps } from './deps.js';
 
 /**
@@ -29,9 +30,9 @@ export async function loadDuoClient(
     // The shared budget already pauses the whole account after a 429; the activity's own retry only
     // needs to come back soon and wait its turn there.
     rateLimitRetryAfterMs: () => 2_000,
-    budget: new PostgresRateBudget(deps.db, integration.apiHost, {
+    budget: instrumentBudget(new PostgresRateBudget(deps.db, integration.apiHost, {
       requestsPerMinute: { log: deps.config.DUO_LOG_REQUESTS_PER_MINUTE, object: deps.config.DUO_OBJECT_REQUESTS_PER_MINUTE },
       onWait: options.onBudgetWait,
-    }),
+    })),
   });
 }

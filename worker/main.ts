@@ -7,6 +7,7 @@ import { createDatabase } from '../db/client.js';
 import { createKeyring, verifyKeyring } from '../db/credentials.js';
 import { runMigrations } from '../db/migrate.js';
 import { closeDuoConnections } from '../duo/transport.js';
+import { AppError } from '../errors/app-error.js';
 import { prebuiltWorkflowBundle } from './build-bundle.js';
 import { createWorker } from './create-worker.js';
 import { startWorkerMetrics } from './metrics.js';
@@ -54,7 +55,8 @@ async function main(): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   main().catch((error: unknown) => {
-    process.stderr.write(`worker failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    // The stable code first (ENCRYPTION_KEY_MISMATCH, CONFIG_INVALID): what operators and alerts match on.
+    process.stderr.write(`worker failed: ${error instanceof AppError ? `${error.code}: ` : ''}${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   });
 }

@@ -128,7 +128,7 @@ describe('initial sync against a next_offset that never advances', () => {
   it('names the exact page position (the stored cursor) in lastError', async () => {
     const cursor = await stuckBackfillCursor();
     expect(cursor).not.toBeNull();
-    expect((await integrationStatus(backfillTenant)).lastError?.message).toContain(cursor ?? '');
+    expect((await integrationStatus(backfillTenant)).lastError?.message ?? 'no lastError').toContain(cursor ?? 'no cursor stored');
   });
 });
 
@@ -149,6 +149,6 @@ describe('incremental sync against a next_offset that never advances', () => {
   it('names the exact page position (the checkpoint cursor) in lastError', async () => {
     const [row] = await harness.api.database.sql<{ cursor: string | null }[]>`
       select cursor from stream_checkpoints where tenant_id = ${liveTenant} and stream = 'auth'`;
-    expect((await integrationStatus(liveTenant)).lastError?.message).toContain(row?.cursor ?? 'no cursor stored');
+    expect((await integrationStatus(liveTenant)).lastError?.message ?? 'no lastError').toContain(row?.cursor ?? 'no cursor stored');
   });
 });

@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { InjectOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { incrementalScheduleId } from '../../workflows/definitions.js';
+import { configToEnv } from '../helpers/config.js';
+import { makeAccount } from '../helpers/simulator.js';
+import { finishedIncrementalRuns, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
+import { waitFor } from '../helpers/waiting.js';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker.js';
+
+/**
+ * Secret hygiene over a whole lifecycle: connect, sync, rotate the keys, fail on revoked keys, recover
+ * with a PUT, disconnect. Afterwards every place a secret could leak to is scanned for every secret key
+ * used (and for the API token and ENCRYPTION_KEY): workflow histories (payloads decoded), search
+ * attributes, schedule descriptions, API log lines, the worker process's output, API answers, webhook
+ * bodies and every column of every table. The only place a Duo secret may be is sealed, in
+ * duo_integrations.secret_key_sealed (where it is ciphertext, so even that holds no plaintext).
+ */
+const dataset = { seed: 77, users: 30, groups: 3, authEvents: 600, days: 3 };
+const account = makeAccount({ dataset });
+// The same Duo account through a second Admin API application: the keys we rotate to.
+const rotated = makeAccount({ apiHost: account.apiHost, dataset });
+// Keys of the right shape that Duo refuses: sent once, refused with 422, must not be stored anywhere.
+const refusedSecret = randomBytes(30).toString('base64url').slice(0, 40);
+const tenantId = 'hygiene';
+
+let harness: SyncHarness;
+let worker: WorkerProcess;
+let receiver: Server;
+const webhookBodies: string[] = [];
+/** Status line, headers and body of every API answer of the lifecycle. */
+const answers: string[] = [];
+const scheduleDescriptions: string[] = [];
+const statusCodes: number[] = [];
+
+const duoSecrets = () => [account.secretKey, rotated.secretKey, refusedSecret];
+const allSecrets = () => [...duoSecrets(), harness.api.config.API_TOKEN, harness.api.config.ENCRYPTION_KEY];
+
+/** Every string in a value, with byte arrays (payloads in histories) decoded as UTF-8. */
+function textOf(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') out.push(String(value));
+  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
+  else if (value instanceof Date) out.push(value.toISOString());
+  else if (value instanceof Map) for (const [k, v] of value) textOf([k, v], out);
+  else if (Array.isArray(value)) for (const item of value) textOf(item, out);
+  else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) textOf([k, v], out);
+  return out;
+}
+
+/** The secrets (by position in `secrets`) that occur in `text`. */
+const leaksIn = (text: string, secrets: string[]) => secrets.filter((secret) => text.includes(secret)).map((secret) => `${secret.slice(0, 4)}…`);
+
+async function call(method: InjectOptions['method'], path: string, payload?: Record<string, unknown>): Promise<{ statusCode: number; body: Record<string, unknown> }> {
+  const response = await harness.api.app.inject({ method, url: `/v1/tenants/${tenantId}/integrations/duo${path}`, headers: harness.api.auth, payload });
+  answers.push(`${response.statusCode} ${JSON.stringify(response.headers)} ${response.body}`);
+  statusCodes.push(response.statusCode);
+  return { statusCode: response.statusCode, body: response.json() };
+}
+
+const connect = (keys: { integrationKey: string; secretKey: string; apiHost: string }) =>
+  call('PUT', '', { integrationKey: keys.integrationKey, secretKey: keys.secretKey, apiHost: keys.apiHost });
+
+/** Triggers one run and waits for it; a trigger while a run is going would be skipped (overlap SKIP). */
+async function runIncremental(): Promise<void> {
+  const schedule = harness.temporal.schedule.getHandle(incrementalScheduleId(tenantId));
+  await waitFor('the previous run to close', async () => (await schedule.describe()).info.runningActions.length === 0, 60_000, 200);
+  const before = await finishedIncrementalRuns(harness, tenantId);
+  expect((await call('POST', '/sync')).statusCode).toBe(202);
+  await waitFor('an incremental run to finish', async () => (await finishedIncrementalRuns(harness, tenantId)) > before, 120_000);
+}
+
+async function recordSchedule(): Promise<void> {
+  const description = await harness.temporal.schedule.getHandle(incrementalScheduleId(tenantId)).describe();
+  scheduleDescriptions.push(textOf(description).join('\n'));
+}
+
+/** Text of every row of every table, leaving out only the sealed secret column. */
+async function databaseLeaks(): Promise<string[]> {
+  const sql = harness.api.database.sql;
+  const columns = await sql<{ table_schema: string; table_name: string; column_name: string }[]>`
+    select c.table_schema, c.table_name, c.column_name
+    from information_schema.columns c
+    join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name and t.table_type = 'BASE TABLE'
+    where c.table_schema not in ('pg_catalog', 'information_schema')
+      and not (c.table_name = 'duo_integrations' and c.column_name = 'secret_key_sealed')`;
+  const found: string[] = [];
+  for (const { table_schema: schema, table_name: table, column_name: column } of columns) {
+    for (const secret of allSecrets()) {
+      const [row] = await sql<{ n: number }[]>`
+        select count(*)::int as n from ${sql(schema)}.${sql(table)} where strpos(${sql(column)}::text, ${secret}) > 0`;
+      if ((row?.n ?? 0) > 0) found.push(`${schema}.${table}.${column}`);
+    }
+  }
+  return found;
+}
+
+let databaseLeaksBeforeDisconnect: string[] = [];
+let histories: string[] = [];
+let executions: string[] = [];
+
+beforeAll(async () => {
+  receiver = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    request.on('end', () => {
+      webhookBodies.push(body);
+      response.writeHead(204).end();
+    });
+  });
+  receiver.listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  const webhook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  harness = await startSyncHarness({ accounts: [account, rotated], withWorker: false, env: { NOTIFY_WEBHOOK_URL: webhook } });
+  worker = startWorkerProcess(configToEnv(harness.api.config));
+
+  // Refused keys: 422, nothing stored.
+  expect((await connect({ ...account, secretKey: refusedSecret })).statusCode).toBe(422);
+  // Connect and sync.
+  expect((await connect(account)).statusCode).toBe(202);
+  // Runs happen only when the test triggers them: the schedule's own next run is a day away.
+  expect((await call('PATCH', '', { syncIntervalMinutes: 1440 })).statusCode).toBe(200);
+  await harness.waitForInitialSync(tenantId);
+  await recordSchedule();
+  await runIncremental();
+  // Rotate to the second application's keys and sync with them.
+  expect((await connect(rotated)).statusCode).toBe(202);
+  await runIncremental();
+  await recordSchedule();
+  // Revoked keys: the run fails and the schedule pauses with a note.
+  await harness.simulator.control.revoke(rotated.integrationKey, { keys: true });
+  await runIncremental();
+  expect((await call('GET', '')).body).toMatchObject({ status: 'needs_attention', lastError: { code: 'DUO_CREDENTIALS_REJECTED' } });
+  await recordSchedule();
+  // Recover with a PUT of working keys.
+  await harness.simulator.control.restore(rotated.integrationKey, { keys: true });
+  expect((await connect(rotated)).statusCode).toBe(202);
+  await runIncremental();
+  expect((await call('PATCH', '', { syncIntervalMinutes: 1439, streams: { telephony: true } })).statusCode).toBe(200);
+  expect((await call('POST', '/pause', { by: 'hygiene-test', reason: 'checking notes' })).statusCode).toBe(200);
+  expect((await call('POST', '/resume', { by: 'hygiene-test', reason: 'done' })).statusCode).toBe(200);
+  await recordSchedule();
+  expect((await call('GET', '')).body).toMatchObject({ status: 'active', lastError: null });
+  for (const path of ['/v1/tenants/hygiene/duo/usage', '/v1/tenants/hygiene/duo/users', '/v1/tenants/hygiene/duo/groups', '/openapi.json']) {
+    const response = await harness.api.app.inject({ method: 'GET', url: path, headers: harness.api.auth });
+    answers.push(`${response.statusCode} ${JSON.stringify(response.headers)} ${response.body}`);
+  }
+  databaseLeaksBeforeDisconnect = await databaseLeaks();
+  // Disconnect.
+  expect((await call('DELETE', '')).statusCode).toBe(200);
+  expect((await call('GET', '')).body).toMatchObject({ status: 'disconnected' });
+
+  // Every run the tenant had (visibility lags a little behind the runs themselves).
+  const [runs] = await harness.api.database.sql<{ n: number }[]>`select count(distinct workflow_id || run_id)::int as n from sync_runs where tenant_id = ${tenantId}`;
+  const listed: Array<{ workflowId: string; runId: string }> = [];
+  await waitFor(
+    'every run of the tenant in visibility',
+    async () => {
+      listed.length = 0;
+      for await (const execution of harness.temporal.workflow.list({ query: `TenantId = "${tenantId}"` })) {
+        listed.push({ workflowId: execution.workflowId, runId: execution.runId });
+        executions.push(textOf(execution).join('\n'));
+      }
+      return listed.length >= (runs?.n ?? 1);
+    },
+    30_000,
+    500,
+  );
+  histories = [];
+  for (const { workflowId, runId } of listed) {
+    const history = await harness.temporal.workflow.getHandle(workflowId, runId).fetchHistory();
+    histories.push(textOf(history).join('\n'));
+    executions.push(textOf(await harness.temporal.workflow.getHandle(workflowId, runId).describe()).join('\n'));
+  }
+}, 300_000);
+
+afterAll(async () => {
+  await worker?.kill('SIGTERM');
+  await harness?.close();
+  await new Promise((resolve) => receiver?.close(resolve));
+});
+
+describe('secret hygiene over connect, sync, rotate, fail, recover and disconnect', () => {
+  it('went through every step: refused keys, connect, rotation, needs_attention, recovery, disconnect', () => {
+    expect(statusCodes).toContain(422);
+    expect(histories.length).toBeGreaterThanOrEqual(5);
+    expect(scheduleDescriptions.length).toBe(4);
+    expect(scheduleDescriptions[2]).toContain('DUO_CREDENTIALS_REJECTED');
+  });
+
+  it('keeps every secret out of every workflow history, payloads decoded', () => {
+    expect(histories.flatMap((history) => leaksIn(history, allSecrets()))).toEqual([]);
+  });
+
+  it('keeps every secret out of workflow descriptions and search attributes', () => {
+    expect(executions.length).toBeGreaterThan(0);
+    expect(executions.flatMap((execution) => leaksIn(execution, allSecrets()))).toEqual([]);
+  });
+
+  it('keeps every secret out of schedule descriptions, pause notes included', () => {
+    expect(scheduleDescriptions.flatMap((description) => leaksIn(description, allSecrets()))).toEqual([]);
+  });
+
+  it('keeps every secret out of the API log lines', () => {
+    expect(harness.api.logs().length).toBeGreaterThan(0);
+    expect(leaksIn(harness.api.logs(), allSecrets())).toEqual([]);
+  });
+
+  it('keeps every secret out of the worker process output', () => {
+    expect(worker.output()).toContain('worker started');
+    expect(leaksIn(worker.output(), allSecrets())).toEqual([]);
+  });
+
+  it('keeps every secret out of every API answer', () => {
+    expect(answers.length).toBeGreaterThan(10);
+    expect(answers.flatMap((answer) => leaksIn(answer, allSecrets()))).toEqual([]);
+  });
+
+  it('keeps every secret out of webhook bodies', () => {
+    expect(webhookBodies.length).toBeGreaterThan(0);
+    expect(webhookBodies.flatMap((body) => leaksIn(body, allSecrets()))).toEqual([]);
+  });
+
+  it('keeps every secret out of every database column except the sealed one, before and after disconnect', async () => {
+    expect(databaseLeaksBeforeDisconnect).toEqual([]);
+    expect(await databaseLeaks()).toEqual([]);
+  });
+
+  it('erases the sealed secret on disconnect', async () => {
+    const [row] = await harness.api.database.sql<{ sealed: string | null }[]>`select secret_key_sealed as sealed from duo_integrations where tenant_id = ${tenantId}`;
+    expect(row?.sealed).toBeNull();
+  });
+});
+
+describe('a worker started with the wrong ENCRYPTION_KEY', () => {
+  let wrongKeyWorker: WorkerProcess;
+  let exitCode: number | null = null;
+  const wrongKey = randomBytes(32).toString('base64');
+
+  beforeAll(async () => {
+    wrongKeyWorker = startWorkerProcess({ ...configToEnv(harness.api.config), ENCRYPTION_KEY: wrongKey });
+    const [code]: unknown[] = await once(wrongKeyWorker.child, 'exit');
+    exitCode = typeof code === 'number' ? code : null;
+  }, 120_000);
+
+  it('exits with a non-zero status instead of starting', () => {
+    expect(exitCode).not.toBeNull();
+    expect(exitCode).not.toBe(0);
+  });
+
+  it('names ENCRYPTION_KEY_MISMATCH in what it prints', () => {
+    expect(wrongKeyWorker.output()).toContain('ENCRYPTION_KEY_MISMATCH');
+  });
+
+  it('prints neither the wrong key nor the right one', () => {
+    expect(leaksIn(wrongKeyWorker.output(), [wrongKey, harness.api.config.ENCRYPTION_KEY])).toEqual([]);
+  });
+});
