@@ -26,7 +26,8 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /**
  * Builds the HTTP API and never listens: client/server.ts listens, tests call `inject()`.
- * Every route, the OpenAPI document and unknown paths included, requires the bearer token.
+ * Every route, the OpenAPI document and unknown paths included, requires the bearer token, except the
+ * two probes /healthz and /readyz (fixed status words only; see docs/OPERATIONS.md).
  */
 export function buildApp(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
