@@ -43,7 +43,7 @@ export interface ChaosPlan {
   seed: number;
   tenants: number;
   users: number;
-  /** Days of history, which is also BACKFILL_DAYS. */
+  /** Days of history (BACKFILL_DAYS is one more, so the backfill covers all of it). */
   days: number;
   eventsPerDay: number;
   liveEventsPerMinute: number;
@@ -83,6 +83,8 @@ export interface TenantOutcome {
   differences: number;
   rollupMismatches: number;
   initialSync: string;
+  /** A few of the differences, to start an investigation from. */
+  samples: string[];
 }
 
 export interface ChaosReport {
@@ -213,7 +215,8 @@ export async function runChaos(plan: ChaosPlan, environment: ChaosEnvironment): 
       TEMPORAL_ADDRESS: environment.temporalAddress,
       DUO_API_ORIGIN_OVERRIDE: simulator.origin,
       DUO_LOG_REQUESTS_PER_MINUTE: String(plan.logRequestsPerMinute),
-      BACKFILL_DAYS: String(plan.days),
+      // One day more than the history, so the backfill starts before the simulator's first event.
+      BACKFILL_DAYS: String(plan.days + 1),
       LOG_LEVEL: 'info',
     }),
   );
@@ -257,9 +260,11 @@ export async function runChaos(plan: ChaosPlan, environment: ChaosEnvironment): 
       await until(`connect ${tenantIds[i]}`, async () => (await inject('PUT', `/v1/tenants/${tenantIds[i]}/integrations/duo`, body)) === 202, 60_000, 500);
     }
 
-    let stopChaos = false;
+    // Every planned action happens, and kills go on until there were at least minKills; then the run
+    // finishes in peace (each kill of a worker with activities in flight costs a heartbeat timeout, 1 min).
+    const lastPlanned = Math.max(plan.dualFrom, plan.dualUntil, plan.restartTemporalAt ?? 0, plan.restartPostgresAt ?? 0);
     const chaos = (async () => {
-      for (let action = 0; report.kills < plan.minKills || !stopChaos; action++) {
+      for (let action = 0; report.kills < plan.minKills || action <= lastPlanned; action++) {
         await pool.newestReady();
         await sleep(plan.gapMs[0] + rng.int(plan.gapMs[1] - plan.gapMs[0] + 1));
         if (action === plan.dualFrom) {
@@ -320,7 +325,6 @@ export async function runChaos(plan: ChaosPlan, environment: ChaosEnvironment): 
       await until(`an incremental run of ${tenantId}`, async () => (await finishedRuns(tenantId)) > before, 15 * 60_000, 500);
     };
     for (let r = 0; r < plan.incrementalRuns; r++) await Promise.all(tenantIds.map(runIncremental));
-    stopChaos = true;
     await chaos;
     log(`chaos over after ${report.kills} kills`);
 
@@ -381,10 +385,16 @@ async function checkTenant(
   account: AccountSpec,
   inject: (method: 'GET', url: string) => Promise<number>,
 ): Promise<TenantOutcome> {
-  const diffCount = (expected: string[], actual: string[]) => {
+  const samples: string[] = [];
+  const diffCount = (what: string, expected: string[], actual: string[]) => {
     const want = new Set(expected);
     const have = new Set(actual);
-    return expected.filter((x) => !have.has(x)).length + actual.filter((x) => !want.has(x)).length + (actual.length - have.size);
+    const missing = expected.filter((x) => !have.has(x));
+    const extra = actual.filter((x) => !want.has(x));
+    const duplicates = actual.length - have.size;
+    samples.push(...missing.slice(0, 3).map((x) => `${what} missing ${x}`), ...extra.slice(0, 3).map((x) => `${what} extra ${x}`));
+    if (duplicates > 0) samples.push(`${what}: ${duplicates} duplicates`);
+    return missing.length + extra.length + duplicates;
   };
   const roster = await control.roster(account.integrationKey);
   // The fields the roster sync copies, as in test/helpers/sync-harness.ts compareWithTruth.
@@ -414,10 +424,11 @@ async function checkTenant(
     users: users.length,
     events: stored.length,
     differences:
-      diffCount(roster.users.map(describeUser), users.map(describeUser)) +
-      diffCount(roster.groups.map((g) => g.group_id), groups.map((g) => g.group_id)) +
-      diffCount(roster.users.flatMap((u) => u.group_ids.map((g) => `${u.user_id}:${g}`)), memberships.map((r) => r.m)) +
-      diffCount(truthTxids, stored.map((r) => r.txid)),
+      diffCount('user', roster.users.map(describeUser), users.map(describeUser)) +
+      diffCount('group', roster.groups.map((g) => g.group_id), groups.map((g) => g.group_id)) +
+      diffCount('membership', roster.users.flatMap((u) => u.group_ids.map((g) => `${u.user_id}:${g}`)), memberships.map((r) => r.m)) +
+      diffCount('event', truthTxids, stored.map((r) => r.txid)),
+    samples,
     rollupMismatches: rollups.length,
     initialSync: state?.s ?? 'missing',
   };
@@ -440,7 +451,8 @@ export function formatReport(report: ChaosReport): string {
     ['stuck workflows', String(report.stuckWorkflows)],
     ...report.tenants.map((t): [string, string] => [
       `${t.tenantId}`,
-      `${t.users} users, ${t.events} events, initial sync ${t.initialSync}, differences ${t.differences}, rollup mismatches ${t.rollupMismatches}`,
+      `${t.users} users, ${t.events} events, initial sync ${t.initialSync}, differences ${t.differences}, rollup mismatches ${t.rollupMismatches}` +
+        (t.samples.length > 0 ? ` (e.g. ${t.samples.slice(0, 4).join('; ')})` : ''),
     ]),
     ['final differences (must be 0)', String(report.differences)],
     ['wall time', `${(report.wallMs / 1000).toFixed(1)} s`],

@@ -11,7 +11,7 @@
  * Run `npm run bench -- --help` for every option.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism, loadavg, totalmem } from 'node:os';
+import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -22,7 +22,7 @@ import { runFreshness, type FreshnessResult } from './scenarios/freshness.js';
 import { runIngest, type IngestResult } from './scenarios/ingest.js';
 import { runTenants, type TenantsResult } from './scenarios/tenants.js';
 import { runUsage, type UsageResult } from './scenarios/usage.js';
-import { adminUrl, log, repoRoot, startStack } from './lib/stack.js';
+import { adminUrl, log, repoRoot, startStack, type WorkerMode } from './lib/stack.js';
 import { round } from './lib/stats.js';
 
 export type Scenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
@@ -41,11 +41,15 @@ export interface BenchOptions {
   write: boolean;
   jsonPath?: string | undefined;
   temporalAddress?: string | undefined;
+  /** The worker children: the compiled production build (default) or source through tsx. */
+  worker: WorkerMode;
+  /** Extra node flags for the worker children (experiments, e.g. --max-semi-space-size=4). */
+  workerNodeArgs: string[];
   /** Per scenario run (one initial sync, one scenario). */
   timeoutMs: number;
 }
 
-export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'profile' | 'write' | 'jsonPath' | 'temporalAddress'>> = {
+export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'profile' | 'write' | 'jsonPath' | 'temporalAddress' | 'worker' | 'workerNodeArgs'>> = {
   small: {
     preset: 'small',
     a: { events: 50_000, users: 2_000, groups: 20, days: 30, components: true },
@@ -95,7 +99,7 @@ export const figureKeys: Record<Scenario, string[]> = {
     'simulatorEventsPerSecond', 'storeEventsPerSecond', 'storeMsPerPage', 'workerPeakRssMb', 'workerStartRssMb', 'workerCpuSeconds',
     'maxHistoryEvents', 'baselineHoursForA', 'oursHoursAt1PerMinuteForA', 'oursHoursAt2PerMinuteForA',
   ],
-  b: ['bSmallEvents', 'bLargeEvents', 'bSmallEventsPerSecond', 'bLargeEventsPerSecond', 'timePerEventRatio', 'workerPeakRssMbSmall', 'workerPeakRssMbLarge', 'rssDifference'],
+  b: ['bSmallEvents', 'bLargeEvents', 'bSmallEventsPerSecond', 'bLargeEventsPerSecond', 'timePerEventRatio', 'logPhaseTimePerEventRatio', 'workerPeakRssMbSmall', 'workerPeakRssMbLarge', 'rssDifference'],
   c: ['budgetUse', 'share429', 'cLogPages', 'cLogPhaseSeconds', 'cEvents', 'baselineHoursForC', 'oursHoursAt1PerMinuteForC', 'budgetUseOverconfigured', 'share429Overconfigured'],
   d: ['dTenants', 'dCompletedShare', 'slowestToMedian', 'dMedianSeconds', 'dSlowestSeconds', 'dWorkerCpuSeconds', 'dWorkerCpuCores', 'dWorkerPeakRssMb'],
   e: ['lagP50Seconds', 'lagP95Seconds', 'lagMaxSeconds', 'lagEvents', 'lagMissing', 'freshnessIntervalSeconds'],
@@ -132,6 +136,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     node: process.version,
     postgres: await postgresVersion(),
     loadAverageAtStart: loadavg().map((l) => l.toFixed(2)).join(' '),
+    worker: `${options.worker === 'build' ? 'compiled build (node dist/worker/main.js)' : 'sources through tsx (node --import tsx worker/main.ts)'}${options.workerNodeArgs.length ? ` with ${options.workerNodeArgs.join(' ')}` : ''}`,
   };
   const set = (values: Record<string, number>) => {
     for (const [key, value] of Object.entries(values)) figures[key] = round(value, value !== 0 && Math.abs(value) < 1 ? 4 : 2);
@@ -142,7 +147,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     for (const key of figureKeys[scenario]) if (!(key in figures)) notMeasured[key] = reason;
   };
 
-  const stack = await startStack({ temporalAddress: options.temporalAddress });
+  const stack = await startStack({ temporalAddress: options.temporalAddress, worker: options.worker, workerNodeArgs: options.workerNodeArgs });
   try {
     // E is mostly waiting for the clock; in the small preset it runs beside the others.
     const runE = async () => {
@@ -170,7 +175,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           label: 'a',
           ...options.a,
           copy: true,
-          profileDir: options.profile ? join(repoRoot, 'bench/results/profiles', startedAt.toISOString().replace(/[:.]/g, '-')) : undefined,
+          // Raw profiles stay out of the repository (tens of MB); the summary goes into the results.
+          profileDir: options.profile ? join(tmpdir(), `duo-bench-profile-${startedAt.toISOString().replace(/[:.]/g, '-')}`) : undefined,
           timeoutMs: options.timeoutMs,
         });
         details.a = { ...a, explain: a.explain?.plan, profile: a.profile };
@@ -227,6 +233,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           bSmallEventsPerSecond: small.eventsPerSecond,
           bLargeEventsPerSecond: large.eventsPerSecond,
           timePerEventRatio: large.seconds / large.eventsStored / (small.seconds / small.eventsStored),
+          logPhaseTimePerEventRatio: (large.seconds - large.rosterSeconds) / large.eventsStored / ((small.seconds - small.rosterSeconds) / small.eventsStored),
           workerPeakRssMbSmall: small.workerPeakRssMb,
           workerPeakRssMbLarge: large.workerPeakRssMb,
           rssDifference: Math.abs(large.workerPeakRssMb - small.workerPeakRssMb) / small.workerPeakRssMb,
@@ -372,6 +379,7 @@ const LABELS: Record<string, string> = {
   bSmallEventsPerSecond: 'smaller run, events/s',
   bLargeEventsPerSecond: 'larger run, events/s',
   timePerEventRatio: 'time per event, larger ÷ smaller',
+  logPhaseTimePerEventRatio: 'same, log phase only (without check, start, roster)',
   workerPeakRssMbSmall: 'worker peak RSS, smaller run, MB',
   workerPeakRssMbLarge: 'worker peak RSS, larger run, MB',
   rssDifference: 'peak RSS difference, share',
@@ -437,6 +445,9 @@ const HELP = `npm run bench -- [options]
   --f-events N --f-users N --f-runs N        scenario F sizes and runs per endpoint
   --usage-database-url URL   measure F on an already loaded usage database instead of loading one
   --profile                  CPU-profile the worker during A and EXPLAIN ANALYZE the page insert
+  --worker build|tsx         worker children run the compiled build (default, as npm run start:worker)
+                             or the sources through tsx (as npm run worker)
+  --worker-node-options "F"  extra node flags for the worker children (e.g. "--max-old-space-size=128")
   --temporal-address H:P     use a running Temporal instead of starting a dev server
   --no-write                 do not write bench/results/<date>.json
   --json PATH                also write the results to PATH`;
@@ -472,11 +483,14 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'usage-database-url': { type: 'string' },
       profile: { type: 'boolean', default: false },
       'temporal-address': { type: 'string' },
+      worker: { type: 'string', default: 'build' },
+      'worker-node-options': { type: 'string' },
       write: { type: 'boolean', default: true },
       json: { type: 'string' },
     },
   });
   if (values.help) return 'help';
+  if (values.worker !== 'build' && values.worker !== 'tsx') throw new Error('--worker must be build or tsx');
   if (values.preset !== 'small' && values.preset !== 'full') throw new Error('--preset must be small or full');
   const base = presets[values.preset];
   const num = (name: string, raw: string | undefined, fallback: number, min = 0): number => {
@@ -525,6 +539,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     write: values.write ?? true,
     jsonPath: values.json,
     temporalAddress: values['temporal-address'],
+    worker: values.worker,
+    workerNodeArgs: values['worker-node-options']?.split(' ').filter(Boolean) ?? [],
   };
 }
 

@@ -15,7 +15,8 @@ export interface CopyCeiling {
 
 /**
  * The physical ceiling of this machine's Postgres for these rows: the tenant's stored
- * authentication events are exported once (COPY TO, untimed) and then loaded with COPY FROM STDIN,
+ * authentication events are exported once (COPY TO, untimed, in the order the sync stored them) and
+ * then loaded with COPY FROM STDIN,
  * timed, into an empty table created LIKE duo_auth_events INCLUDING ALL (same columns, defaults,
  * primary key and the three secondary indexes) plus the same foreign key to tenants.
  */
@@ -24,10 +25,17 @@ export async function measureCopyCeiling(databaseUrl: string, tenantId: string):
   const file = join(tmpdir(), `duo-bench-copy-${randomBytes(4).toString('hex')}.tsv`);
   const table = `bench_copy_auth_events_${randomBytes(3).toString('hex')}`;
   try {
-    const literal = `'${tenantId.replace(/'/g, "''")}'`;
-    // COPY takes no bind parameters: the tenant id goes in as a quoted literal.
-    const source = await sql.unsafe(`copy (select * from duo_auth_events where tenant_id = ${literal} order by occurred_at) to stdout`).readable();
-    await pipeline(source, createWriteStream(file));
+    // The export gets a connection of its own, closed right after: postgres-js can leave the socket
+    // of a finished COPY TO paused (the last chunk's back-pressure), and the next query would hang.
+    const exporter = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      const literal = `'${tenantId.replace(/'/g, "''")}'`;
+      // COPY takes no bind parameters: the tenant id goes in as a quoted literal.
+      const source = await exporter.unsafe(`copy (select * from duo_auth_events where tenant_id = ${literal}) to stdout`).readable();
+      await pipeline(source, createWriteStream(file));
+    } finally {
+      await exporter.end({ timeout: 1 });
+    }
     await sql.unsafe(`create table ${table} (like duo_auth_events including all)`);
     await sql.unsafe(`alter table ${table} add foreign key (tenant_id) references tenants (id) on delete cascade`);
     // Dirty pages of the sync are written out first, so the COPY does not pay for them.

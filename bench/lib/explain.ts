@@ -7,14 +7,14 @@ class Rollback extends Error {}
 /**
  * EXPLAIN (ANALYZE, BUFFERS) of the exact statement `storeAuthEvents` sends for one page: the
  * function runs against a handle whose `execute` prefixes EXPLAIN, inside a transaction that is
- * rolled back, for a throwaway tenant, so the measured database is left as it was.
+ * rolled back, so the measured database is left as it was. The page is stored for the synced tenant
+ * under fresh txids: its users and their daily rollup rows exist, as for any page mid-backfill.
  */
-export async function explainStoreAuthEvents(db: Database, records: AuthEventRecord[]): Promise<{ plan: string; executionMs: number }> {
+export async function explainStoreAuthEvents(db: Database, tenantId: string, page: AuthEventRecord[]): Promise<{ plan: string; executionMs: number }> {
   let lines: string[] = [];
-  const tenantId = `bench-explain-${Date.now()}`;
+  const records = page.map((r) => ({ ...r, txid: `${r.txid}-explain` }));
   try {
     await db.transaction(async (tx) => {
-      await tx.execute(sql`insert into tenants (id) values (${tenantId})`);
       const explaining = {
         execute: async (query: SQL) => {
           const rows = await tx.execute<Record<string, string>>(sql`explain (analyze, buffers, verbose false) ${query}`);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,9 +43,13 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
+export type WorkerMode = 'build' | 'tsx';
+
 export interface BenchStack {
   temporalAddress: string;
   bundlePath: string;
+  /** How worker children run: compiled JS (as `npm run start:worker`) or `node --import tsx` (as `npm run worker`). */
+  workerArgs: string[];
   temporal: Client;
   /** A fresh, migrated database `duo_sync_bench_<random>`; dropped by close(). */
   createDatabase(tag: string): Promise<BenchDatabase>;
@@ -53,14 +57,15 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-export async function startStack(options: { temporalAddress?: string | undefined }): Promise<BenchStack> {
+export async function startStack(options: { temporalAddress?: string | undefined; worker: WorkerMode; workerNodeArgs?: string[] }): Promise<BenchStack> {
   const workDir = await mkdtemp(join(tmpdir(), 'duo-bench-'));
   let devServer: DevServer | undefined;
   const databases: BenchDatabase[] = [];
   try {
-    const [server, bundle] = await Promise.all([
+    const [server, bundle, workerArgs] = await Promise.all([
       options.temporalAddress ? Promise.resolve(undefined) : startTemporalDevServer(),
       buildBundle(join(workDir, 'workflow-bundle.js')),
+      options.worker === 'build' ? compileWorker(workDir) : Promise.resolve(['--import', 'tsx', join(repoRoot, 'worker/main.ts')]),
     ]);
     devServer = server;
     const temporalAddress = options.temporalAddress ?? server?.address ?? '';
@@ -69,6 +74,7 @@ export async function startStack(options: { temporalAddress?: string | undefined
     return {
       temporalAddress,
       bundlePath: bundle.path,
+      workerArgs: [...(options.workerNodeArgs ?? []), ...workerArgs],
       temporal,
       async createDatabase(tag) {
         const name = `duo_sync_bench_${tag.replace(/[^a-z0-9]/g, '').slice(0, 12)}_${randomBytes(4).toString('hex')}`;
@@ -110,6 +116,30 @@ async function buildBundle(path: string): Promise<{ path: string; bytes: number 
   const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: new DefaultLogger('WARN') });
   await writeFile(path, code);
   return { path, bytes: Buffer.byteLength(code) };
+}
+
+/**
+ * The production build of the worker (`tsc -p tsconfig.build.json` plus the migrations, as
+ * `npm run build` makes dist/), compiled into the bench's temporary directory so the repository's
+ * dist/ is left alone. Returns the node arguments that start it.
+ */
+async function compileWorker(workDir: string): Promise<string[]> {
+  const outDir = join(workDir, 'dist');
+  await new Promise<void>((resolve, reject) => {
+    const tsc = spawn(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir, '--sourceMap', 'false'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    tsc.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    tsc.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    tsc.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc failed (${code}): ${output.slice(-2000)}`))));
+  });
+  await cp(join(repoRoot, 'drizzle'), join(outDir, 'drizzle'), { recursive: true });
+  // ESM ("type": "module") and the repository's packages, as beside the real dist/.
+  await copyFile(join(repoRoot, 'package.json'), join(workDir, 'package.json'));
+  await symlink(join(repoRoot, 'node_modules'), join(workDir, 'node_modules'), 'dir');
+  return [join(outDir, 'worker/main.js')];
 }
 
 // --- configuration and accounts -----------------------------------------------------------------
@@ -193,16 +223,11 @@ export interface WorkerChild {
 }
 
 /**
- * `node --import tsx worker/main.ts` with the scenario env, as `npm run worker` runs it, loading the
+ * The real worker entry (worker/main.ts, compiled or through tsx) with the scenario env, loading the
  * pre-built workflow bundle. Resolves once the worker logged "worker started".
  */
-export async function startWorkerChild(env: Record<string, string>, options: { cpuProfileDir?: string | undefined } = {}): Promise<WorkerChild> {
-  const execArgs = [
-    ...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : []),
-    '--import',
-    'tsx',
-    'worker/main.ts',
-  ];
+export async function startWorkerChild(stack: BenchStack, env: Record<string, string>, options: { cpuProfileDir?: string | undefined } = {}): Promise<WorkerChild> {
+  const execArgs = [...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : []), ...stack.workerArgs];
   const child = spawn(process.execPath, execArgs, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },

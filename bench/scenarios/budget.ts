@@ -67,7 +67,7 @@ export async function runBudget(stack: BenchStack, options: BudgetOptions): Prom
     DUO_LOG_REQUESTS_PER_MINUTE: String(ceiling),
   });
   const client = scenarioClient(stack, env, 3);
-  const worker = await startWorkerChild(env);
+  const worker = await startWorkerChild(stack, env);
   try {
     log(`${options.label}: Duo allows ${options.perMinute} log requests/min, our ceiling ${ceiling}/min; ${options.events} events over ${options.days} days`);
     const started = Date.now();

@@ -54,7 +54,7 @@ export async function runFreshness(stack: BenchStack, options: FreshnessOptions)
     SYNC_INTERVAL_MINUTES: scheduled ? '1' : '60',
   });
   const client = scenarioClient(stack, env, 4);
-  const worker = await startWorkerChild(env);
+  const worker = await startWorkerChild(stack, env);
   try {
     log(`e: ${options.tenants} tenants with ${options.livePerMinute} live events/min each; ${scheduled ? 'their 1-minute schedules' : `"sync now" every ${options.triggerSeconds} s`}, observed ${options.observeSeconds} s`);
     await withDeadline(

@@ -76,7 +76,7 @@ export async function runIngest(stack: BenchStack, options: IngestOptions): Prom
   const env = scenarioEnv(stack, database, simulator.origin, { BACKFILL_DAYS: String(Math.min(179, options.days + 1)) });
   const client = scenarioClient(stack, env);
   if (options.profileDir) await mkdir(options.profileDir, { recursive: true });
-  const worker = await startWorkerChild(env, { cpuProfileDir: options.profileDir });
+  const worker = await startWorkerChild(stack, env, { cpuProfileDir: options.profileDir });
   try {
     log(`${options.label}: ${options.events} events, ${options.users} users, ${options.days} days; worker pid ${worker.pid}`);
     const cpuBefore = worker.sample().cpuSeconds;
@@ -121,6 +121,7 @@ export async function runIngest(stack: BenchStack, options: IngestOptions): Prom
 
     if (options.profileDir) {
       result.profile = await summarizeProfiles(options.profileDir);
+      log(`worker CPU profiles (V8 .cpuprofile, one per thread) kept in ${options.profileDir}`);
       for (const summary of result.profile.slice(0, 2)) log(`worker CPU profile\n${formatProfile(summary)}`);
     }
     if (options.copy) {
@@ -128,7 +129,7 @@ export async function runIngest(stack: BenchStack, options: IngestOptions): Prom
       log(`${options.label}: COPY of the same ${result.copy.rows} rows (${result.copy.fileMb.toFixed(0)} MB as text) in ${result.copy.seconds.toFixed(1)} s = ${Math.round(result.copy.rowsPerSecond)}/s`);
     }
     if (options.components || options.profileDir) {
-      Object.assign(result, await measureComponents(stack, account, simulator.origin, { anchorMs, days: options.days, components: options.components, explainUrl: options.profileDir ? database.url : undefined }));
+      Object.assign(result, await measureComponents(stack, account, simulator.origin, { tenantId, anchorMs, days: options.days, components: options.components, explainUrl: options.profileDir ? database.url : undefined }));
     }
     return result;
   } finally {
@@ -148,7 +149,7 @@ async function measureComponents(
   stack: BenchStack,
   account: ReturnType<typeof makeAccount>,
   origin: string,
-  options: { anchorMs: number; days: number; components: boolean; explainUrl: string | undefined },
+  options: { tenantId: string; anchorMs: number; days: number; components: boolean; explainUrl: string | undefined },
 ): Promise<Pick<IngestResult, 'simulatorEventsPerSecond' | 'storeEventsPerSecond' | 'storeMsPerPage' | 'explain'>> {
   const window = { mintimeMs: options.anchorMs - options.days * 86_400_000 - 60_000, maxtimeMs: options.anchorMs + 60_000 };
   const out: Pick<IngestResult, 'simulatorEventsPerSecond' | 'storeEventsPerSecond' | 'storeMsPerPage' | 'explain'> = {};
@@ -156,9 +157,9 @@ async function measureComponents(
     const handle = createDatabase(options.explainUrl, { poolSize: 1 });
     try {
       for await (const page of authRecordPages(origin, account, window)) {
-        const explained = await explainStoreAuthEvents(handle.db, page.records);
+        const explained = await explainStoreAuthEvents(handle.db, options.tenantId, page.records);
         out.explain = { ...explained, pageRows: page.records.length };
-        log(`EXPLAIN ANALYZE of storeAuthEvents, one page of ${page.records.length} rows into a table holding the run's rows:\n${explained.plan}`);
+        log(`EXPLAIN ANALYZE of storeAuthEvents: one page of ${page.records.length} new rows for the synced tenant (rolled back):\n${explained.plan}`);
         break;
       }
     } finally {

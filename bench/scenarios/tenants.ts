@@ -47,7 +47,7 @@ export async function runTenants(stack: BenchStack, options: TenantsOptions): Pr
   const simulator = await startSimulator({ accounts });
   const env = scenarioEnv(stack, database, simulator.origin, { BACKFILL_DAYS: String(Math.min(179, options.days + 1)) });
   const client = scenarioClient(stack, env, 10);
-  const worker = await startWorkerChild(env);
+  const worker = await startWorkerChild(stack, env);
   try {
     log(`d: ${options.tenants} tenants × ${options.eventsPerTenant} events over ${options.days} days connect at once`);
     const cpuBefore = worker.sample().cpuSeconds;

@@ -23,7 +23,7 @@ const plan: ChaosPlan = {
   logRequestsPerMinute: 60,
   faultRate: 0.1,
   minKills: 3,
-  gapMs: [2_000, 6_000],
+  gapMs: [1_000, 4_000],
   // Actions: 0 kill and replace, 1 a second worker joins, 2 kill and replace (two running), 3 kill one of two.
   dualFrom: 1,
   dualUntil: 3,
@@ -32,11 +32,18 @@ const plan: ChaosPlan = {
 
 let database: TestDatabase;
 let report: ChaosReport;
+const timeline: string[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  report = await runChaos(plan, { databaseUrl: database.url, temporalAddress: inject('temporalAddress') });
-  process.stdout.write(`${formatReport(report)}\n`);
+  const started = Date.now();
+  const log = (line: string) => timeline.push(`${((Date.now() - started) / 1000).toFixed(1)} s ${line}`);
+  try {
+    report = await runChaos(plan, { databaseUrl: database.url, temporalAddress: inject('temporalAddress'), log });
+  } finally {
+    // What happened when: the figures of docs/RELIABILITY.md, and the first thing to read on a failure.
+    process.stdout.write(`${timeline.join('\n')}\n${report ? formatReport(report) : ''}\n`);
+  }
 }, 600_000);
 
 afterAll(async () => {

@@ -30,7 +30,7 @@ const liveTenant = 'stuck-live';
 
 let harness: SyncHarness;
 /** The backfill's pending activities as seen while it was stuck: attempt numbers and failure types. */
-const observed: Array<{ attempt: number; type: string; atMs: number }> = [];
+const observed: Array<{ attempt: number; type: string }> = [];
 const storedCursors = new Set<string>();
 let requestRatePerSecond = 0;
 
@@ -76,7 +76,7 @@ async function watchStuckBackfill(): Promise<void> {
     async () => {
       const description = await harness.temporal.workflow.getHandle(initialSyncWorkflowId(backfillTenant)).describe();
       for (const activity of description.raw.pendingActivities ?? []) {
-        observed.push({ attempt: activity.attempt ?? 0, type: activity.lastFailure?.applicationFailureInfo?.type ?? '', atMs: Date.now() });
+        observed.push({ attempt: activity.attempt ?? 0, type: activity.lastFailure?.applicationFailureInfo?.type ?? '' });
       }
       const cursor = await stuckBackfillCursor();
       if (cursor) storedCursors.add(cursor);

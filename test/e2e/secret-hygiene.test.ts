@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incrementalScheduleId } from '../../workflows/definitions.js';
 import { configToEnv } from '../helpers/config.js';
 import { makeAccount } from '../helpers/simulator.js';
-import { finishedIncrementalRuns, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
+import { startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 import { waitFor } from '../helpers/waiting.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker.js';
 
@@ -51,7 +51,7 @@ function textOf(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/** The secrets (by position in `secrets`) that occur in `text`. */
+/** The secrets that occur in `text`, cut to four characters so a failing test does not print them. */
 const leaksIn = (text: string, secrets: string[]) => secrets.filter((secret) => text.includes(secret)).map((secret) => `${secret.slice(0, 4)}…`);
 
 async function call(method: InjectOptions['method'], path: string, payload?: Record<string, unknown>): Promise<{ statusCode: number; body: Record<string, unknown> }> {
@@ -64,13 +64,37 @@ async function call(method: InjectOptions['method'], path: string, payload?: Rec
 const connect = (keys: { integrationKey: string; secretKey: string; apiHost: string }) =>
   call('PUT', '', { integrationKey: keys.integrationKey, secretKey: keys.secretKey, apiHost: keys.apiHost });
 
-/** Triggers one run and waits for it; a trigger while a run is going would be skipped (overlap SKIP). */
-async function runIncremental(): Promise<void> {
+/**
+ * Triggers one incremental run and waits for that very run (the first one that started after the
+ * trigger) to finish; returns its outcome. A trigger while a run is going is skipped (overlap SKIP),
+ * so it waits for quiet first, and triggers again if no run shows up.
+ */
+async function runIncremental(): Promise<string> {
+  const sql = harness.api.database.sql;
   const schedule = harness.temporal.schedule.getHandle(incrementalScheduleId(tenantId));
-  await waitFor('the previous run to close', async () => (await schedule.describe()).info.runningActions.length === 0, 60_000, 200);
-  const before = await finishedIncrementalRuns(harness, tenantId);
-  expect((await call('POST', '/sync')).statusCode).toBe(202);
-  await waitFor('an incremental run to finish', async () => (await finishedIncrementalRuns(harness, tenantId)) > before, 120_000);
+  const quiet = async () => {
+    const [row] = await sql<{ n: number }[]>`select count(*)::int as n from sync_runs where tenant_id = ${tenantId} and kind = 'incremental' and outcome = 'running'`;
+    return (row?.n ?? 0) === 0 && (await schedule.describe()).info.runningActions.length === 0;
+  };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await waitFor('no incremental run going', quiet, 60_000, 200);
+    const [clock] = await sql<{ now: Date }[]>`select now() as now`;
+    const triggeredAt = clock?.now ?? new Date();
+    expect((await call('POST', '/sync')).statusCode).toBe(202);
+    const runAfterTrigger = async () => {
+      const [row] = await sql<{ outcome: string }[]>`
+        select outcome from sync_runs where tenant_id = ${tenantId} and kind = 'incremental' and started_at >= ${triggeredAt} order by id limit 1`;
+      return row?.outcome;
+    };
+    try {
+      await waitFor('the triggered run to start', async () => (await runAfterTrigger()) !== undefined, 20_000, 200);
+    } catch {
+      continue; // skipped: something was still running after all
+    }
+    await waitFor('the triggered run to finish', async () => (await runAfterTrigger()) !== 'running', 120_000, 200);
+    return (await runAfterTrigger()) ?? 'missing';
+  }
+  throw new Error('no incremental run started after five triggers');
 }
 
 async function recordSchedule(): Promise<void> {
@@ -127,20 +151,20 @@ beforeAll(async () => {
   expect((await call('PATCH', '', { syncIntervalMinutes: 1440 })).statusCode).toBe(200);
   await harness.waitForInitialSync(tenantId);
   await recordSchedule();
-  await runIncremental();
+  expect(await runIncremental()).toBe('completed');
   // Rotate to the second application's keys and sync with them.
   expect((await connect(rotated)).statusCode).toBe(202);
-  await runIncremental();
+  expect(await runIncremental()).toBe('completed');
   await recordSchedule();
   // Revoked keys: the run fails and the schedule pauses with a note.
   await harness.simulator.control.revoke(rotated.integrationKey, { keys: true });
-  await runIncremental();
+  expect(await runIncremental()).toBe('failed');
   expect((await call('GET', '')).body).toMatchObject({ status: 'needs_attention', lastError: { code: 'DUO_CREDENTIALS_REJECTED' } });
   await recordSchedule();
   // Recover with a PUT of working keys.
   await harness.simulator.control.restore(rotated.integrationKey, { keys: true });
   expect((await connect(rotated)).statusCode).toBe(202);
-  await runIncremental();
+  expect(await runIncremental()).toBe('completed');
   expect((await call('PATCH', '', { syncIntervalMinutes: 1439, streams: { telephony: true } })).statusCode).toBe(200);
   expect((await call('POST', '/pause', { by: 'hygiene-test', reason: 'checking notes' })).statusCode).toBe(200);
   expect((await call('POST', '/resume', { by: 'hygiene-test', reason: 'done' })).statusCode).toBe(200);

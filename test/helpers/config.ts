@@ -14,6 +14,9 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     DUO_OBJECT_REQUESTS_PER_MINUTE: '6000',
     DUO_REQUEST_TIMEOUT_MS: '10000',
     BACKFILL_DAYS: '10',
+    // Scheduled runs would start at any moment of a test (intervals align to the epoch); tests trigger
+    // incremental runs explicitly instead.
+    SYNC_INTERVAL_MINUTES: '1440',
     ...overrides,
   };
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));

@@ -94,7 +94,12 @@ export async function compareWithTruth(harness: SyncHarness, tenantId: string, a
   const membershipDiff = diff(roster.users.flatMap((u) => u.group_ids.map((g) => `${u.user_id}:${g}`)), memberships.map((r) => r.m));
 
   const truthTxids = await harness.simulator.control.authTxids(account.integrationKey, window);
-  const stored = await sql<{ txid: string }[]>`select txid from duo_auth_events where tenant_id = ${tenantId}`;
+  // The same window on both sides: a scheduled incremental run may already have stored later events.
+  const stored = await sql<{ txid: string }[]>`
+    select txid from duo_auth_events
+    where tenant_id = ${tenantId}
+      and floor(extract(epoch from occurred_at) * 1000) >= ${window.mintime ?? 0}
+      and floor(extract(epoch from occurred_at) * 1000) <= ${window.maxtime ?? Number.MAX_SAFE_INTEGER}`;
   const txidDiff = diff(truthTxids, stored.map((r) => r.txid));
   return {
     users: [...userDiff.missing.map((u) => `missing ${u}`), ...userDiff.extra.map((u) => `extra ${u}`)],
