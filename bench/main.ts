@@ -10,7 +10,8 @@
  *
  * Run `npm run bench -- --help` for every option.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +23,7 @@ import { runFreshness, type FreshnessResult } from './scenarios/freshness.js';
 import { runIngest, type IngestResult } from './scenarios/ingest.js';
 import { runTenants, type TenantsResult } from './scenarios/tenants.js';
 import { runUsage, type UsageResult } from './scenarios/usage.js';
-import { adminUrl, log, repoRoot, startStack, type WorkerMode } from './lib/stack.js';
+import { adminUrl, closeOpenStacks, log, repoRoot, startStack, type WorkerMode } from './lib/stack.js';
 import { round } from './lib/stats.js';
 
 export type Scenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
@@ -39,6 +40,8 @@ export interface BenchOptions {
   f: { events: number; users: number; runs: number; databaseUrl?: string | undefined; tenant: string };
   profile: boolean;
   write: boolean;
+  /** Fold these scenarios into today's results file instead of replacing it. */
+  merge: boolean;
   jsonPath?: string | undefined;
   temporalAddress?: string | undefined;
   /** The worker children: the compiled production build (default) or source through tsx. */
@@ -49,7 +52,7 @@ export interface BenchOptions {
   timeoutMs: number;
 }
 
-export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'profile' | 'write' | 'jsonPath' | 'temporalAddress' | 'worker' | 'workerNodeArgs'>> = {
+export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'profile' | 'write' | 'jsonPath' | 'temporalAddress' | 'worker' | 'workerNodeArgs' | 'merge'>> = {
   small: {
     preset: 'small',
     a: { events: 50_000, users: 2_000, groups: 20, days: 30, components: true },
@@ -90,13 +93,15 @@ export interface BenchResults {
   /** Figures that were not measured, and why. */
   notMeasured: Record<string, string>;
   details: Record<string, unknown>;
+  /** When (and on how loaded a machine) each scenario's figures were measured. */
+  scenarioRuns: Partial<Record<Scenario, { startedAt: string; finishedAt: string; preset: string; loadAverage: string }>>;
 }
 
 /** Every figure key a complete run produces, by scenario (the smoke test checks them). */
 export const figureKeys: Record<Scenario, string[]> = {
   a: [
     'eventsPerSecond', 'copyEventsPerSecond', 'copyRatio', 'aEvents', 'aSeconds', 'rosterSeconds', 'logPhaseEventsPerSecond',
-    'simulatorEventsPerSecond', 'storeEventsPerSecond', 'storeMsPerPage', 'workerPeakRssMb', 'workerStartRssMb', 'workerCpuSeconds',
+    'simulatorEventsPerSecond', 'storeEventsPerSecond', 'storeMsPerPage', 'workerPeakRssMb', 'workerStartRssMb', 'workerCpuSeconds', 'postgresCpuSeconds',
     'maxHistoryEvents', 'baselineHoursForA', 'oursHoursAt1PerMinuteForA', 'oursHoursAt2PerMinuteForA',
   ],
   b: ['bSmallEvents', 'bLargeEvents', 'bSmallEventsPerSecond', 'bLargeEventsPerSecond', 'timePerEventRatio', 'logPhaseTimePerEventRatio', 'workerPeakRssMbSmall', 'workerPeakRssMbLarge', 'rssDifference'],
@@ -128,8 +133,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const figures: Record<string, number> = {};
   const notMeasured: Record<string, string> = {};
   const details: Record<string, unknown> = {};
-  const targets: Target[] = [];
   const only = new Set(options.only);
+  /** The largest workflow history per scenario that starts initial syncs (figure: the max). */
+  const histories: Record<string, number> = {};
+  details.maxHistoryEventsByScenario = histories;
   const machine: Record<string, string | number> = {
     cpus: availableParallelism(),
     memoryGb: round(totalmem() / 1024 ** 3, 1),
@@ -180,6 +187,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           timeoutMs: options.timeoutMs,
         });
         details.a = { ...a, explain: a.explain?.plan, profile: a.profile };
+        histories.a = a.maxHistoryEvents;
         set({
           eventsPerSecond: a.eventsPerSecond,
           copyEventsPerSecond: a.copy?.rowsPerSecond ?? Number.NaN,
@@ -191,7 +199,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           workerPeakRssMb: a.workerPeakRssMb,
           workerStartRssMb: a.workerStartRssMb,
           workerCpuSeconds: a.workerCpuSeconds,
-          maxHistoryEvents: a.maxHistoryEvents,
+          postgresCpuSeconds: a.postgresCpuSeconds,
           baselineHoursForA: duoLogSyncHours(a.eventsStored),
           oursHoursAt1PerMinuteForA: ourHours(a.logPages, 1, 1),
           oursHoursAt2PerMinuteForA: ourHours(a.logPages, 2, 1),
@@ -238,7 +246,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           workerPeakRssMbLarge: large.workerPeakRssMb,
           rssDifference: Math.abs(large.workerPeakRssMb - small.workerPeakRssMb) / small.workerPeakRssMb,
         });
-        figures.maxHistoryEvents = Math.max(figures.maxHistoryEvents ?? 0, small.maxHistoryEvents, large.maxHistoryEvents);
+        histories.b = Math.max(small.maxHistoryEvents, large.maxHistoryEvents);
       } catch (error) {
         failed('b', error);
       }
@@ -304,7 +312,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           dWorkerCpuCores: d.workerCpuCores,
           dWorkerPeakRssMb: d.workerPeakRssMb,
         });
-        figures.maxHistoryEvents = Math.max(figures.maxHistoryEvents ?? 0, d.maxHistoryEvents);
+        histories.d = d.maxHistoryEvents;
       } catch (error) {
         failed('d', error);
       }
@@ -327,12 +335,26 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     await stack.close();
   }
 
+  if (Object.keys(histories).length > 0) figures.maxHistoryEvents = Math.max(...Object.values(histories));
+  else if (only.has('a')) notMeasured.maxHistoryEvents ??= 'no initial sync completed';
   for (const [key, value] of Object.entries(figures)) {
     if (!Number.isFinite(value)) {
       delete figures[key];
       notMeasured[key] ??= 'no finite value';
     }
   }
+  machine.loadAverageAtEnd = loadavg().map((l) => l.toFixed(2)).join(' ');
+  const finishedAt = new Date().toISOString();
+  const scenarioRuns: BenchResults['scenarioRuns'] = {};
+  for (const scenario of options.only) {
+    scenarioRuns[scenario] = { startedAt: startedAt.toISOString(), finishedAt, preset: options.preset, loadAverage: `${machine.loadAverageAtStart} → ${machine.loadAverageAtEnd}` };
+  }
+  return { startedAt: startedAt.toISOString(), finishedAt, preset: options.preset, options, machine, figures, targets: computeTargets(figures), notMeasured, details, scenarioRuns };
+}
+
+/** The issue's targets, for the figures that exist. */
+export function computeTargets(figures: Record<string, number>): Target[] {
+  const targets: Target[] = [];
   const target = (figure: string, text: string, ok: (v: number) => boolean) => {
     const value = figures[figure];
     if (value !== undefined) targets.push({ figure, text, met: ok(value) });
@@ -350,8 +372,42 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const interval = figures.freshnessIntervalSeconds ?? 60;
   target('lagP95Seconds', `< ${interval + 30} s (interval + 30 s)`, (v) => v < interval + 30);
   target('usageP95Ms', '< 150 ms (every endpoint)', (v) => v < 150);
-  machine.loadAverageAtEnd = loadavg().map((l) => l.toFixed(2)).join(' ');
-  return { startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), preset: options.preset, options, machine, figures, targets, notMeasured, details };
+  return targets;
+}
+
+/**
+ * Folds a run of some scenarios into an earlier results file of the same day: the scenarios just
+ * run replace theirs, the others keep their figures, and scenarioRuns says which run each came from.
+ */
+export function mergeResults(previous: BenchResults, current: BenchResults): BenchResults {
+  const ran = new Set(Object.keys(current.scenarioRuns) as Scenario[]);
+  const keep = <T>(record: Record<string, T>) =>
+    Object.fromEntries(Object.entries(record).filter(([key]) => !ran.has(figureScenario(key) ?? ('-' as Scenario))));
+  const figures = { ...keep(previous.figures), ...current.figures };
+  const notMeasured = { ...keep(previous.notMeasured), ...current.notMeasured };
+  for (const key of Object.keys(figures)) if (key in current.figures) delete notMeasured[key];
+  const histories = {
+    ...((previous.details.maxHistoryEventsByScenario as Record<string, number> | undefined) ?? {}),
+    ...((current.details.maxHistoryEventsByScenario as Record<string, number> | undefined) ?? {}),
+  };
+  if (Object.keys(histories).length > 0) {
+    figures.maxHistoryEvents = Math.max(...Object.values(histories));
+    delete notMeasured.maxHistoryEvents;
+  }
+  const details = { ...previous.details, ...current.details, maxHistoryEventsByScenario: histories };
+  return {
+    ...current,
+    startedAt: previous.startedAt < current.startedAt ? previous.startedAt : current.startedAt,
+    figures,
+    notMeasured,
+    details,
+    targets: computeTargets(figures),
+    scenarioRuns: { ...previous.scenarioRuns, ...current.scenarioRuns },
+  };
+}
+
+function figureScenario(key: string): Scenario | undefined {
+  return ALL.find((scenario) => figureKeys[scenario].includes(key));
 }
 
 // --- output ----------------------------------------------------------------------------------------
@@ -370,6 +426,7 @@ const LABELS: Record<string, string> = {
   workerPeakRssMb: 'worker peak RSS, MB',
   workerStartRssMb: 'worker RSS once started, MB',
   workerCpuSeconds: 'worker CPU seconds',
+  postgresCpuSeconds: 'Postgres backends (this database) CPU seconds',
   maxHistoryEvents: 'largest workflow history, events (A, B, D)',
   baselineHoursForA: 'DuoLogSync-style (1 page/120 s) hours for A\'s data',
   oursHoursAt1PerMinuteForA: 'ours at Duo 1 req/min, hours for A\'s data',
@@ -449,7 +506,8 @@ const HELP = `npm run bench -- [options]
                              or the sources through tsx (as npm run worker)
   --worker-node-options "F"  extra node flags for the worker children (e.g. "--max-old-space-size=128")
   --temporal-address H:P     use a running Temporal instead of starting a dev server
-  --no-write                 do not write bench/results/<date>.json
+  --no-write                 do not write bench/results/<date>.json (<date>-small.json for the small preset)
+  --merge                    fold the scenarios run into today's file (re-running some scenarios)
   --json PATH                also write the results to PATH`;
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
@@ -486,6 +544,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       worker: { type: 'string', default: 'build' },
       'worker-node-options': { type: 'string' },
       write: { type: 'boolean', default: true },
+      merge: { type: 'boolean', default: false },
       json: { type: 'string' },
     },
   });
@@ -537,6 +596,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     },
     profile: values.profile ?? false,
     write: values.write ?? true,
+    merge: values.merge ?? false,
     jsonPath: values.json,
     temporalAddress: values['temporal-address'],
     worker: values.worker,
@@ -550,7 +610,23 @@ async function main(): Promise<void> {
     process.stdout.write(`${HELP}\n`);
     return;
   }
-  const results = await runBench(options);
+  // Ctrl-C: stop the dev server and workers and drop the bench databases before leaving.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: cleaning up`);
+      void closeOpenStacks().finally(() => process.exit(130));
+    });
+  }
+  // A driver error thrown outside any promise (postgres-js does this when Postgres restarts under a
+  // running query) must fail that scenario, not kill the run and leave its databases behind.
+  process.on('uncaughtException', (error) => log(`uncaught: ${error.stack ?? error.message}`));
+
+  let results = await runBench(options);
+  const dir = join(repoRoot, 'bench/results');
+  const name = `${results.startedAt.slice(0, 10)}${options.preset === 'small' ? '-small' : ''}.json`;
+  if (options.merge && existsSync(join(dir, name))) {
+    results = mergeResults(JSON.parse(await readFile(join(dir, name), 'utf8')) as BenchResults, results);
+  }
   const table = formatTable(results);
   process.stdout.write(
     `\nduo-usage-sync benchmark, preset ${results.preset}, ${results.startedAt} → ${results.finishedAt}\n` +
@@ -558,11 +634,9 @@ async function main(): Promise<void> {
   );
   const json = `${JSON.stringify(results, null, 2)}\n`;
   if (options.write) {
-    const dir = join(repoRoot, 'bench/results');
     await mkdir(dir, { recursive: true });
-    const name = `${results.startedAt.slice(0, 10)}${options.preset === 'small' ? '-small' : ''}.json`;
     await writeFile(join(dir, name), json);
-    process.stdout.write(`\nwritten: bench/results/${name}\n`);
+    process.stdout.write(`\nwritten: bench/results/${name}${options.merge ? ' (merged)' : ''}\n`);
   }
   if (options.jsonPath) await writeFile(options.jsonPath, json);
 }

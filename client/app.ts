@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -30,7 +30,21 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
  * two probes /healthz and /readyz (fixed status words only; see docs/OPERATIONS.md).
  */
 export function buildApp(deps: ApiDeps): FastifyInstance {
+  const isAuthorized = createBearerCheck(deps.config.API_TOKEN);
   const app = Fastify({
+    // Paths the router refuses before any hook (a broken percent-escape, an over-long segment) still
+    // get the token check first and our error envelope, never Fastify's own body or the path echoed.
+    frameworkErrors: (error, request, reply) => {
+      const send = (target: FastifyReply, status: number, body: ReturnType<typeof errorBody>) => target.code(status).send(body);
+      if (!isAuthorized(request.headers.authorization)) {
+        reply.header('www-authenticate', WWW_AUTHENTICATE);
+        return send(reply, 401, errorBody('unauthorized', 'Send Authorization: Bearer <API_TOKEN>'));
+      }
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+        return send(reply, 414, errorBody('uri_too_long', 'A path segment is longer than the API accepts (512 characters)'));
+      }
+      return send(reply, 400, errorBody('bad_request', 'The request path is not a valid URL path'));
+    },
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
@@ -49,7 +63,6 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   app.removeContentTypeParser(['text/plain']);
 
   registerOperationalRoutes(app, deps); // /healthz and /readyz answer before the bearer check below; /metrics stays behind it
-  const isAuthorized = createBearerCheck(deps.config.API_TOKEN);
   // onRequest runs before the body is read, so an unauthenticated caller cannot make us parse anything.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -55,7 +55,16 @@ const groupItem = text('group', 200).min(1, 'group must not be empty');
 // --- cursors: base64url JSON, opaque to clients, checked field by field on the way back in ---
 
 const INSTANT_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const isInstant = (value: string) => INSTANT_MICROS.test(value) && !Number.isNaN(Date.parse(value));
+// Instants Postgres stores without complaint (it has no year 0 and refuses UTC offsets past ±15:59):
+// anything outside goes back as a 400, never reaches SQL as a 500.
+const EARLIEST_MS = Date.UTC(1000, 0, 1);
+const LATEST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const storableInstant = (value: string) => {
+  const ms = Date.parse(value);
+  const offsetHours = /([+-])(\d{2}):?\d{2}$/.exec(value)?.[2];
+  return !Number.isNaN(ms) && ms >= EARLIEST_MS && ms <= LATEST_MS && (offsetHours === undefined || Number(offsetHours) <= 15);
+};
+const isInstant = (value: string) => INSTANT_MICROS.test(value) && storableInstant(value);
 const cursorText = z.string().min(1).max(400).regex(/^[^\u0000]*$/);
 
 export const userSortValues = userSortFields.flatMap((field) => [`${field}.asc`, `${field}.desc`] as const);
@@ -210,7 +219,9 @@ export const groupsQuerySchema = z.strictObject({
 });
 
 const instantParam = (name: string) =>
-  z.iso.datetime({ offset: true, error: `${name} must be an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z` });
+  z.iso
+    .datetime({ offset: true, error: `${name} must be an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z` })
+    .refine(storableInstant, `${name} must be between the years 1000 and 9999 with a UTC offset of at most ±15:59`);
 
 export const eventsQuerySchema = z
   .strictObject({

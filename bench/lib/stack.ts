@@ -27,6 +27,25 @@ import { processSample, type ProcessSample } from './proc.js';
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/**
+ * Children that must not outlive the bench (the Temporal dev server, worker processes): killed
+ * synchronously when the process exits for any reason, including a crash.
+ */
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+export function ownChild(child: ChildProcess): void {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
+/** Stacks still open, so a signal handler can stop them and drop their databases. */
+const openStacks = new Set<BenchStack>();
+export async function closeOpenStacks(): Promise<void> {
+  for (const stack of [...openStacks]) await stack.close().catch(() => undefined);
+}
+
 export function log(line: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 }
@@ -68,10 +87,11 @@ export async function startStack(options: { temporalAddress?: string | undefined
       options.worker === 'build' ? compileWorker(workDir) : Promise.resolve(['--import', 'tsx', join(repoRoot, 'worker/main.ts')]),
     ]);
     devServer = server;
+    if (server) ownChild(server.process);
     const temporalAddress = options.temporalAddress ?? server?.address ?? '';
     log(`Temporal at ${temporalAddress}${server ? ' (dev server started by the bench)' : ''}; workflow bundle ${Math.round(bundle.bytes / 1024)} KiB`);
     const temporal = new Client({ connection: await Connection.connect({ address: temporalAddress }) });
-    return {
+    const stack: BenchStack = {
       temporalAddress,
       bundlePath: bundle.path,
       workerArgs: [...(options.workerNodeArgs ?? []), ...workerArgs],
@@ -98,12 +118,15 @@ export async function startStack(options: { temporalAddress?: string | undefined
         return database;
       },
       async close() {
+        openStacks.delete(stack);
         for (const database of [...databases]) await database.drop().catch((error: unknown) => log(`could not drop ${database.name}: ${String(error)}`));
         await temporal.connection.close().catch(() => {});
         await devServer?.stop();
         await rm(workDir, { recursive: true, force: true });
       },
     };
+    openStacks.add(stack);
+    return stack;
   } catch (error) {
     await devServer?.stop();
     await rm(workDir, { recursive: true, force: true });
@@ -233,6 +256,7 @@ export async function startWorkerChild(stack: BenchStack, env: Record<string, st
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  ownChild(child);
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-200_000);

@@ -10,6 +10,7 @@ import { measureCopyCeiling, type CopyCeiling } from '../lib/copy.js';
 import { authRecordPages } from '../lib/duo-pages.js';
 import { explainStoreAuthEvents } from '../lib/explain.js';
 import { largestHistory } from '../lib/history.js';
+import { samplePostgresCpu } from '../lib/pg-cpu.js';
 import {
   credentialsOf,
   deleteSchedules,
@@ -53,6 +54,8 @@ export interface IngestResult {
   /** RSS once the worker had started, before any work. */
   workerStartRssMb: number;
   workerCpuSeconds: number;
+  /** CPU of the Postgres backends serving the run's database while it ran. */
+  postgresCpuSeconds: number;
   maxHistoryEvents: number;
   historyRuns: number;
   copy?: CopyCeiling;
@@ -80,11 +83,13 @@ export async function runIngest(stack: BenchStack, options: IngestOptions): Prom
   try {
     log(`${options.label}: ${options.events} events, ${options.users} users, ${options.days} days; worker pid ${worker.pid}`);
     const cpuBefore = worker.sample().cpuSeconds;
+    const postgresCpu = samplePostgresCpu(client.database.sql);
     const started = Date.now();
     await connectIntegration(client.deps, tenantId, credentialsOf(account));
     await withDeadline(stack.temporal.workflow.getHandle(initialSyncWorkflowId(tenantId)).result(), options.timeoutMs, `${options.label} initial sync`);
     const finished = Date.now();
     const usage = worker.sample();
+    const postgresCpuSeconds = await postgresCpu.stop();
     const seconds = (finished - started) / 1000;
 
     const [stored] = await client.database.sql<{ events: number; first_page_at: Date | null; pages: number }[]>`
@@ -108,13 +113,14 @@ export async function runIngest(stack: BenchStack, options: IngestOptions): Prom
       workerPeakRssMb: usage.peakRssMb,
       workerStartRssMb: worker.atStart.rssMb,
       workerCpuSeconds: usage.cpuSeconds - cpuBefore,
+      postgresCpuSeconds,
       maxHistoryEvents: history.maxHistoryEvents,
       historyRuns: history.runs,
     };
     log(
       `${options.label}: ${eventsStored} events in ${seconds.toFixed(1)} s = ${Math.round(result.eventsPerSecond)}/s ` +
         `(roster ${rosterSeconds.toFixed(1)} s; log phase ${Math.round(result.logPhaseEventsPerSecond)}/s); worker peak RSS ${usage.peakRssMb.toFixed(0)} MB, ` +
-        `CPU ${result.workerCpuSeconds.toFixed(1)} s; largest history ${history.maxHistoryEvents} events of ${history.runs} runs`,
+        `CPU ${result.workerCpuSeconds.toFixed(1)} s; Postgres backends CPU ${postgresCpuSeconds.toFixed(1)} s; largest history ${history.maxHistoryEvents} events of ${history.runs} runs`,
     );
     await deleteSchedules(stack, [tenantId]);
     await worker.stop();

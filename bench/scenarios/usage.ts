@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { log, repoRoot, type BenchStack } from '../lib/stack.js';
+import { log, ownChild, repoRoot, type BenchStack } from '../lib/stack.js';
 
 export interface UsageOptions {
   events: number;
@@ -45,6 +45,7 @@ function runScript(script: string, args: string[], env: Record<string, string>, 
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    ownChild(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {

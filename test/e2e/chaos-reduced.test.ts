@@ -27,7 +27,7 @@ const plan: ChaosPlan = {
   // Actions: 0 kill and replace, 1 a second worker joins, 2 kill and replace (two running), 3 kill one of two.
   dualFrom: 1,
   dualUntil: 3,
-  incrementalRuns: 2,
+  incrementalRuns: 3,
 };
 
 let database: TestDatabase;

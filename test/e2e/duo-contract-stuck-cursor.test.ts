@@ -1,4 +1,10 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { MALFORMED_ATTEMPTS_BEFORE_STALL } from '../../activities/failures.js';
+import { syncAuthLogWindow } from '../../activities/sync-auth-log-window.js';
+import { createKeyring } from '../../db/credentials.js';
+import { AppError } from '../../errors/app-error.js';
 import { initialSyncWorkflowId } from '../../workflows/definitions.js';
 import { makeAccount } from '../helpers/simulator.js';
 import { finishedIncrementalRuns, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
@@ -10,11 +16,11 @@ import { waitFor } from '../helpers/waiting.js';
  *
  * The simulator returns the cursor it was sent on every page that has a page after it, so the first
  * page of a window lands and the second never does. The initial sync retries that page with backoff
- * (5 s doubling to 10 min) and no attempt limit; an incremental run gives up after 5 attempts.
- *
- * MALFORMED_ATTEMPTS_BEFORE_ATTENTION is the knob the missing behaviour needs (see docs/RELIABILITY.md):
- * after that many consecutive malformed answers at one page position the stream stops. It is set
- * low here so the test does not wait for production backoff.
+ * (5 s doubling to 10 min); after MALFORMED_ATTEMPTS_BEFORE_STALL attempts (about 10 minutes) the
+ * window stops with a non-retryable SYNC_STALLED. The e2e part watches the first attempts on the real
+ * system; the stop itself is proven on the same stuck window by running the real activity as its
+ * MALFORMED_ATTEMPTS_BEFORE_STALL-th attempt, instead of waiting ten minutes. An incremental run gives
+ * up after 5 attempts and the schedule pauses with needs_attention.
  */
 // Initial sync: ~3000 events a day, so every day window has a second page to get stuck on. 50 users:
 // one roster page, which the fault leaves alone.
@@ -31,29 +37,26 @@ const liveTenant = 'stuck-live';
 let harness: SyncHarness;
 /** The backfill's pending activities as seen while it was stuck: attempt numbers and failure types. */
 const observed: Array<{ attempt: number; type: string }> = [];
-const storedCursors = new Set<string>();
 let requestRatePerSecond = 0;
 
-async function integrationStatus(tenantId: string): Promise<{ status: string; lastError: { code: string; message: string } | null }> {
-  const body = await harness.status(tenantId);
-  const lastError = body.lastError as { code: string; message: string } | null;
-  return { status: String(body.status), lastError };
+const statusSchema = z.object({ status: z.string(), lastError: z.object({ code: z.string(), message: z.string() }).nullable() });
+
+async function integrationStatus(tenantId: string): Promise<z.infer<typeof statusSchema>> {
+  return statusSchema.parse(await harness.status(tenantId));
 }
 
-async function stuckBackfillCursor(): Promise<string | null> {
-  const [row] = await harness.api.database.sql<{ cursor: string | null }[]>`
-    select cursor from backfill_windows where tenant_id = ${backfillTenant} and not done and cursor is not null order by window_start_ms desc limit 1`;
-  return row?.cursor ?? null;
+/** Day windows of the backfill that are open with a stored cursor: stuck after their first page. */
+async function stuckWindows(): Promise<Array<{ start: number; end: number; cursor: string; pages: number }>> {
+  const rows = await harness.api.database.sql<{ start: string; end: string; cursor: string; pages: number }[]>`
+    select window_start_ms::text as start, window_end_ms::text as end, cursor, pages from backfill_windows
+    where tenant_id = ${backfillTenant} and not done and cursor is not null order by window_start_ms`;
+  return rows.map((row) => ({ start: Number(row.start), end: Number(row.end), cursor: row.cursor, pages: row.pages }));
 }
 
 beforeAll(async () => {
-  harness = await startSyncHarness({
-    accounts: [backfill, live],
-    env: { BACKFILL_DAYS: '3', SYNC_FAILURES_BEFORE_PAUSE: '1', MALFORMED_ATTEMPTS_BEFORE_ATTENTION: '3' },
-  });
+  harness = await startSyncHarness({ accounts: [backfill, live], env: { BACKFILL_DAYS: '3', SYNC_FAILURES_BEFORE_PAUSE: '1' } });
   expect((await harness.connect(backfillTenant, backfill)).statusCode).toBe(202);
   expect((await harness.connect(liveTenant, live)).statusCode).toBe(202);
-
   await Promise.all([watchStuckBackfill(), runStuckIncrement()]);
 }, 300_000);
 
@@ -67,20 +70,17 @@ async function runStuckIncrement(): Promise<void> {
   await waitFor('the stuck incremental run to fail', async () => (await finishedIncrementalRuns(harness, liveTenant)) > before, 240_000, 1000);
 }
 
-/** Watches the backfill until it stops (the requirement) or its stuck page has failed five times. */
+/** Watches the backfill until its stuck pages have failed four times (5 + 10 + 20 s of backoff). */
 async function watchStuckBackfill(): Promise<void> {
   const startedAt = Date.now();
   const requestsBefore = (await harness.simulator.control.stats(backfill.integrationKey)).requests.total;
   await waitFor(
-    'the stuck backfill to stop or fail five attempts',
+    'the stuck backfill to fail four attempts',
     async () => {
       const description = await harness.temporal.workflow.getHandle(initialSyncWorkflowId(backfillTenant)).describe();
       for (const activity of description.raw.pendingActivities ?? []) {
         observed.push({ attempt: activity.attempt ?? 0, type: activity.lastFailure?.applicationFailureInfo?.type ?? '' });
       }
-      const cursor = await stuckBackfillCursor();
-      if (cursor) storedCursors.add(cursor);
-      if ((await integrationStatus(backfillTenant)).status === 'needs_attention') return true;
       return Math.max(0, ...observed.map((o) => o.attempt)) >= 5;
     },
     240_000,
@@ -99,6 +99,18 @@ afterAll(async () => {
   }
 });
 
+/** The real backfill activity on the first stuck window, as attempt number `attempt`. */
+async function runStuckWindowAs(attempt: number): Promise<unknown> {
+  const [window] = await stuckWindows();
+  if (!window) throw new Error('no stuck window');
+  const config = harness.api.config;
+  const deps = { db: harness.api.database.db, config, keyring: createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }, config.ENCRYPTION_PREVIOUS_KEYS) };
+  const environment = new MockActivityEnvironment({ attempt });
+  return environment
+    .run(syncAuthLogWindow, deps, { tenantId: backfillTenant, stream: 'auth', windowStartMs: window.start, windowEndMs: window.end })
+    .then(() => undefined, (error: unknown) => error);
+}
+
 describe('initial sync against a next_offset that never advances', () => {
   it('retries the stuck page as a malformed response', () => {
     const types = new Set(observed.map((o) => o.type).filter(Boolean));
@@ -106,49 +118,61 @@ describe('initial sync against a next_offset that never advances', () => {
   });
 
   it('backs off between attempts instead of looping on the page', () => {
-    expect(Math.max(...observed.map((o) => o.attempt))).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...observed.map((o) => o.attempt))).toBeGreaterThanOrEqual(5);
     // Four day windows at most, each retrying after 5, 10, 20, 40 s: far below one request a second.
     expect(requestRatePerSecond).toBeLessThan(1);
   });
 
-  it('never skips past the stuck page: the window stays open at the cursor it reached', async () => {
-    expect(storedCursors.size).toBeGreaterThan(0);
-    const [row] = await harness.api.database.sql<{ open: number }[]>`
-      select count(*)::int as open from backfill_windows where tenant_id = ${backfillTenant} and not done`;
-    expect(row?.open).toBeGreaterThan(0);
-    expect(await stuckBackfillCursor()).not.toBeNull();
+  it('never skips past the stuck page: the windows stay open at the cursor they reached', async () => {
+    const windows = await stuckWindows();
+    expect(windows.length).toBeGreaterThan(0);
+    for (const window of windows) expect(window.cursor).toMatch(/^\d{13},/);
   });
 
-  it('stops with needs_attention once the stuck cursor persists, instead of retrying forever', async () => {
-    const status = await integrationStatus(backfillTenant);
-    expect(status.status).toBe('needs_attention');
-    expect(status.lastError?.code).toMatch(/^(DUO_MALFORMED_RESPONSE|SYNC_STALLED)$/);
+  it('still retries the page on the attempt before the limit', async () => {
+    const failure = await runStuckWindowAs(MALFORMED_ATTEMPTS_BEFORE_STALL - 1);
+    expect(failure).toBeInstanceOf(AppError);
+    expect(failure).toMatchObject({ code: 'DUO_MALFORMED_RESPONSE', retryable: true });
   });
 
-  it('names the exact page position (the stored cursor) in lastError', async () => {
-    const cursor = await stuckBackfillCursor();
-    expect(cursor).not.toBeNull();
-    expect((await integrationStatus(backfillTenant)).lastError?.message ?? 'no lastError').toContain(cursor ?? 'no cursor stored');
+  it('stops the window with a non-retryable SYNC_STALLED naming the window and the page once the limit is reached', async () => {
+    const [window] = await stuckWindows();
+    const failure = await runStuckWindowAs(MALFORMED_ATTEMPTS_BEFORE_STALL);
+    expect(failure).toBeInstanceOf(AppError);
+    expect(failure).toMatchObject({ code: 'SYNC_STALLED', retryable: false });
+    const message = failure instanceof Error ? failure.message : '';
+    expect(message).toContain(new Date(window?.start ?? 0).toISOString());
+    expect(message).toContain(new Date(window?.end ?? 0).toISOString());
+    expect(message).toContain(`page ${window?.pages ?? -1}`);
   });
 });
 
 describe('incremental sync against a next_offset that never advances', () => {
+  const checkpoint = async () => {
+    const [row] = await harness.api.database.sql<{ cursor: string | null; from: string; to: string | null }[]>`
+      select cursor, synced_through_ms::text as from, window_end_ms::text as to from stream_checkpoints where tenant_id = ${liveTenant} and stream = 'auth'`;
+    return row;
+  };
+
   it('gives up the run after its bounded attempts and asks for attention', async () => {
     const [run] = await harness.api.database.sql<{ outcome: string }[]>`
       select outcome from sync_runs where tenant_id = ${liveTenant} and kind = 'incremental' order by id desc limit 1`;
     expect(run?.outcome).toBe('failed');
-    expect(await integrationStatus(liveTenant)).toMatchObject({ status: 'needs_attention', lastError: { code: 'DUO_MALFORMED_RESPONSE' } });
+    const status = await integrationStatus(liveTenant);
+    expect(status.status).toBe('needs_attention');
+    expect(status.lastError?.code).toMatch(/^(DUO_MALFORMED_RESPONSE|SYNC_STALLED)$/);
   });
 
   it('keeps the page it reached: the checkpoint cursor is where the next run resumes', async () => {
-    const [row] = await harness.api.database.sql<{ cursor: string | null }[]>`
-      select cursor from stream_checkpoints where tenant_id = ${liveTenant} and stream = 'auth'`;
-    expect(row?.cursor).toMatch(/^\d{13},/);
+    expect((await checkpoint())?.cursor).toMatch(/^\d{13},/);
   });
 
-  it('names the exact page position (the checkpoint cursor) in lastError', async () => {
-    const [row] = await harness.api.database.sql<{ cursor: string | null }[]>`
-      select cursor from stream_checkpoints where tenant_id = ${liveTenant} and stream = 'auth'`;
-    expect((await integrationStatus(liveTenant)).lastError?.message ?? 'no lastError').toContain(row?.cursor ?? 'no cursor stored');
+  it('names the exact page position (the cursor, or the window and page) in lastError', async () => {
+    const position = await checkpoint();
+    const message = (await integrationStatus(liveTenant)).lastError?.message ?? 'no lastError';
+    const window = [new Date(Number(position?.from)).toISOString(), new Date(Number(position?.to)).toISOString()];
+    const namesCursor = message.includes(position?.cursor ?? 'no cursor stored');
+    const namesWindowAndPage = window.every((instant) => message.includes(instant)) && /page \d+/.test(message);
+    expect({ message, namesPosition: namesCursor || namesWindowAndPage }).toMatchObject({ namesPosition: true });
   });
 });

@@ -313,7 +313,7 @@ const focusedRequestArb = (userIds: () => readonly string[]): fc.Arbitrary<FuzzR
         userIndex: fc.nat(),
         query:
           route.params.length === 0
-            ? fc.constant([] as Array<[string, string]>)
+            ? fc.constant<Array<[string, string]>>([])
             : fc.array(fc.tuple(fc.constantFrom(...route.params), paramValue), { maxLength: 3 }),
         body: route.body ? fc.oneof(fc.constant(JSON.stringify(route.body)), spoiledBody(route.body)) : fc.constant(undefined),
         accept: acceptHeader,
