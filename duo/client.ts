@@ -183,7 +183,8 @@ export function createDuoClient(options: DuoClientOptions): DuoClient {
       async (offset): Promise<OffsetPageResult<z.infer<S>>> => {
         const ok = await get(path, { limit: String(limit), offset: String(offset) }, 'object', opts.signal);
         const items = parseOrThrow(listSchema, ok.response, path, ok.status, 'response');
-        const metadata = parseOrThrow(offsetMetadataSchema.nullish(), ok.metadata, path, ok.status, 'metadata');
+        // Required: without it the end of the list is unknowable, and a roster cut short would mark users deleted.
+        const metadata = parseOrThrow(offsetMetadataSchema, ok.metadata, path, ok.status, 'metadata');
         const next = metadata?.next_offset;
         return { items, nextOffset: next === null || next === undefined ? null : Number(next) };
       },

@@ -152,7 +152,11 @@ export const offsetMetadataSchema = z.looseObject({
   total_objects: z.unknown().optional(),
 });
 
-/** `response` of the v2 authentication log: cursor `[ts_ms, txid]` inside `response.metadata`. */
+/**
+ * `response` of the v2 authentication log: cursor `[ts_ms, txid]` inside `response.metadata`. The
+ * metadata object itself is required: an answer without it cannot say whether more pages follow, and
+ * reading it as "last page" would silently skip the rest of the window.
+ */
 export const authLogResponseSchema = z.looseObject({
   authlogs: z.array(duoAuthLogSchema),
   metadata: z
@@ -160,8 +164,7 @@ export const authLogResponseSchema = z.looseObject({
       // An array by the docs; a comma-joined string is tolerated as the other v2 logs use it.
       next_offset: z.union([z.tuple([z.union([z.string(), z.number()]), z.string()]), z.string()]).nullish(),
       total_objects: z.unknown().optional(),
-    })
-    .nullish(),
+    }),
 });
 
 /** `response` of v2 activity and telephony logs: `items` and a string cursor `"ts_ms,id"`. */
@@ -172,8 +175,7 @@ export function itemsLogResponseSchema<T extends z.ZodType>(item: T) {
       .looseObject({
         next_offset: z.string().nullish(),
         total_objects: z.unknown().optional(),
-      })
-      .nullish(),
+      }),
   });
 }
 

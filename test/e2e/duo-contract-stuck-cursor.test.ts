@@ -6,6 +6,7 @@ import { syncAuthLogWindow } from '../../activities/sync-auth-log-window.js';
 import { createKeyring } from '../../db/credentials.js';
 import { AppError } from '../../errors/app-error.js';
 import { initialSyncWorkflowId } from '../../workflows/definitions.js';
+import type { LogWindowInput } from '../../workflows/types.js';
 import { makeAccount } from '../helpers/simulator.js';
 import { finishedIncrementalRuns, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 import { waitFor } from '../helpers/waiting.js';
@@ -105,10 +106,11 @@ async function runStuckWindowAs(attempt: number): Promise<unknown> {
   if (!window) throw new Error('no stuck window');
   const config = harness.api.config;
   const deps = { db: harness.api.database.db, config, keyring: createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }, config.ENCRYPTION_PREVIOUS_KEYS) };
-  const environment = new MockActivityEnvironment({ attempt });
-  return environment
-    .run(syncAuthLogWindow, deps, { tenantId: backfillTenant, stream: 'auth', windowStartMs: window.start, windowEndMs: window.end })
-    .then(() => undefined, (error: unknown) => error);
+  const input: LogWindowInput = { tenantId: backfillTenant, stream: 'auth', windowStartMs: window.start, windowEndMs: window.end };
+  return new MockActivityEnvironment({ attempt }).run(syncAuthLogWindow, deps, input).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 }
 
 describe('initial sync against a next_offset that never advances', () => {
