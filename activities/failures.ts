@@ -38,8 +38,13 @@ export const MALFORMED_ATTEMPTS_BEFORE_STALL = 8;
  * must neither be skipped nor retried forever: after enough attempts the stream stops with a
  * non-retryable SYNC_STALLED naming the exact position, so operators see it and data is never skipped.
  */
-export function stallIfPersistentlyMalformed(error: unknown, attempt: number, position: string): unknown {
-  if (!(error instanceof AppError) || error.code !== 'DUO_MALFORMED_RESPONSE' || attempt < MALFORMED_ATTEMPTS_BEFORE_STALL) return error;
+export function stallIfPersistentlyMalformed(
+  error: unknown,
+  attempt: number,
+  position: string,
+  attemptsBeforeStall: number = MALFORMED_ATTEMPTS_BEFORE_STALL,
+): unknown {
+  if (!(error instanceof AppError) || error.code !== 'DUO_MALFORMED_RESPONSE' || attempt < attemptsBeforeStall) return error;
   return new AppError('SYNC_STALLED', `Duo answered the same page malformed ${attempt} times (${error.message}); stopped at ${position}`, {
     details: { ...error.details, position },
     cause: error,

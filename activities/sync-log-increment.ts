@@ -17,7 +17,9 @@ import { AppError } from '../errors/app-error.js';
 import type { LogStream } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 import { eventInstant, toAuthEventRecord } from './duo-records.js';
+import { stallIfPersistentlyMalformed } from './failures.js';
 import { loadDuoClient } from './tenant-connection.js';
+import { INCREMENTAL_MAX_ATTEMPTS } from '../workflows/activity-options.js';
 
 /** Margin beyond Duo's two-minute delay before a window may end: late-indexed events still land. */
 export const INCREMENTAL_SAFETY_MS = 60_000;
@@ -63,6 +65,7 @@ export async function syncLogIncrement(deps: ActivityDeps, input: { tenantId: st
   }
   const window = { mintimeMs: startMs, maxtimeMs: windowEndMs, cursor: pinned.cursor, signal: context.cancellationSignal };
   beat();
+  let cursor = pinned.cursor;
   const store = async (page: LogPage<unknown>, write: (tx: Transaction) => Promise<number>) => {
     const inserted = await deps.db.transaction(async (tx) => {
       await assertConnectedForWrite(tx, tenantId);
@@ -73,20 +76,27 @@ export async function syncLogIncrement(deps: ActivityDeps, input: { tenantId: st
     events += inserted;
     recordEventsIngested(stream, inserted);
     pages += 1;
+    cursor = page.next;
     beat();
   };
-  if (stream === 'auth') {
-    for await (const page of duo.authLogPages(window)) {
-      await store(page, async (tx) => (await storeAuthEvents(tx, tenantId, page.items.map(toAuthEventRecord))).inserted);
+  try {
+    if (stream === 'auth') {
+      for await (const page of duo.authLogPages(window)) {
+        await store(page, async (tx) => (await storeAuthEvents(tx, tenantId, page.items.map(toAuthEventRecord))).inserted);
+      }
+    } else if (stream === 'telephony') {
+      for await (const page of duo.telephonyLogPages(window)) {
+        await store(page, (tx) => storeStreamEvents(tx, tenantId, 'telephony', page.items.map(telephonyRecord)));
+      }
+    } else {
+      for await (const page of duo.activityLogPages(window)) {
+        await store(page, (tx) => storeStreamEvents(tx, tenantId, 'activity', page.items.map(activityRecord)));
+      }
     }
-  } else if (stream === 'telephony') {
-    for await (const page of duo.telephonyLogPages(window)) {
-      await store(page, (tx) => storeStreamEvents(tx, tenantId, 'telephony', page.items.map(telephonyRecord)));
-    }
-  } else {
-    for await (const page of duo.activityLogPages(window)) {
-      await store(page, (tx) => storeStreamEvents(tx, tenantId, 'activity', page.items.map(activityRecord)));
-    }
+  } catch (error) {
+    // On the run's last attempt a persistently malformed page stops the stream, naming where.
+    const position = `${stream} window ${new Date(startMs).toISOString()}..${new Date(windowEndMs).toISOString()}, cursor ${cursor ?? '(window start)'} (kept in stream_checkpoints)`;
+    throw stallIfPersistentlyMalformed(error, context.info.attempt, position, INCREMENTAL_MAX_ATTEMPTS);
   }
   return { events, pages, caughtUp: windowEndMs >= latestEndMs, syncedThroughMs: windowEndMs };
 }

@@ -26,9 +26,11 @@ export const pagingActivityOptions: ActivityOptions = {
  * A scheduled run gives up after a bounded number of attempts so failures are counted and reported;
  * the next scheduled run resumes from the same checkpoint.
  */
+export const INCREMENTAL_MAX_ATTEMPTS = 5;
+
 export const incrementalPagingActivityOptions: ActivityOptions = {
   ...pagingActivityOptions,
-  retry: { ...duoRetryPolicy, maximumAttempts: 5 },
+  retry: { ...duoRetryPolicy, maximumAttempts: INCREMENTAL_MAX_ATTEMPTS },
 };
 
 /** Short Postgres bookkeeping. */
