@@ -140,10 +140,17 @@ async function rawTotals(tenantId: string, thresholds: number[], graceDays: numb
   return { users, byStatus, thresholds: counts, reclaimCandidates: reclaim?.n ?? 0 };
 }
 
-/** Per application, from raw events by identified users (the rollups key on the user). */
-async function rawApplications(tenantId: string) {
+/**
+ * Per application, from raw events by identified users (the rollups key on the user); with a group,
+ * by the group's current members only.
+ */
+async function rawApplications(tenantId: string, groupId?: string) {
   const { d30, d60, d90 } = countPeriods(NOW_MS);
-  const day = (since: string) => database.sql`(e.occurred_at at time zone 'UTC')::date >= ${since}::date`;
+  const members = groupId
+    ? database.sql`and e.user_id in (select m.user_id from duo_user_groups m join duo_users u using (tenant_id, user_id)
+        where m.tenant_id = ${tenantId} and m.group_id = ${groupId} and u.in_roster and u.deleted_at is null)`
+    : database.sql``;
+  const day = (since: string) => database.sql`(e.occurred_at at time zone 'UTC')::date >= ${since}::date ${members}`;
   return database.sql<Record<string, unknown>[]>`
     select a.application_key as "applicationKey",
       (select count(distinct e.user_id) from duo_auth_events e where e.tenant_id = a.tenant_id and e.application_key = a.application_key
@@ -166,8 +173,8 @@ async function rawApplications(tenantId: string) {
     order by 1`;
 }
 
-async function apiApplications(tenantId: string) {
-  const { applications } = await listApplicationUsage(database.db, tenantId, { groups: [] }, NOW_MS);
+async function apiApplications(tenantId: string, groupId?: string) {
+  const { applications } = await listApplicationUsage(database.db, tenantId, { groups: groupId ? [groupId] : [] }, NOW_MS);
   return applications
     .map((a) => ({
       applicationKey: a.applicationKey,
@@ -208,6 +215,7 @@ async function expectRollupsMatchRaw(tenantId: string): Promise<void> {
   const totals = await getUsageTotals(database.db, tenantId, { thresholdDays: thresholds, graceDays: 60 }, NOW_MS);
   expect(totals).toEqual(await rawTotals(tenantId, thresholds, 60));
   expect(await apiApplications(tenantId)).toEqual([...(await rawApplications(tenantId))]);
+  expect(await apiApplications(tenantId, 'DG1')).toEqual([...(await rawApplications(tenantId, 'DG1'))]);
   const groupUsage = await listGroupUsage(database.db, tenantId, { includeDeleted: false }, NOW_MS);
   expect(groupUsage.map((g) => ({ groupId: g.groupId, members: g.members, a30: g.activeMembers.d30, a90: g.activeMembers.d90 })).sort((a, b) => a.groupId.localeCompare(b.groupId))).toEqual([
     ...(await rawGroups(tenantId)),
