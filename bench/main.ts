@@ -101,7 +101,7 @@ export interface BenchResults {
 export const figureKeys: Record<Scenario, string[]> = {
   a: [
     'eventsPerSecond', 'copyEventsPerSecond', 'copyRatio', 'aEvents', 'aSeconds', 'rosterSeconds', 'logPhaseEventsPerSecond',
-    'simulatorEventsPerSecond', 'storeEventsPerSecond', 'storeMsPerPage', 'workerPeakRssMb', 'workerStartRssMb', 'workerCpuSeconds', 'postgresCpuSeconds',
+    'simulatorEventsPerSecond', 'storeEventsPerSecond', 'storeMsPerPage', 'workerPeakRssMb', 'workerStartRssMb', 'workerCpuSeconds', 'postgresCpuSeconds', 'simulatorCpuSeconds', 'temporalCpuSeconds',
     'maxHistoryEvents', 'baselineHoursForA', 'oursHoursAt1PerMinuteForA', 'oursHoursAt2PerMinuteForA',
   ],
   b: ['bSmallEvents', 'bLargeEvents', 'bSmallEventsPerSecond', 'bLargeEventsPerSecond', 'timePerEventRatio', 'logPhaseTimePerEventRatio', 'workerPeakRssMbSmall', 'workerPeakRssMbLarge', 'rssDifference'],
@@ -200,10 +200,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           workerStartRssMb: a.workerStartRssMb,
           workerCpuSeconds: a.workerCpuSeconds,
           postgresCpuSeconds: a.postgresCpuSeconds,
+          simulatorCpuSeconds: a.simulatorCpuSeconds,
           baselineHoursForA: duoLogSyncHours(a.eventsStored),
           oursHoursAt1PerMinuteForA: ourHours(a.logPages, 1, 1),
           oursHoursAt2PerMinuteForA: ourHours(a.logPages, 2, 1),
         });
+        if (Number.isFinite(a.temporalCpuSeconds)) set({ temporalCpuSeconds: a.temporalCpuSeconds });
+        else notMeasured.temporalCpuSeconds = 'not measured: Temporal was not started by the bench (--temporal-address)';
         if (a.simulatorEventsPerSecond !== undefined) set({ simulatorEventsPerSecond: a.simulatorEventsPerSecond });
         if (a.storeEventsPerSecond !== undefined) set({ storeEventsPerSecond: a.storeEventsPerSecond, storeMsPerPage: a.storeMsPerPage ?? Number.NaN });
         for (const key of ['simulatorEventsPerSecond', 'storeEventsPerSecond', 'storeMsPerPage']) {
@@ -427,6 +430,8 @@ const LABELS: Record<string, string> = {
   workerStartRssMb: 'worker RSS once started, MB',
   workerCpuSeconds: 'worker CPU seconds',
   postgresCpuSeconds: 'Postgres backends (this database) CPU seconds',
+  simulatorCpuSeconds: 'simulator (bench process) CPU seconds',
+  temporalCpuSeconds: 'Temporal dev server CPU seconds',
   maxHistoryEvents: 'largest workflow history, events (A, B, D)',
   baselineHoursForA: 'DuoLogSync-style (1 page/120 s) hours for A\'s data',
   oursHoursAt1PerMinuteForA: 'ours at Duo 1 req/min, hours for A\'s data',

@@ -70,6 +70,8 @@ export interface BenchStack {
   /** How worker children run: compiled JS (as `npm run start:worker`) or `node --import tsx` (as `npm run worker`). */
   workerArgs: string[];
   temporal: Client;
+  /** The dev server's pid when this stack started it (for its CPU time). */
+  devServerPid: number | undefined;
   /** A fresh, migrated database `duo_sync_bench_<random>`; dropped by close(). */
   createDatabase(tag: string): Promise<BenchDatabase>;
   /** Stops everything this stack started and drops every database it created. */
@@ -95,6 +97,7 @@ export async function startStack(options: { temporalAddress?: string | undefined
       temporalAddress,
       bundlePath: bundle.path,
       workerArgs: [...(options.workerNodeArgs ?? []), ...workerArgs],
+      devServerPid: server?.process.pid,
       temporal,
       async createDatabase(tag) {
         const name = `duo_sync_bench_${tag.replace(/[^a-z0-9]/g, '').slice(0, 12)}_${randomBytes(4).toString('hex')}`;

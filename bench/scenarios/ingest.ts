@@ -11,6 +11,7 @@ import { authRecordPages } from '../lib/duo-pages.js';
 import { explainStoreAuthEvents } from '../lib/explain.js';
 import { largestHistory } from '../lib/history.js';
 import { samplePostgresCpu } from '../lib/pg-cpu.js';
+import { processSample } from '../lib/proc.js';
 import {
   credentialsOf,
   deleteSchedules,
@@ -56,6 +57,10 @@ export interface IngestResult {
   workerCpuSeconds: number;
   /** CPU of the Postgres backends serving the run's database while it ran. */
   postgresCpuSeconds: number;
+  /** CPU of this process while it ran: almost all of it the simulator generating and serving pages. */
+  simulatorCpuSeconds: number;
+  /** CPU of the Temporal dev server while it ran (NaN when the bench did not start it). */
+  temporalCpuSeconds: number;
   maxHistoryEvents: number;
   historyRuns: number;
   copy?: CopyCeiling;
@@ -84,11 +89,15 @@ export async function runIngest(stack: BenchStack, options: IngestOptions): Prom
     log(`${options.label}: ${options.events} events, ${options.users} users, ${options.days} days; worker pid ${worker.pid}`);
     const cpuBefore = worker.sample().cpuSeconds;
     const postgresCpu = samplePostgresCpu(client.database.sql);
+    const ownCpu = process.cpuUsage();
+    const temporalBefore = stack.devServerPid ? processSample(stack.devServerPid)?.cpuSeconds : undefined;
     const started = Date.now();
     await connectIntegration(client.deps, tenantId, credentialsOf(account));
     await withDeadline(stack.temporal.workflow.getHandle(initialSyncWorkflowId(tenantId)).result(), options.timeoutMs, `${options.label} initial sync`);
     const finished = Date.now();
     const usage = worker.sample();
+    const ownUsage = process.cpuUsage(ownCpu);
+    const temporalAfter = stack.devServerPid ? processSample(stack.devServerPid)?.cpuSeconds : undefined;
     const postgresCpuSeconds = await postgresCpu.stop();
     const seconds = (finished - started) / 1000;
 
@@ -114,13 +123,16 @@ export async function runIngest(stack: BenchStack, options: IngestOptions): Prom
       workerStartRssMb: worker.atStart.rssMb,
       workerCpuSeconds: usage.cpuSeconds - cpuBefore,
       postgresCpuSeconds,
+      simulatorCpuSeconds: (ownUsage.user + ownUsage.system) / 1e6,
+      temporalCpuSeconds: temporalBefore !== undefined && temporalAfter !== undefined ? temporalAfter - temporalBefore : Number.NaN,
       maxHistoryEvents: history.maxHistoryEvents,
       historyRuns: history.runs,
     };
     log(
       `${options.label}: ${eventsStored} events in ${seconds.toFixed(1)} s = ${Math.round(result.eventsPerSecond)}/s ` +
         `(roster ${rosterSeconds.toFixed(1)} s; log phase ${Math.round(result.logPhaseEventsPerSecond)}/s); worker peak RSS ${usage.peakRssMb.toFixed(0)} MB, ` +
-        `CPU ${result.workerCpuSeconds.toFixed(1)} s; Postgres backends CPU ${postgresCpuSeconds.toFixed(1)} s; largest history ${history.maxHistoryEvents} events of ${history.runs} runs`,
+        `CPU ${result.workerCpuSeconds.toFixed(1)} s; Postgres backends CPU ${postgresCpuSeconds.toFixed(1)} s, ` +
+        `simulator (bench process) ${result.simulatorCpuSeconds.toFixed(1)} s, Temporal ${result.temporalCpuSeconds.toFixed(1)} s; largest history ${history.maxHistoryEvents} events of ${history.runs} runs`,
     );
     await deleteSchedules(stack, [tenantId]);
     await worker.stop();
