@@ -2,6 +2,7 @@ import { findIntegration, recordIncrementalOutcome, setSchedulePaused } from '..
 import { finishSyncRun, startSyncRun } from '../db/sync-runs.js';
 import { pauseIncrementalSchedule } from '../client/schedules.js';
 import { AppError } from '../errors/app-error.js';
+import { nonRetryableErrorCodes } from '../errors/codes.js';
 import type { Notification } from '../workflows/notifications.js';
 import type { FailureNote, LogStream, RunRef } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
@@ -49,11 +50,19 @@ export async function finishIncrementalRun(
 ): Promise<IncrementalOutcome> {
   const now = new Date();
   const notifications: Notification[] = [];
+  const threshold = deps.config.SYNC_FAILURES_BEFORE_PAUSE;
   const { consecutiveFailures, previousFailures } = await deps.db.transaction(async (tx) => {
     await finishSyncRun(tx, run, { outcome: result.outcome, counts: result.counts, error: result.error });
-    return recordIncrementalOutcome(tx, run.tenantId, result.outcome);
+    const streak = await recordIncrementalOutcome(tx, run.tenantId, result.outcome);
+    // The status turns needs_attention in the same transaction as the failed run, so no reader ever
+    // sees a run that needs a human next to a status that says all is well; the workflow then pauses
+    // the Temporal schedule itself (pauseForAttention).
+    const failure = result.error;
+    if (result.outcome === 'failed' && failure && (isNonRetryable(failure.code) || streak.consecutiveFailures >= threshold)) {
+      await setSchedulePaused(tx, run.tenantId, true, attentionNote(failure), 'needs_attention', failure);
+    }
+    return streak;
   });
-  const threshold = deps.config.SYNC_FAILURES_BEFORE_PAUSE;
   if (result.outcome === 'failed' && consecutiveFailures === 1) {
     notifications.push({ type: 'sync.failing', tenantId: run.tenantId, at: now.toISOString(), details: { code: result.error?.code ?? 'UNKNOWN', consecutiveFailures } });
   }
@@ -70,8 +79,12 @@ export async function finishIncrementalRun(
  * A PUT with working keys resumes everything.
  */
 export async function pauseForAttention(deps: ActivityDeps, tenantId: string, failure: FailureNote): Promise<void> {
-  const note = `Paused by duo-usage-sync: ${failure.code}: ${failure.message}`.slice(0, 1000);
+  const note = attentionNote(failure);
   await setSchedulePaused(deps.db, tenantId, true, note, 'needs_attention', failure);
   if (!deps.temporal) throw new Error('pauseForAttention needs a Temporal client in the activity dependencies');
   await pauseIncrementalSchedule(deps.temporal, tenantId, note);
 }
+
+const attentionNote = (failure: FailureNote): string => `Paused by duo-usage-sync: ${failure.code}: ${failure.message}`.slice(0, 1000);
+
+const isNonRetryable = (code: string): boolean => (nonRetryableErrorCodes as string[]).includes(code);

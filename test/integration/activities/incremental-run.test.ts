@@ -40,6 +40,11 @@ describe('incremental run bookkeeping', () => {
     expect(third.notifications).toEqual([]); // "failing" is announced once per streak
   });
 
+  it('turns the status to needs_attention in the same step that records the failure that pauses', async () => {
+    const [row] = await database.sql`select status, schedule_paused, last_error_code from duo_integrations where tenant_id = ${tenantId}`;
+    expect(row).toMatchObject({ status: 'needs_attention', schedule_paused: true, last_error_code: 'DUO_SERVER_ERROR' });
+  });
+
   it('announces recovery and resets the streak on the next good run', async () => {
     const recovered = await finish('completed');
     expect(recovered).toMatchObject({ consecutiveFailures: 0, pauseNow: false });
@@ -51,6 +56,35 @@ describe('incremental run bookkeeping', () => {
 
   it('plans only the auth stream until optional streams are switched on', async () => {
     expect((await beginIncrementalRun(deps, run())).streams).toEqual(['auth']);
+  });
+});
+
+describe('a run that fails on rejected keys', () => {
+  let database: TestDatabase;
+  let deps: ActivityDeps;
+  const tenantId = 'revoked';
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const config = testConfig({ DATABASE_URL: database.url, SYNC_FAILURES_BEFORE_PAUSE: '3' });
+    deps = { db: database.db, config, keyring: createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }) };
+    const now = new Date();
+    await insertIntegration(database.db, {
+      tenantId, apiHost: 'api-x.duosecurity.com', integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKeySealed: 'v1.k.a.b.c',
+      encryptionKeyId: 'k', anchorAt: now, backfillStartAt: now, initialSyncWorkflowId: `duo-initial-sync:${tenantId}`,
+    });
+  });
+  afterAll(async () => { await database.drop(); });
+
+  it('needs attention as soon as the run is recorded failed, on the first failure', async () => {
+    const ref = { tenantId, workflowId: `duo-incremental:${tenantId}`, runId: 'run-1' };
+    await beginIncrementalRun(deps, ref);
+    const error = { code: 'DUO_CREDENTIALS_REJECTED', message: 'Duo rejected the credentials' };
+    const outcome = await finishIncrementalRun(deps, ref, { outcome: 'failed', counts: {}, error });
+    expect(outcome.consecutiveFailures).toBe(1);
+    const [row] = await database.sql`select status, schedule_paused, last_error_code, pause_note from duo_integrations where tenant_id = ${tenantId}`;
+    expect(row).toMatchObject({ status: 'needs_attention', schedule_paused: true, last_error_code: 'DUO_CREDENTIALS_REJECTED' });
+    expect(row?.pause_note).toContain('DUO_CREDENTIALS_REJECTED');
   });
 });
 
