@@ -38,7 +38,7 @@ const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5
 const USER_PAGE = 1000;
 /** Production runs autovacuum; this server may not (the test server has it off): vacuum as it would. */
 const VACUUM_EVERY_EVENTS = 250_000;
-const VACUUMED_TABLES = sql`duo_users, duo_user_daily_activity, duo_application_daily_activity, duo_applications, stream_checkpoints`;
+const VACUUMED_TABLES = sql`duo_users, duo_user_daily_activity, duo_application_daily_activity, duo_application_users, duo_application_daily_totals, duo_applications, stream_checkpoints`;
 
 function print(line: string): void {
   process.stdout.write(`${line}\n`);

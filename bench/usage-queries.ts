@@ -7,13 +7,11 @@ import { buildApp } from '../client/app.js';
 import { loadConfig } from '../config/config.js';
 import { createDatabase } from '../db/client.js';
 import { createKeyring } from '../db/credentials.js';
-import { listApplicationUsage } from '../db/usage-applications.js';
 
 /**
  * Latency of the usage endpoints on a tenant loaded by bench/load-usage-tenant.ts, measured through
  * the whole app (routing, auth, validation, queries, serialisation) with inject(), one request at
- * a time, after a warm-up. Prints p50/p95/p99 per scenario, the unfiltered application answer also
- * cold (computed, not remembered), and the time of a full CSV export.
+ * a time, after a warm-up. Prints p50/p95/p99 per scenario and the time of a full CSV export.
  *
  *   npx tsx bench/usage-queries.ts [--tenant bench] [--runs 200] [--skip-csv]
  */
@@ -41,17 +39,6 @@ async function measure(app: FastifyInstance, headers: Record<string, string>, ur
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (response.statusCode !== 200) throw new Error(`${url} answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
     if (i >= warmUp) timings.push(ms); // the first runs warm caches and the pool
-  }
-  return timings.sort((a, b) => a - b);
-}
-
-/** The same timing around a direct call, for answers the app remembers between syncs (cold cost). */
-async function measureCall(call: () => Promise<unknown>, runs: number): Promise<number[]> {
-  const timings: number[] = [];
-  for (let i = 0; i < runs + 2; i++) {
-    const started = process.hrtime.bigint();
-    await call();
-    if (i >= 2) timings.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
   return timings.sort((a, b) => a - b);
 }
@@ -116,9 +103,6 @@ async function main(): Promise<void> {
     print('| scenario | p50 ms | p95 ms | p99 ms | max ms |');
     print('|---|---:|---:|---:|---:|');
     for (const [name, url] of scenarios) print(row(name, await measure(app, headers, url, runs)));
-    const coldRuns = Math.max(5, Math.round(runs / 20));
-    const cold = await measureCall(() => listApplicationUsage(database.db, tenantId, { groups: [] }, Date.now()), coldRuns);
-    print(row(`applications, cold (not remembered; ${coldRuns} runs)`, cold));
     if (!args['skip-csv']) {
       const csv = await measure(app, { ...headers, accept: 'text/csv' }, `${base}/users`, 3, 1);
       print(`| CSV export of every user (${counts.users} rows) | ${percentile(csv, 50).toFixed(0)} | – | – | ${(csv[csv.length - 1] ?? 0).toFixed(0)} |`);

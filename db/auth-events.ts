@@ -32,7 +32,8 @@ export interface StoredPage {
 /**
  * Stores one page of authentication events idempotently (natural key tenant + txid) and, in the same
  * statement, folds only the newly inserted rows into the per-user and per-application daily rollups,
- * the users' last successful authentication and the application names. One round trip per page.
+ * the per-application user and daily-total rollups, the users' last successful authentication and
+ * the application names. One round trip per page.
  * Call it inside the transaction that also saves the page cursor.
  */
 export async function storeAuthEvents(db: Queryable, tenantId: string, events: AuthEventRecord[]): Promise<StoredPage> {
@@ -86,6 +87,32 @@ export async function storeAuthEvents(db: Queryable, tenantId: string, events: A
         last_at = greatest(a.last_at, excluded.last_at)
       returning 1
     ),
+    app_users as (
+      insert into duo_application_users as au (tenant_id, application_key, user_id, last_success_at, last_at)
+      select ${tenantId}, application_key, user_id, max(occurred_at) filter (where result = 'success'), max(occurred_at)
+      from ins where user_id is not null and user_id <> '' and application_key is not null
+      group by application_key, user_id
+      on conflict (tenant_id, application_key, user_id) do update set
+        last_success_at = greatest(au.last_success_at, excluded.last_success_at),
+        last_at = greatest(au.last_at, excluded.last_at)
+      -- Older events (a backfill runs newest first) change nothing: leave the row alone, no new version.
+      where excluded.last_at > au.last_at or excluded.last_success_at > coalesce(au.last_success_at, '-infinity')
+      returning 1
+    ),
+    app_totals as (
+      insert into duo_application_daily_totals as t (tenant_id, application_key, day, auth_count, success_count, denied_count, fraud_count)
+      select ${tenantId}, application_key, (occurred_at at time zone 'UTC')::date, count(*),
+        count(*) filter (where result = 'success'), count(*) filter (where result = 'denied'),
+        count(*) filter (where result = 'fraud')
+      from ins where user_id is not null and user_id <> '' and application_key is not null
+      group by application_key, (occurred_at at time zone 'UTC')::date
+      on conflict (tenant_id, application_key, day) do update set
+        auth_count = t.auth_count + excluded.auth_count,
+        success_count = t.success_count + excluded.success_count,
+        denied_count = t.denied_count + excluded.denied_count,
+        fraud_count = t.fraud_count + excluded.fraud_count
+      returning 1
+    ),
     apps as (
       insert into duo_applications as p (tenant_id, application_key, name, last_used_at)
       select distinct on (application_key) ${tenantId}, application_key, application_name, occurred_at
@@ -106,6 +133,8 @@ export async function storeAuthEvents(db: Queryable, tenantId: string, events: A
       on conflict (tenant_id, user_id) do update set
         last_success_at = greatest(u.last_success_at, excluded.last_success_at),
         last_activity_at = greatest(u.last_activity_at, excluded.last_success_at)
+      -- Only a newer success changes the row; rewriting every user of every page bloats duo_users.
+      where excluded.last_success_at > coalesce(u.last_success_at, '-infinity')
       returning 1
     )
     select (select count(*) from ins)::int as inserted,

@@ -122,6 +122,12 @@ export const duoUsers = pgTable(
     index().on(t.tenantId, t.username),
     index().on(t.tenantId, t.status),
     index().on(t.tenantId, t.lastActivityAt),
+    // Covers every column the roster-wide usage passes read (totals, thresholds, reclaim candidates,
+    // group member counts), so they are index-only scans instead of reads of wide, raw-JSON rows.
+    // Trailing key columns rather than INCLUDE, which the schema builder cannot express.
+    index('duo_users_current_roster_activity_index')
+      .on(t.tenantId, t.status, t.lastActivityAt, t.userId, t.createdInDuoAt, t.isEnrolled)
+      .where(sql`${t.inRoster} and ${t.deletedAt} is null`),
   ],
 );
 
@@ -212,7 +218,12 @@ export const duoUserDailyActivity = pgTable(
     fraudCount: integer().notNull().default(0),
     lastSuccessAt: tstz(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.userId, t.day] }), index().on(t.tenantId, t.day)],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.userId, t.day] }),
+    index().on(t.tenantId, t.day),
+    // authCounts for a page of users without a heap visit per user-day.
+    index('duo_user_daily_activity_auth_counts_index').on(t.tenantId, t.userId, t.day, t.authCount),
+  ],
 );
 
 /** Per application, user and UTC day: answers distinct users per application cheaply. */
@@ -231,8 +242,54 @@ export const duoApplicationDailyActivity = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.applicationKey, t.day, t.userId] }),
-    index().on(t.tenantId, t.userId, t.day),
+    // Per user (applications30d, a group's applications) and index-only: one user's rows are spread
+    // over the heap pages of the days they were written.
+    index('duo_application_daily_activity_per_user_index').on(
+      t.tenantId,
+      t.userId,
+      t.day,
+      t.applicationKey,
+      t.authCount,
+      t.successCount,
+      t.deniedCount,
+      t.fraudCount,
+    ),
   ],
+);
+
+/**
+ * Per application and user, all time: when the user last used the application and last succeeded.
+ * Distinct active users of an application in N days are then one index range of
+ * (tenant_id, application_key, last_success_at), not a pass over every user-day row of the window.
+ */
+export const duoApplicationUsers = pgTable(
+  'duo_application_users',
+  {
+    tenantId: text().notNull(),
+    applicationKey: text().notNull(),
+    userId: text().notNull(),
+    lastSuccessAt: tstz(),
+    lastAt: tstz().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.applicationKey, t.userId] }),
+    index().on(t.tenantId, t.applicationKey, t.lastSuccessAt),
+  ],
+);
+
+/** Per application and UTC day, summed over identified users: the application totals of a window. */
+export const duoApplicationDailyTotals = pgTable(
+  'duo_application_daily_totals',
+  {
+    tenantId: text().notNull(),
+    applicationKey: text().notNull(),
+    day: date({ mode: 'string' }).notNull(),
+    authCount: integer().notNull().default(0),
+    successCount: integer().notNull().default(0),
+    deniedCount: integer().notNull().default(0),
+    fraudCount: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.applicationKey, t.day] })],
 );
 
 export const duoApplications = pgTable(

@@ -64,11 +64,15 @@ async function resolveGroups(db: Queryable, tenantId: string, groups: string[]):
   return { groupIds: row?.group_ids ?? [], members: row?.members ?? 0 };
 }
 
+/** Row values of the `duo_applications` side, shared by both queries. */
+const applicationColumns = sql`p.application_key, p.name, ${isoInstant(sql`p.last_used_at`)} as last_used_at`;
+
 /**
  * Per application: distinct active users, authentications, successes, denied and fraud over 30/60/90
- * days, from duo_application_daily_activity (one row per application, user and day). With `groups`,
- * only those groups' current members (in Duo's user list, not deleted) count. Applications never
- * used in 90 days are listed with zeros.
+ * days. Applications never used in 90 days are listed with zeros. Without `groups` the answer reads
+ * the per-application rollups (duo_application_users, duo_application_daily_totals), which count
+ * every identified user; with `groups`, only those groups' current members (in Duo's user list, not
+ * deleted) count, read from their rows of duo_application_daily_activity.
  */
 export async function listApplicationUsage(
   db: Queryable,
@@ -76,28 +80,70 @@ export async function listApplicationUsage(
   options: { groups: string[] },
   nowMs: number,
 ): Promise<ApplicationUsageAnswer> {
+  if (options.groups.length === 0) {
+    const rows = await allUsersApplicationRows(db, tenantId, nowMs);
+    return { applications: rows.map(toApplicationUsage) };
+  }
+  const scope = await resolveGroups(db, tenantId, options.groups);
+  const rows = await groupApplicationRows(db, tenantId, scope.groupIds, nowMs);
+  return { applications: rows.map(toApplicationUsage), groups: scope };
+}
+
+/**
+ * Every identified user counts. Distinct users per window are one index range per application over
+ * (tenant_id, application_key, last_success_at); totals sum at most 91 daily rows per application.
+ * Windows start on whole UTC days, like every rollup count: last success at or after the first day's
+ * midnight UTC.
+ */
+async function allUsersApplicationRows(db: Queryable, tenantId: string, nowMs: number): Promise<ApplicationRow[]> {
   const { d30, d60, d90 } = countPeriods(nowMs);
-  const scope = options.groups.length > 0 ? await resolveGroups(db, tenantId, options.groups) : undefined;
-  // With a group, the rows are read member by member through the (tenant_id, user_id, day) index: a
-  // group is a small part of the tenant, and a scan of every row in the window would cost the same
-  // as the unfiltered answer.
-  const rowsInWindow =
-    scope === undefined
-      ? sql`duo_application_daily_activity ad where ad.tenant_id = ${tenantId} and ad.day >= ${d90.sinceDay}::date`
-      : scope.groupIds.length === 0
-        ? sql`duo_application_daily_activity ad where false`
-        : sql`(
-            select distinct m.user_id from duo_user_groups m
-            join duo_users u on u.tenant_id = m.tenant_id and u.user_id = m.user_id
-            where m.tenant_id = ${tenantId} and m.group_id in ${scope.groupIds} and u.in_roster and u.deleted_at is null
-          ) member
-          cross join lateral (
-            select * from duo_application_daily_activity x
-            where x.tenant_id = ${tenantId} and x.user_id = member.user_id and x.day >= ${d90.sinceDay}::date
-          ) ad`;
+  const midnight = (day: string) => sql`${`${day}T00:00:00Z`}::timestamptz`;
+  return db.execute<ApplicationRow>(sql`
+    select ${applicationColumns},
+      coalesce(u.u30, 0)::int as u30, coalesce(u.u60, 0)::int as u60, coalesce(u.u90, 0)::int as u90,
+      coalesce(t.n30, 0)::int as n30, coalesce(t.n60, 0)::int as n60, coalesce(t.n90, 0)::int as n90,
+      coalesce(t.s30, 0)::int as s30, coalesce(t.s60, 0)::int as s60, coalesce(t.s90, 0)::int as s90,
+      coalesce(t.r30, 0)::int as r30, coalesce(t.r60, 0)::int as r60, coalesce(t.r90, 0)::int as r90,
+      coalesce(t.f30, 0)::int as f30, coalesce(t.f60, 0)::int as f60, coalesce(t.f90, 0)::int as f90
+    from duo_applications p
+    cross join lateral (
+      select count(*) filter (where au.last_success_at >= ${midnight(d30.sinceDay)}) as u30,
+        count(*) filter (where au.last_success_at >= ${midnight(d60.sinceDay)}) as u60,
+        count(*) as u90
+      from duo_application_users au
+      where au.tenant_id = p.tenant_id and au.application_key = p.application_key
+        and au.last_success_at >= ${midnight(d90.sinceDay)}
+    ) u
+    cross join lateral (
+      select sum(d.auth_count) filter (where d.day >= ${d30.sinceDay}::date) as n30,
+        sum(d.auth_count) filter (where d.day >= ${d60.sinceDay}::date) as n60, sum(d.auth_count) as n90,
+        sum(d.success_count) filter (where d.day >= ${d30.sinceDay}::date) as s30,
+        sum(d.success_count) filter (where d.day >= ${d60.sinceDay}::date) as s60, sum(d.success_count) as s90,
+        sum(d.denied_count) filter (where d.day >= ${d30.sinceDay}::date) as r30,
+        sum(d.denied_count) filter (where d.day >= ${d60.sinceDay}::date) as r60, sum(d.denied_count) as r90,
+        sum(d.fraud_count) filter (where d.day >= ${d30.sinceDay}::date) as f30,
+        sum(d.fraud_count) filter (where d.day >= ${d60.sinceDay}::date) as f60, sum(d.fraud_count) as f90
+      from duo_application_daily_totals d
+      where d.tenant_id = p.tenant_id and d.application_key = p.application_key and d.day >= ${d90.sinceDay}::date
+    ) t
+    where p.tenant_id = ${tenantId}
+    order by coalesce(u.u90, 0) desc, p.name, p.application_key`);
+}
+
+/**
+ * Only the groups' current members count. Their rows are read member by member through the
+ * (tenant_id, user_id, day, …) index, index-only: a group is a small part of the tenant, and the
+ * per-application daily totals cannot be split by user. `offset 0` keeps the planner from flattening the
+ * lateral subquery into a join, which it then answers with a scan of every row of the window (it
+ * underestimates group sizes).
+ */
+async function groupApplicationRows(db: Queryable, tenantId: string, groupIds: string[], nowMs: number): Promise<ApplicationRow[]> {
+  const { d30, d60, d90 } = countPeriods(nowMs);
   const in30 = sql`ad.day >= ${d30.sinceDay}::date`;
   const in60 = sql`ad.day >= ${d60.sinceDay}::date`;
-  const rows = await db.execute<ApplicationRow>(sql`
+  // A filter that matched no group: every application, with nothing counted.
+  const inGroups = groupIds.length === 0 ? sql`false` : sql`m.group_id in ${groupIds}`;
+  return db.execute<ApplicationRow>(sql`
     with per_user as (
       select ad.application_key, ad.user_id,
         max(ad.day) filter (where ad.success_count > 0) as last_success_day,
@@ -105,7 +151,17 @@ export async function listApplicationUsage(
         sum(ad.success_count) filter (where ${in30}) as s30, sum(ad.success_count) filter (where ${in60}) as s60, sum(ad.success_count) as s90,
         sum(ad.denied_count) filter (where ${in30}) as r30, sum(ad.denied_count) filter (where ${in60}) as r60, sum(ad.denied_count) as r90,
         sum(ad.fraud_count) filter (where ${in30}) as f30, sum(ad.fraud_count) filter (where ${in60}) as f60, sum(ad.fraud_count) as f90
-      from ${rowsInWindow}
+      from (
+        select distinct m.user_id from duo_user_groups m
+        join duo_users u on u.tenant_id = m.tenant_id and u.user_id = m.user_id
+        where m.tenant_id = ${tenantId} and ${inGroups} and u.in_roster and u.deleted_at is null
+      ) member
+      cross join lateral (
+        select x.application_key, x.user_id, x.day, x.auth_count, x.success_count, x.denied_count, x.fraud_count
+        from duo_application_daily_activity x
+        where x.tenant_id = ${tenantId} and x.user_id = member.user_id and x.day >= ${d90.sinceDay}::date
+        offset 0
+      ) ad
       group by ad.application_key, ad.user_id
     ),
     per_app as (
@@ -117,7 +173,7 @@ export async function listApplicationUsage(
         sum(r30) as r30, sum(r60) as r60, sum(r90) as r90, sum(f30) as f30, sum(f60) as f60, sum(f90) as f90
       from per_user group by application_key
     )
-    select p.application_key, p.name, ${isoInstant(sql`p.last_used_at`)} as last_used_at,
+    select ${applicationColumns},
       coalesce(a.u30, 0)::int as u30, coalesce(a.u60, 0)::int as u60, coalesce(a.u90, 0)::int as u90,
       coalesce(a.n30, 0)::int as n30, coalesce(a.n60, 0)::int as n60, coalesce(a.n90, 0)::int as n90,
       coalesce(a.s30, 0)::int as s30, coalesce(a.s60, 0)::int as s60, coalesce(a.s90, 0)::int as s90,
@@ -127,29 +183,17 @@ export async function listApplicationUsage(
     left join per_app a on a.application_key = p.application_key
     where p.tenant_id = ${tenantId}
     order by coalesce(a.u90, 0) desc, p.name, p.application_key`);
-  return {
-    applications: rows.map((r) => ({
-      applicationKey: r.application_key,
-      name: r.name,
-      activeUsers: windows(r.u30, r.u60, r.u90),
-      authentications: windows(r.n30, r.n60, r.n90),
-      successes: windows(r.s30, r.s60, r.s90),
-      denied: windows(r.r30, r.r60, r.r90),
-      fraud: windows(r.f30, r.f60, r.f90),
-      lastUsedAt: r.last_used_at,
-    })),
-    ...(scope === undefined ? {} : { groups: scope }),
-  };
 }
 
-/**
- * A version of everything the unfiltered application answer is computed from. The application
- * rollups and duo_applications change only when storeAuthEvents inserts events, and that moves the
- * auth stream's event_count and updated_at in the same transaction; a purge deletes the checkpoint.
- */
-export async function getApplicationRollupVersion(db: Queryable, tenantId: string): Promise<string> {
-  const [row] = await db.execute<{ version: string }>(sql`
-    select event_count::text || '@' || (extract(epoch from updated_at) * 1000000)::bigint::text as version
-    from stream_checkpoints where tenant_id = ${tenantId} and stream = 'auth'`);
-  return row?.version ?? 'none';
+function toApplicationUsage(r: ApplicationRow): ApplicationUsage {
+  return {
+    applicationKey: r.application_key,
+    name: r.name,
+    activeUsers: windows(r.u30, r.u60, r.u90),
+    authentications: windows(r.n30, r.n60, r.n90),
+    successes: windows(r.s30, r.s60, r.s90),
+    denied: windows(r.r30, r.r60, r.r90),
+    fraud: windows(r.f30, r.f60, r.f90),
+    lastUsedAt: r.last_used_at,
+  };
 }

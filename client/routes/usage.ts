@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { getApplicationRollupVersion, listApplicationUsage, type ApplicationUsageAnswer } from '../../db/usage-applications.js';
+import { listApplicationUsage } from '../../db/usage-applications.js';
 import { getFreshness, type Freshness } from '../../db/usage-freshness.js';
 import { listGroupUsage } from '../../db/usage-groups.js';
-import { COUNT_WINDOWS_DAYS, countPeriods } from '../../db/usage-periods.js';
+import { COUNT_WINDOWS_DAYS } from '../../db/usage-periods.js';
 import { getUsageTotals } from '../../db/usage-totals.js';
 import { tenantParamsSchema } from '../schemas.js';
 import {
@@ -15,29 +15,9 @@ import {
   usageQuerySchema,
   usageSchema,
 } from '../usage-schemas.js';
-import { createAnswerMemo, type AnswerMemo } from './usage-memo.js';
 import { tenantNotFound, usageErrors, type UsageDeps, type UsageRoutesOptions } from './usage-shared.js';
 import { userEventRoutes } from './usage-events.js';
 import { userUsageRoutes } from './usage-users.js';
-
-/**
- * The unfiltered application answer reads every application-day-user row of 90 days (hundreds of
- * thousands on a large tenant) and changes only when a sync stores events, so it is remembered per
- * rollup version and window start days. A group filter reads few rows and is always computed.
- */
-async function applicationUsage(
-  deps: UsageDeps,
-  memo: AnswerMemo<ApplicationUsageAnswer>,
-  tenantId: string,
-  groups: string[],
-  nowMs: number,
-): Promise<ApplicationUsageAnswer> {
-  if (groups.length > 0) return listApplicationUsage(deps.db, tenantId, { groups }, nowMs);
-  const version = await getApplicationRollupVersion(deps.db, tenantId);
-  const { d30, d60, d90 } = countPeriods(nowMs);
-  const key = [tenantId, version, d30.sinceDay, d60.sinceDay, d90.sinceDay].join('|');
-  return memo.get(key, () => listApplicationUsage(deps.db, tenantId, { groups: [] }, nowMs));
-}
 
 async function freshnessOrNotFound(deps: UsageDeps, tenantId: string, thresholds: number[], nowMs: number): Promise<Freshness> {
   const freshness = await getFreshness(deps.db, tenantId, thresholds, nowMs);
@@ -51,7 +31,6 @@ async function freshnessOrNotFound(deps: UsageDeps, tenantId: string, thresholds
  */
 export const usageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async (app, { deps }) => {
   const now = () => deps.now?.() ?? Date.now();
-  const applicationMemo = createAnswerMemo<ApplicationUsageAnswer>();
   await app.register(userUsageRoutes, { deps });
   await app.register(userEventRoutes, { deps });
 
@@ -112,7 +91,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async (app
       const nowMs = now();
       const [freshness, answer] = await Promise.all([
         freshnessOrNotFound(deps, tenantId, [...COUNT_WINDOWS_DAYS], nowMs),
-        applicationUsage(deps, applicationMemo, tenantId, request.query.group ?? [], nowMs),
+        listApplicationUsage(deps.db, tenantId, { groups: request.query.group ?? [] }, nowMs),
       ]);
       return { ...answer, freshness };
     },

@@ -129,5 +129,15 @@ describe('integration lifecycle: pause, resume, settings, failures, webhooks, di
       select (select count(*) from duo_users where tenant_id = ${tenantId})::int as users,
              (select count(*) from duo_auth_events where tenant_id = ${tenantId})::int as events`;
     expect(counts).toEqual({ users: 0, events: 0 });
+    // Every table keyed by tenant, rollups included, so a table added later cannot be forgotten.
+    const tables = await harness.api.database.sql<{ table_name: string }[]>`
+      select table_name from information_schema.columns
+      where table_schema = 'public' and column_name = 'tenant_id' and table_name not in ('duo_integrations')`;
+    const left: Record<string, number> = {};
+    for (const { table_name: table } of tables) {
+      const [row] = await harness.api.database.sql<{ n: number }[]>`select count(*)::int as n from ${harness.api.database.sql(table)} where tenant_id = ${tenantId}`;
+      if (row?.n) left[table] = row.n;
+    }
+    expect(left).toEqual({});
   });
 });

@@ -69,6 +69,8 @@ describe('usage API parameter validation', () => {
     ['group', `/v1/tenants/acme/duo/applications?group=${'g'.repeat(201)}`],
     ['includeDeleted', '/v1/tenants/acme/duo/groups?includeDeleted=2'],
     ['from', `${users}/DUALICE/events?from=yesterday`],
+    ['from', `${users}/DUALICE/events?from=0000-01-01T00:00:00Z`],
+    ['cursor', `${users}?sort=lastActivityAt&cursor=${encodeUserCursor('lastActivityAt.asc', { key: '0000-01-01T00:00:00.000000Z', userId: 'DU1' })}`],
     ['to', `${users}/DUALICE/events?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z`],
     ['cursor', `${users}/DUALICE/events?cursor=${garbageCursor}`],
     ['limit', `${users}/DUALICE/events?limit=1000`],

@@ -44,6 +44,32 @@ describe('storeAuthEvents', () => {
     expect(new Date(joined?.last_activity_at).toISOString()).toBe('2026-11-02T09:00:00.000Z');
   });
 
+  it('rewrites a user or application-user row only when a page brings a newer event', async () => {
+    const versions = async () => {
+      const [row] = await database.sql`
+        select u.xmin::text as user_version, to_char(u.last_success_at at time zone 'UTC', 'HH24:MI') as last_success,
+          au.xmin::text as app_user_version, to_char(au.last_at at time zone 'UTC', 'HH24:MI') as app_last
+        from duo_users u join duo_application_users au using (tenant_id, user_id)
+        where u.tenant_id = 'acme' and u.user_id = 'DU5' and au.application_key = 'DIAPP5'`;
+      return row;
+    };
+    await storeAuthEvents(database.db, 'acme', [event('v1', '2026-11-03T12:00:00Z', 'DU5', 'success', 'DIAPP5')]);
+    const first = await versions();
+    // Older events (a backfill runs newest first), and a newer failure that is no activity.
+    await storeAuthEvents(database.db, 'acme', [event('v2', '2026-11-03T08:00:00Z', 'DU5', 'success', 'DIAPP5')]);
+    await storeAuthEvents(database.db, 'acme', [event('v3', '2026-11-03T09:00:00Z', 'DU5', 'denied', 'DIAPP5')]);
+    const second = await versions();
+    expect(second).toEqual(first);
+    await storeAuthEvents(database.db, 'acme', [event('v4', '2026-11-03T13:00:00Z', 'DU5', 'denied', 'DIAPP5')]);
+    const third = await versions();
+    expect(third).toMatchObject({ user_version: first?.user_version, last_success: '12:00', app_last: '13:00' });
+    expect(third?.app_user_version).not.toBe(first?.app_user_version);
+    await storeAuthEvents(database.db, 'acme', [event('v5', '2026-11-03T14:00:00Z', 'DU5', 'success', 'DIAPP5')]);
+    const fourth = await versions();
+    expect(fourth?.user_version).not.toBe(first?.user_version);
+    expect(fourth).toMatchObject({ last_success: '14:00', app_last: '14:00' });
+  });
+
   it('keeps rollups equal to a straightforward SQL over the raw events, tenant by tenant', async () => {
     const many: AuthEventRecord[] = [];
     for (let i = 0; i < 500; i++) {

@@ -209,7 +209,33 @@ async function rawGroups(tenantId: string) {
     group by g.group_id order by g.group_id`;
 }
 
+/**
+ * The per-application rollups row by row against the raw events of identified users: every
+ * (application, user) with its newest event and newest success, every (application, UTC day) with
+ * its counts. Rows missing on either side, or differing, are returned.
+ */
+async function applicationRollupDifferences(tenantId: string) {
+  const identified = database.sql`tenant_id = ${tenantId} and user_id <> '' and application_key is not null`;
+  const users = await database.sql`
+    with raw as (
+      select application_key, user_id, max(occurred_at) filter (where result = 'success') as last_success_at, max(occurred_at) as last_at
+      from duo_auth_events where ${identified} group by 1, 2)
+    select * from raw full join (select * from duo_application_users where tenant_id = ${tenantId}) r using (application_key, user_id)
+    where r.last_at is distinct from raw.last_at or r.last_success_at is distinct from raw.last_success_at`;
+  const days = await database.sql`
+    with raw as (
+      select application_key, (occurred_at at time zone 'UTC')::date as day, count(*)::int as n,
+        count(*) filter (where result = 'success')::int as s, count(*) filter (where result = 'denied')::int as r,
+        count(*) filter (where result = 'fraud')::int as f
+      from duo_auth_events where ${identified} group by 1, 2)
+    select * from raw full join (select * from duo_application_daily_totals where tenant_id = ${tenantId}) t using (application_key, day)
+    where t.auth_count is distinct from raw.n or t.success_count is distinct from raw.s
+      or t.denied_count is distinct from raw.r or t.fraud_count is distinct from raw.f`;
+  return [...users, ...days];
+}
+
 async function expectRollupsMatchRaw(tenantId: string): Promise<void> {
+  expect(await applicationRollupDifferences(tenantId)).toEqual([]);
   expect(await apiUsers(tenantId)).toEqual([...(await rawUsers(tenantId))]);
   const thresholds = [7, 30, 60, 90];
   const totals = await getUsageTotals(database.db, tenantId, { thresholdDays: thresholds, graceDays: 60 }, NOW_MS);
