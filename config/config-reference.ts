@@ -24,7 +24,11 @@ interface VariableNotes {
 const notes: Record<ConfigVariable, VariableNotes> = {
   NODE_ENV: { readBy: 'api, worker', meaning: '`production` refuses `DUO_API_ORIGIN_OVERRIDE` and never generates local secrets.' },
   LOG_LEVEL: { readBy: 'api, worker', meaning: 'pino level of the JSON logs (stdout); secrets and Authorization headers are redacted.' },
-  DATABASE_URL: { readBy: 'api, worker', meaning: 'The app\'s Postgres database; created if missing and migrated at start (and by `node dist/db/migrate.js`).' },
+  DATABASE_URL: {
+    readBy: 'api, worker',
+    meaning:
+      'The app\'s Postgres database; created if missing and migrated at start (and by `node dist/db/migrate.js`). Required when `NODE_ENV=production`. Unset otherwise: `npm start` and `npm run demo` serve an embedded PGlite from `.data/pglite`; other processes use `postgres://postgres@127.0.0.1:5432/duo_sync`.',
+  },
   DATABASE_POOL_SIZE: { readBy: 'api, worker', meaning: 'Connections in the process\'s postgres-js pool.' },
   TEMPORAL_ADDRESS: { readBy: 'api, worker', meaning: 'Temporal frontend (`host:port`).' },
   TEMPORAL_NAMESPACE: { readBy: 'api, worker', meaning: 'Namespace; needs the `TenantId` Keyword search attribute (deploy/temporal/setup-namespace.sh).' },

@@ -31,7 +31,8 @@ const envShape = z.object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 
-    DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/duo_sync'),
+    /** Required in production; unset elsewhere = the local default (or, for `npm start`, embedded PGlite). */
+    DATABASE_URL: z.string().url().optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
 
     TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
@@ -75,7 +76,15 @@ const envShape = z.object({
     WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 });
 
-export const configSchema = envShape.superRefine((cfg, ctx) => {
+/** Where `npm run worker`, `npm run api` and `npm run db:migrate` look when DATABASE_URL is unset. */
+export const LOCAL_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/duo_sync';
+
+export const configSchema = envShape
+  .superRefine((cfg, ctx) => {
+    // A production process must never fall back to a guessed database.
+    if (cfg.NODE_ENV === 'production' && !cfg.DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required when NODE_ENV=production' });
+    }
     if (cfg.NODE_ENV === 'production' && cfg.DUO_API_ORIGIN_OVERRIDE) {
       ctx.addIssue({
         code: 'custom',
@@ -87,12 +96,15 @@ export const configSchema = envShape.superRefine((cfg, ctx) => {
 
 /** For tools that only touch the database (migrations): no secrets needed. */
 export function loadDatabaseUrl(env: Record<string, string | undefined> = process.env): string {
-  const result = envShape.pick({ DATABASE_URL: true }).safeParse(env);
+  const result = envShape.pick({ DATABASE_URL: true, NODE_ENV: true }).safeParse(env);
   if (!result.success) throw new ConfigError('Invalid configuration: DATABASE_URL must be a URL', ['DATABASE_URL']);
-  return result.data.DATABASE_URL;
+  if (result.data.NODE_ENV === 'production' && !result.data.DATABASE_URL) {
+    throw new ConfigError('Invalid configuration: DATABASE_URL is required when NODE_ENV=production', ['DATABASE_URL']);
+  }
+  return result.data.DATABASE_URL ?? LOCAL_DATABASE_URL;
 }
 
-export type Config = Readonly<z.infer<typeof configSchema>>;
+export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'DATABASE_URL'> & { DATABASE_URL: string }>;
 
 /** Parses the environment once; names every bad variable and never echoes a value. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -102,5 +114,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const variables = [...new Set(result.error.issues.map((issue) => String(issue.path[0] ?? '')))];
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`, variables);
   }
-  return Object.freeze(result.data);
+  return Object.freeze({ ...result.data, DATABASE_URL: result.data.DATABASE_URL ?? LOCAL_DATABASE_URL });
 }
