@@ -32,7 +32,7 @@ describe('npm run demo', () => {
         TEMPORAL_TASK_QUEUE: `demo-${randomBytes(6).toString('hex')}`,
       },
     });
-    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 90_000).unref());
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 100_000).unref());
     const exit = await Promise.race([run.exited, timeout]);
     const out = run.stdout();
     expect(exit, `${out}\n${run.stderr()}`).toEqual({ code: 0, signal: null });
@@ -50,5 +50,5 @@ describe('npm run demo', () => {
     expect(out).toMatch(/\/openapi\.json/);
     expect(out).toContain(`TenantId = "${tenant}"`);
     expect(out).toContain('Demo complete; stopped.');
-  }, 120_000);
+  }, 130_000);
 });

@@ -31,7 +31,7 @@ describe('npm start without DATABASE_URL', () => {
   async function startAndCheck(): Promise<{ run: ScriptProcess; url: string; token: string }> {
     const run = runScript('start', { cwd: dir, env });
     running.push(run);
-    const [, url] = await run.waitForOutput(/"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*duo-usage-sync is running/, 60_000);
+    const [, url] = await run.waitForOutput(/"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*duo-usage-sync is running/, 90_000);
     const [, token] = await run.waitForOutput(/Local API token \(from \.data\/dev-secrets\.json\): (\S+)/, 5_000);
     expect(run.stdout()).toContain('DATABASE_URL not set: using embedded PGlite');
     const ready = await fetch(`${url}/readyz`);
@@ -59,5 +59,5 @@ describe('npm start without DATABASE_URL', () => {
     const second = await startAndCheck();
     expect(second.token).toBe(first.token);
     expect(await interrupt(second.run)).toEqual({ code: 0, signal: null });
-  }, 150_000);
+  }, 200_000);
 });
