@@ -106,6 +106,7 @@ class GatedConnection {
           await this.lock.acquire(this);
           this.holding = true;
           if (this.closed) return this.lock.release(this);
+          continue; // more may have arrived while waiting: take the message again from the current buffer
         }
         this.inbound = next.rest;
         const type = this.startup ? 'startup' : String.fromCharCode(next.message[0] ?? 0);

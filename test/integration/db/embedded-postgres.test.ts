@@ -1,10 +1,49 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../../db/embedded-postgres.js';
 import { runMigrations } from '../../../db/migrate.js';
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A bare protocol client: startup, then simple-protocol queries written exactly when asked. */
+async function rawConnection(port: number) {
+  const socket = connect({ host: '127.0.0.1', port, noDelay: true });
+  await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let received = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => { received = Buffer.concat([received, chunk]); });
+  const params = Buffer.from('user\0postgres\0database\0postgres\0\0');
+  const startup = Buffer.alloc(8);
+  startup.writeInt32BE(8 + params.length, 0);
+  startup.writeInt32BE(196608, 4);
+  socket.write(Buffer.concat([startup, params]));
+  const readies = () => {
+    let count = 0;
+    for (let offset = 0; offset + 5 <= received.length; offset += 1 + received.readInt32BE(offset + 1)) if (received[offset] === 0x5a) count += 1;
+    return count;
+  };
+  return {
+    query(text: string) {
+      const body = Buffer.from(`${text}\0`);
+      const header = Buffer.alloc(5);
+      header.write('Q', 0);
+      header.writeInt32BE(4 + body.length, 1);
+      socket.write(Buffer.concat([header, body]));
+    },
+    async readyCount(n: number, timeoutMs: number) {
+      const deadline = Date.now() + timeoutMs;
+      while (readies() < n) {
+        if (Date.now() > deadline) throw new Error(`only ${readies()} of ${n} ReadyForQuery within ${timeoutMs} ms`);
+        await pause(20);
+      }
+    },
+    text: () => received.toString('latin1'),
+    close: () => socket.destroy(),
+  };
+}
 
 /**
  * The embedded PGlite that `npm start` uses without DATABASE_URL: our migrations apply, several
@@ -64,6 +103,24 @@ describe('embedded PGlite over the wire protocol', () => {
     const [count] = await a<{ n: number }[]>`select count(*)::int as n from gate_check`;
     expect(count?.n).toBe(120 - 12);
   }, 60_000);
+
+  it('keeps what a connection sends while it waits for the session (pipelined queries)', async () => {
+    const holder = pool(1);
+    const raw = await rawConnection(Number(new URL(pg.url).port));
+    const transaction = holder.begin(async (tx) => {
+      await tx`select 1`;
+      await pause(400); // holds the session
+    });
+    await pause(100);
+    raw.query('select 41 as a'); // waits for the session …
+    await pause(50);
+    raw.query('select 42 as a'); // … while this arrives in a separate packet
+    await transaction;
+    await raw.readyCount(3, 5000); // startup + both queries answered
+    expect(raw.text()).toContain('41');
+    expect(raw.text()).toContain('42');
+    raw.close();
+  }, 30_000);
 
   it('passes large answers through whole (messages split across TCP chunks)', async () => {
     const a = pool(2);
