@@ -6,6 +6,19 @@ import { insertIntegration } from '../../../db/integrations.js';
 import { testConfig } from '../../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 
+/** A database of its own with one connected tenant, and activity dependencies that pause after 3 failures. */
+async function connectedTenant(tenantId: string): Promise<{ database: TestDatabase; deps: ActivityDeps }> {
+  const database = await createTestDatabase();
+  const config = testConfig({ DATABASE_URL: database.url, SYNC_FAILURES_BEFORE_PAUSE: '3' });
+  const deps = { db: database.db, config, keyring: createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }) };
+  const now = new Date();
+  await insertIntegration(database.db, {
+    tenantId, apiHost: 'api-x.duosecurity.com', integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKeySealed: 'v1.k.a.b.c',
+    encryptionKeyId: 'k', anchorAt: now, backfillStartAt: now, initialSyncWorkflowId: `duo-initial-sync:${tenantId}`,
+  });
+  return { database, deps };
+}
+
 describe('incremental run bookkeeping', () => {
   let database: TestDatabase;
   let deps: ActivityDeps;
@@ -19,14 +32,7 @@ describe('incremental run bookkeeping', () => {
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const config = testConfig({ DATABASE_URL: database.url, SYNC_FAILURES_BEFORE_PAUSE: '3' });
-    deps = { db: database.db, config, keyring: createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }) };
-    const now = new Date();
-    await insertIntegration(database.db, {
-      tenantId, apiHost: 'api-x.duosecurity.com', integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKeySealed: 'v1.k.a.b.c',
-      encryptionKeyId: 'k', anchorAt: now, backfillStartAt: now, initialSyncWorkflowId: `duo-initial-sync:${tenantId}`,
-    });
+    ({ database, deps } = await connectedTenant(tenantId));
   });
   afterAll(async () => { await database.drop(); });
 
@@ -65,14 +71,7 @@ describe('a run that fails on rejected keys', () => {
   const tenantId = 'revoked';
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const config = testConfig({ DATABASE_URL: database.url, SYNC_FAILURES_BEFORE_PAUSE: '3' });
-    deps = { db: database.db, config, keyring: createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }) };
-    const now = new Date();
-    await insertIntegration(database.db, {
-      tenantId, apiHost: 'api-x.duosecurity.com', integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKeySealed: 'v1.k.a.b.c',
-      encryptionKeyId: 'k', anchorAt: now, backfillStartAt: now, initialSyncWorkflowId: `duo-initial-sync:${tenantId}`,
-    });
+    ({ database, deps } = await connectedTenant(tenantId));
   });
   afterAll(async () => { await database.drop(); });
 
