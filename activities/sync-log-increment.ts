@@ -21,8 +21,6 @@ import { stallIfPersistentlyMalformed } from './failures.js';
 import { loadDuoClient } from './tenant-connection.js';
 import { INCREMENTAL_MAX_ATTEMPTS } from '../workflows/activity-options.js';
 
-/** Margin beyond Duo's two-minute delay before a window may end: late-indexed events still land. */
-export const INCREMENTAL_SAFETY_MS = 60_000;
 /** One run pages at most one day per stream call, so a long-paused tenant catches up over several calls. */
 export const MAX_INCREMENT_MS = 24 * 60 * 60 * 1000;
 
@@ -54,7 +52,7 @@ export async function syncLogIncrement(deps: ActivityDeps, input: { tenantId: st
 
   if (stream === 'administrator') return syncAdministratorIncrement(deps, duo, tenantId, checkpoint.syncedThroughMs, beat);
 
-  const latestEndMs = now - DUO_LOG_DELAY_MS - INCREMENTAL_SAFETY_MS;
+  const latestEndMs = now - DUO_LOG_DELAY_MS - deps.config.DUO_LOG_SAFETY_SECONDS * 1000;
   // Data older than Duo's horizon is gone; start at what Duo still serves.
   const startMs = Math.max(checkpoint.syncedThroughMs, earliestServedMs);
   const pinned = await pinIncrementalWindow(deps.db, tenantId, stream, Math.min(latestEndMs, startMs + MAX_INCREMENT_MS));

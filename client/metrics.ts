@@ -102,7 +102,7 @@ export function tenantGaugeRegistry(rows: { tenants: TenantGaugeRow[]; checkpoin
   });
   const lag = new Gauge({
     name: 'duo_sync_tenant_sync_lag_seconds',
-    help: 'Now minus the incremental checkpoint per tenant and enabled stream (never below Duo\'s delay plus margin, about 180 s).',
+    help: 'Now minus the incremental checkpoint per tenant and enabled stream (never below Duo\'s two-minute delay plus DUO_LOG_SAFETY_SECONDS).',
     labelNames: ['tenant_id', 'stream'] as const,
     registers: [registry],
   });

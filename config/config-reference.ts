@@ -51,6 +51,7 @@ const notes: Record<ConfigVariable, VariableNotes> = {
   DUO_REQUEST_TIMEOUT_MS: { readBy: 'api, worker', meaning: 'Deadline of one Duo request.' },
   DUO_LOG_REQUESTS_PER_MINUTE: { readBy: 'worker', meaning: 'Ceiling of the shared per-account budget for Duo log endpoints (Duo allows about 1–2 a minute).' },
   DUO_OBJECT_REQUESTS_PER_MINUTE: { readBy: 'worker', meaning: 'Ceiling of the shared per-account budget for Duo object lists (users, groups).' },
+  DUO_LOG_SAFETY_SECONDS: { readBy: 'worker', meaning: 'Seconds an incremental log window stays short of Duo\'s two-minute delay, against clock skew between this server and Duo. Smaller is fresher.' },
   SYNC_INTERVAL_MINUTES: { readBy: 'api, worker', meaning: 'Default interval of each tenant\'s incremental schedule (per tenant: `PATCH` `syncIntervalMinutes`).' },
   BACKFILL_DAYS: { readBy: 'api', meaning: 'Days of authentication logs an initial sync backfills (Duo keeps 180).' },
   SYNC_FAILURES_BEFORE_PAUSE: { readBy: 'worker', meaning: 'Consecutive failed incremental runs after which the schedule pauses and the tenant needs attention.' },

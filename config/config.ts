@@ -58,6 +58,13 @@ const envShape = z.object({
     /** Per Duo account budget for object lists (users, groups). */
     DUO_OBJECT_REQUESTS_PER_MINUTE: z.coerce.number().positive().max(6000).default(50),
 
+    /**
+     * Seconds an incremental window stays short of Duo's two-minute log delay. Duo serves every event
+     * older than two minutes by its own clock; this margin covers the difference between that clock
+     * and ours. Larger is safer against clock skew, smaller makes events queryable sooner.
+     */
+    DUO_LOG_SAFETY_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
+
     /** Default interval of each tenant's incremental schedule. */
     SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
     /** Days of authentication logs the initial sync backfills (Duo keeps 180). */

@@ -82,9 +82,9 @@ export async function runFreshness(stack: BenchStack, options: FreshnessOptions)
     const observedAt = Date.now();
     await deleteSchedules(stack, tenantIds);
 
-    // Only events that had the full chance to be fetched: the incremental window ends one minute
-    // (INCREMENTAL_SAFETY_MS) before Duo's delay, plus one interval, schedule jitter and slack.
-    const graceMs = (60 + intervalSeconds + (scheduled ? 12 : 0) + 30) * 1000;
+    // Only events that had the full chance to be fetched: the incremental window ends the safety
+    // margin (DUO_LOG_SAFETY_SECONDS) before Duo's delay, plus one interval, schedule jitter and slack.
+    const graceMs = (client.deps.config.DUO_LOG_SAFETY_SECONDS + intervalSeconds + (scheduled ? 12 : 0) + 30) * 1000;
     const visibleFrom = readyAt;
     const visibleTo = observedAt - graceMs;
     const lags: number[] = [];

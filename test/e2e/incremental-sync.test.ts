@@ -55,6 +55,15 @@ describe('incremental sync with live events', () => {
     expect(runs.every((r) => r.outcome === 'completed')).toBe(true);
   }, 120_000);
 
+  it('syncs through Duo\'s two-minute delay plus the configured safety margin, no further and no less', async () => {
+    const marginMs = 120_000 + harness.api.config.DUO_LOG_SAFETY_SECONDS * 1000;
+    const before = Date.now();
+    await runAndWait();
+    const through = await authSyncedThroughMs(harness, tenantId);
+    expect(through).toBeGreaterThanOrEqual(before - marginMs);
+    expect(through).toBeLessThanOrEqual(Date.now() - marginMs);
+  }, 60_000);
+
   it('never runs two incremental syncs at once when sync-now is pressed during a run', async () => {
     // Slow Duo down so the first run is still going when the second trigger arrives.
     await harness.simulator.control.setFaults(account.integrationKey, { slowRate: 1, slowMs: 1500 });
