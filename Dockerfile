@@ -28,4 +28,4 @@ USER node
 # API (API_PORT) and worker metrics (METRICS_PORT), as docker-compose.yml sets them.
 EXPOSE 8080 9464
 # node directly (not npm) so SIGTERM reaches the process and the worker drains.
-CMD ["node", "dist/worker/main.js"]
+CMD ["node", "--max-old-space-size=160", "dist/worker/main.js"]

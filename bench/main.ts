@@ -25,6 +25,7 @@ import { runTenants, type TenantsResult } from './scenarios/tenants.js';
 import { runUsage, type UsageResult } from './scenarios/usage.js';
 import { adminUrl, closeOpenStacks, log, repoRoot, startStack, type WorkerMode } from './lib/stack.js';
 import { round } from './lib/stats.js';
+import { workerHeapFlag } from '../worker/heap-limit.js';
 
 export type Scenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
 const ALL: Scenario[] = ['a', 'b', 'c', 'd', 'e', 'f'];
@@ -509,7 +510,8 @@ const HELP = `npm run bench -- [options]
   --profile                  CPU-profile the worker during A and EXPLAIN ANALYZE the page insert
   --worker build|tsx         worker children run the compiled build (default, as npm run start:worker)
                              or the sources through tsx (as npm run worker)
-  --worker-node-options "F"  extra node flags for the worker children (e.g. "--max-old-space-size=128")
+  --worker-node-options=F    node flags for the worker children instead of the production heap limit
+                             (e.g. --worker-node-options=--max-old-space-size=128)
   --temporal-address H:P     use a running Temporal instead of starting a dev server
   --no-write                 do not write bench/results/<date>.json (<date>-small.json for the small preset)
   --merge                    fold the scenarios run into today's file (re-running some scenarios)
@@ -605,7 +607,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     jsonPath: values.json,
     temporalAddress: values['temporal-address'],
     worker: values.worker,
-    workerNodeArgs: values['worker-node-options']?.split(' ').filter(Boolean) ?? [],
+    // The production flags unless told otherwise (npm run start:worker runs the worker with them).
+    workerNodeArgs: values['worker-node-options']?.split(' ').filter(Boolean) ?? [workerHeapFlag],
   };
 }
 
