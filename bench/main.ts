@@ -515,7 +515,8 @@ const HELP = `npm run bench -- [options]
   --temporal-address H:P     use a running Temporal instead of starting a dev server
   --no-write                 do not write bench/results/<date>.json (<date>-small.json for the small preset)
   --merge                    fold the scenarios run into today's file (re-running some scenarios)
-  --json PATH                also write the results to PATH`;
+  --json PATH                also write the results to PATH
+  --print FILE               only print the table of a results file (bench/results/<date>.json)`;
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
@@ -613,6 +614,14 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
 }
 
 async function main(): Promise<void> {
+  // --print FILE: the table of an earlier run (docs/BENCHMARKS.md is made from it), nothing is run.
+  const printIndex = process.argv.indexOf('--print');
+  if (printIndex >= 0) {
+    const file = process.argv[printIndex + 1];
+    if (!file) throw new Error('--print needs a results file, e.g. bench/results/2026-11-28.json');
+    process.stdout.write(`${formatTable(JSON.parse(await readFile(file, 'utf8')) as BenchResults)}\n`);
+    return;
+  }
   const options = parseOptions(process.argv.slice(2));
   if (options === 'help') {
     process.stdout.write(`${HELP}\n`);
