@@ -9,7 +9,7 @@ import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
 import { runMigrations } from '../db/migrate.js';
 import { startApi } from '../client/server.js';
 import { startWorker } from './main.js';
-import { startTemporalDevServer, type DevServer } from './temporal-dev-server.js';
+import { locateTemporalCli, startSdkDownloadedDevServer, startTemporalDevServer, type DevServer } from './temporal-dev-server.js';
 
 /** Fixed local ports of the dev server `npm start` runs (the UI link in docs and the demo uses 8233). */
 export const DEV_TEMPORAL_PORT = 7233;
@@ -71,10 +71,15 @@ export async function startLocalStack(
   };
 
   try {
-    let devServer: DevServer | undefined;
+    // Before any Temporal use: the SDK's download path would otherwise install a default runtime.
+    Runtime.install({ logger: toTemporalLogger(logger), shutdownSignals: [], telemetryOptions: { logging: { forward: {}, filter: 'WARN' } } });
+    let devServer: Pick<DevServer, 'address' | 'stop'> | undefined;
     if (!env.TEMPORAL_ADDRESS) {
       mkdirSync(dataDir, { recursive: true });
-      devServer = await startTemporalDevServer({ port: DEV_TEMPORAL_PORT, uiPort: DEV_TEMPORAL_UI_PORT, dbFilename: join(dataDir, 'temporal.db') });
+      const serverOptions = { port: DEV_TEMPORAL_PORT, uiPort: DEV_TEMPORAL_UI_PORT, dbFilename: join(dataDir, 'temporal.db') };
+      devServer = locateTemporalCli()
+        ? await startTemporalDevServer(serverOptions)
+        : await startSdkDownloadedDevServer({ ...serverOptions, downloadDir: join(dataDir, 'temporal-cli') });
       cleanups.push(() => devServer!.stop());
       env.TEMPORAL_ADDRESS = devServer.address;
       logger.info({ address: devServer.address, ui: `http://127.0.0.1:${DEV_TEMPORAL_UI_PORT}` }, 'Temporal dev server started');
@@ -94,7 +99,6 @@ export async function startLocalStack(
     }
 
     const config = loadConfig(env);
-    Runtime.install({ logger: toTemporalLogger(logger), shutdownSignals: [], telemetryOptions: { logging: { forward: {}, filter: 'WARN' } } });
     await runMigrations(config.DATABASE_URL);
     const worker = await startWorker(config, logger, { migrate: false });
     cleanups.push(async () => {

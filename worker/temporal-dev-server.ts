@@ -8,17 +8,51 @@ import { Connection } from '@temporalio/client';
 /** The search attributes our workflows and schedules set; registered on every dev server we start. */
 export const searchAttributeFlags = ['--search-attribute', 'TenantId=Keyword'];
 
-/** Finds the Temporal CLI: TEMPORAL_CLI_PATH, then $HOME/go/bin/temporal, then PATH. Never downloads. */
-export function findTemporalCli(): string {
+/** Where the Temporal CLI is: TEMPORAL_CLI_PATH, then $HOME/go/bin/temporal, then PATH; undefined if nowhere. */
+export function locateTemporalCli(): string | undefined {
   const candidates = [process.env.TEMPORAL_CLI_PATH, join(homedir(), 'go/bin/temporal')];
   for (const dir of (process.env.PATH ?? '').split(':')) if (dir) candidates.push(join(dir, 'temporal'));
-  const found = candidates.find((path): path is string => !!path && existsSync(path));
-  if (!found) {
-    throw new Error(
-      'Temporal CLI not found (set TEMPORAL_CLI_PATH, or run: go install github.com/temporalio/cli/cmd/temporal@v1.5.1)',
-    );
-  }
+  return candidates.find((path): path is string => !!path && existsSync(path));
+}
+
+const installHint = 'set TEMPORAL_CLI_PATH or TEMPORAL_ADDRESS, or run: go install github.com/temporalio/cli/cmd/temporal@v1.5.1';
+
+/** The Temporal CLI for tests and benchmarks, which never download. */
+export function findTemporalCli(): string {
+  const found = locateTemporalCli();
+  if (!found) throw new Error(`Temporal CLI not found (${installHint})`);
   return found;
+}
+
+/**
+ * `npm start` on a machine without the Temporal CLI: the Temporal SDK downloads the CLI (cached in
+ * `downloadDir`, so later starts need no network) and runs it as the dev server. @temporalio/testing
+ * is a dev dependency, loaded only here: production never starts a dev server.
+ */
+export async function startSdkDownloadedDevServer(options: {
+  port: number;
+  uiPort: number;
+  dbFilename: string;
+  downloadDir: string;
+}): Promise<Pick<DevServer, 'address' | 'stop'>> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  try {
+    const environment = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'cached-download', downloadDir: options.downloadDir },
+        ip: '127.0.0.1',
+        port: options.port,
+        uiPort: options.uiPort,
+        dbFilename: options.dbFilename,
+        log: { format: 'pretty', level: 'error' },
+        extraArgs: searchAttributeFlags,
+      },
+    });
+    return { address: environment.address, stop: () => environment.teardown() };
+  } catch (error) {
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new Error(`Temporal CLI not found, and the Temporal SDK could not download it (${cause.slice(0, 300)}); ${installHint}`);
+  }
 }
 
 export async function freePort(): Promise<number> {
