@@ -32,8 +32,8 @@ export interface StoredPage {
 /**
  * Stores one page of authentication events idempotently (natural key tenant + txid) and, in the same
  * statement, folds only the newly inserted rows into the per-user and per-application daily rollups,
- * the per-application user and daily-total rollups, the users' last successful authentication and
- * the application names. One round trip per page.
+ * the per-application user and daily-total rollups and the new users and applications; then moves
+ * the shared "latest" times forward (raiseLatestTimes). Two statements per page.
  * Call it inside the transaction that also saves the page cursor.
  */
 export async function storeAuthEvents(db: Queryable, tenantId: string, events: AuthEventRecord[]): Promise<StoredPage> {
@@ -88,15 +88,13 @@ export async function storeAuthEvents(db: Queryable, tenantId: string, events: A
       returning 1
     ),
     app_users as (
-      insert into duo_application_users as au (tenant_id, application_key, user_id, last_success_at, last_at)
+      -- New pairs only; newer times for known pairs are applied by raiseLatestTimes, which locks
+      -- only the rows it changes (see there).
+      insert into duo_application_users (tenant_id, application_key, user_id, last_success_at, last_at)
       select ${tenantId}, application_key, user_id, max(occurred_at) filter (where result = 'success'), max(occurred_at)
       from ins where user_id is not null and user_id <> '' and application_key is not null
       group by application_key, user_id
-      on conflict (tenant_id, application_key, user_id) do update set
-        last_success_at = greatest(au.last_success_at, excluded.last_success_at),
-        last_at = greatest(au.last_at, excluded.last_at)
-      -- Older events (a backfill runs newest first) change nothing: leave the row alone, no new version.
-      where excluded.last_at > au.last_at or excluded.last_success_at > coalesce(au.last_success_at, '-infinity')
+      on conflict (tenant_id, application_key, user_id) do nothing
       returning 1
     ),
     app_totals as (
@@ -114,27 +112,21 @@ export async function storeAuthEvents(db: Queryable, tenantId: string, events: A
       returning 1
     ),
     apps as (
-      insert into duo_applications as p (tenant_id, application_key, name, last_used_at)
+      insert into duo_applications (tenant_id, application_key, name, last_used_at)
       select distinct on (application_key) ${tenantId}, application_key, application_name, occurred_at
       from ins where application_key is not null
       order by application_key, occurred_at desc
-      on conflict (tenant_id, application_key) do update set
-        name = case when excluded.last_used_at >= coalesce(p.last_used_at, excluded.last_used_at) then coalesce(excluded.name, p.name) else p.name end,
-        last_used_at = greatest(p.last_used_at, excluded.last_used_at)
+      on conflict (tenant_id, application_key) do nothing
       returning 1
     ),
     users as (
       -- Users seen in events before the roster knows them get a placeholder row (in_roster = false).
-      insert into duo_users as u (tenant_id, user_id, username, status, in_roster, last_success_at, last_activity_at)
+      insert into duo_users (tenant_id, user_id, username, status, in_roster, last_success_at, last_activity_at)
       select distinct on (user_id) ${tenantId}, user_id, coalesce(username, user_id), 'unknown', false,
         max(occurred_at) filter (where result = 'success') over (partition by user_id),
         max(occurred_at) filter (where result = 'success') over (partition by user_id)
       from ins where user_id is not null and user_id <> ''
-      on conflict (tenant_id, user_id) do update set
-        last_success_at = greatest(u.last_success_at, excluded.last_success_at),
-        last_activity_at = greatest(u.last_activity_at, excluded.last_success_at)
-      -- Only a newer success changes the row; rewriting every user of every page bloats duo_users.
-      where excluded.last_success_at > coalesce(u.last_success_at, '-infinity')
+      on conflict (tenant_id, user_id) do nothing
       returning 1
     )
     select (select count(*) from ins)::int as inserted,
@@ -143,10 +135,69 @@ export async function storeAuthEvents(db: Queryable, tenantId: string, events: A
   `);
   const row = result[0];
   const inserted = row?.inserted ?? 0;
+  await raiseLatestTimes(db, tenantId, events);
   await addToStreamCounters(db, tenantId, 'auth', { inserted, oldestAt: row?.oldest_at ?? null, newestAt: row?.newest_at ?? null });
   return {
     inserted,
     oldestAt: row?.oldest_at ? new Date(row.oldest_at) : null,
     newestAt: row?.newest_at ? new Date(row.newest_at) : null,
   };
+}
+
+/**
+ * The "latest" columns shared by every page of a tenant (a user's last success, an application's
+ * last use and name, a user's last use of an application) move forward here, in a statement of their
+ * own after the page's inserts.
+ *
+ * Why not ON CONFLICT DO UPDATE in the page statement: that locks every conflicting row even when
+ * its WHERE leaves the row unchanged, and the pages of concurrent backfill windows share most users
+ * and every application, so each page waited for the others to commit (the benchmark saw half of
+ * the writers waiting on row locks). A plain UPDATE locks only the rows whose value really grows,
+ * which during a newest-first backfill is almost none. Running as a second statement also means it
+ * sees rows another page inserted and committed meanwhile (the inserts above wait for those), so no
+ * newer time is lost. Maxima are idempotent, so re-delivered events may take part.
+ */
+async function raiseLatestTimes(db: Queryable, tenantId: string, events: AuthEventRecord[]): Promise<void> {
+  const page = JSON.stringify(
+    events.map((e) => ({ u: e.userId || null, a: e.applicationKey, n: e.applicationName, t: e.occurredAt, s: e.result === 'success' })),
+  );
+  await db.execute(sql`
+    with page as (
+      select * from jsonb_to_recordset(${page}::jsonb) as x("u" text, "a" text, "n" text, "t" timestamptz, "s" boolean)
+    ),
+    user_latest as (
+      select u, max(t) filter (where s) as success_at from page where u is not null group by u
+    ),
+    users as (
+      update duo_users d set
+        last_success_at = l.success_at,
+        last_activity_at = greatest(d.last_activity_at, l.success_at)
+      from user_latest l
+      where d.tenant_id = ${tenantId} and d.user_id = l.u and l.success_at > coalesce(d.last_success_at, '-infinity')
+      returning 1
+    ),
+    app_user_latest as (
+      select a, u, max(t) filter (where s) as success_at, max(t) as at from page where u is not null and a is not null group by a, u
+    ),
+    app_users as (
+      update duo_application_users d set
+        last_success_at = greatest(d.last_success_at, l.success_at),
+        last_at = greatest(d.last_at, l.at)
+      from app_user_latest l
+      where d.tenant_id = ${tenantId} and d.application_key = l.a and d.user_id = l.u
+        and (l.at > d.last_at or l.success_at > coalesce(d.last_success_at, '-infinity'))
+      returning 1
+    ),
+    app_latest as (
+      select distinct on (a) a, n, t from page where a is not null order by a, t desc
+    ),
+    apps as (
+      -- The name of the newest use wins: applications get renamed in Duo.
+      update duo_applications d set name = coalesce(l.n, d.name), last_used_at = l.t
+      from app_latest l
+      where d.tenant_id = ${tenantId} and d.application_key = l.a and l.t > coalesce(d.last_used_at, '-infinity')
+      returning 1
+    )
+    select (select count(*) from users) + (select count(*) from app_users) + (select count(*) from apps) as changed
+  `);
 }

@@ -1,3 +1,5 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeAuthEvents, type AuthEventRecord } from '../../../db/auth-events.js';
 import { upsertUsers } from '../../../db/roster.js';
@@ -14,7 +16,7 @@ describe('storeAuthEvents', () => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase();
-    await database.db.insert(tenants).values([{ id: 'acme' }, { id: 'other' }]);
+    await database.db.insert(tenants).values([{ id: 'acme' }, { id: 'other' }, { id: 'concurrent' }]);
   });
   afterAll(async () => { await database.drop(); });
 
@@ -68,6 +70,79 @@ describe('storeAuthEvents', () => {
     const fourth = await versions();
     expect(fourth?.user_version).not.toBe(first?.user_version);
     expect(fourth).toMatchObject({ last_success: '14:00', app_last: '14:00' });
+  });
+
+  /**
+   * Two pages in concurrent transactions (backfill windows run side by side) that both bring a user,
+   * an application and a user-application pair the database has never seen. The second waits for the
+   * first's commit; whichever holds the newer event, its time and the newest application name win.
+   */
+  const concurrentPages = async (first: AuthEventRecord[], second: AuthEventRecord[]) => {
+    let releaseFirst!: () => void;
+    const firstMayCommit = new Promise<void>((resolve) => { releaseFirst = resolve; });
+    let firstStored!: () => void;
+    const firstHasStored = new Promise<void>((resolve) => { firstStored = resolve; });
+    const one = database.db.transaction(async (tx) => {
+      await storeAuthEvents(tx, 'concurrent', first);
+      firstStored();
+      await firstMayCommit;
+    });
+    await firstHasStored;
+    const two = database.db.transaction((tx) => storeAuthEvents(tx, 'concurrent', second));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the second is now waiting on the first
+    releaseFirst();
+    await Promise.all([one, two]);
+    const [row] = await database.sql`
+      select to_char(u.last_success_at at time zone 'UTC', 'HH24:MI') as user_success,
+        to_char(a.last_used_at at time zone 'UTC', 'HH24:MI') as app_used, a.name as app_name,
+        to_char(au.last_at at time zone 'UTC', 'HH24:MI') as pair_at, to_char(au.last_success_at at time zone 'UTC', 'HH24:MI') as pair_success
+      from duo_users u
+      join duo_application_users au on au.tenant_id = u.tenant_id and au.user_id = u.user_id
+      join duo_applications a on a.tenant_id = au.tenant_id and a.application_key = au.application_key
+      where u.tenant_id = 'concurrent' and u.user_id = ${first[0]?.userId ?? ''}`;
+    return row;
+  };
+
+  it('keeps the newer times when a concurrent page that committed first brought the older events', async () => {
+    const older = [{ ...event('c1', '2026-11-04T08:00:00Z', 'DUC1', 'success', 'DIAPPC1'), applicationName: 'Old name' }];
+    const newer = [{ ...event('c2', '2026-11-04T10:00:00Z', 'DUC1', 'success', 'DIAPPC1'), applicationName: 'New name' }];
+    expect(await concurrentPages(older, newer)).toEqual({ user_success: '10:00', app_used: '10:00', app_name: 'New name', pair_at: '10:00', pair_success: '10:00' });
+  });
+
+  it('keeps the newer times when a concurrent page that committed later brought the older events', async () => {
+    const newer = [{ ...event('c3', '2026-11-04T10:00:00Z', 'DUC2', 'success', 'DIAPPC2'), applicationName: 'New name' }];
+    const older = [{ ...event('c4', '2026-11-04T08:00:00Z', 'DUC2', 'success', 'DIAPPC2'), applicationName: 'Old name' }];
+    expect(await concurrentPages(newer, older)).toEqual({ user_success: '10:00', app_used: '10:00', app_name: 'New name', pair_at: '10:00', pair_success: '10:00' });
+  });
+
+  it('does not make a page of older events wait on the users and applications a concurrent open page holds', async () => {
+    await storeAuthEvents(database.db, 'concurrent', [event('l1', '2026-11-05T12:00:00Z', 'DUL1', 'success', 'DIAPPL')]);
+    let release!: () => void;
+    const open = new Promise<void>((resolve) => { release = resolve; });
+    let stored!: () => void;
+    const hasStored = new Promise<void>((resolve) => { stored = resolve; });
+    const holder = database.db.transaction(async (tx) => {
+      await storeAuthEvents(tx, 'concurrent', [event('l2', '2026-11-05T09:00:00Z', 'DUL1', 'success', 'DIAPPL')]);
+      stored();
+      await open;
+    });
+    await hasStored;
+    // Another day (as concurrent backfill windows are) and older than what is stored: nothing to
+    // raise. The one row both pages must update is the stream's event counter, the last statement
+    // before commit (held for the commit only): that is where a wait may happen, nowhere before.
+    const statements: string[] = [];
+    const outcome = await database.db
+      .transaction(async (tx) => {
+        await tx.execute(sql`set local lock_timeout = '1s'`);
+        const recording = { execute: (query: SQL) => { statements.push(new PgDialect().sqlToQuery(query).sql); return tx.execute(query); } };
+        await storeAuthEvents(recording as unknown as typeof tx, 'concurrent', [event('l3', '2026-11-04T08:00:00Z', 'DUL1', 'success', 'DIAPPL')]);
+      })
+      .then(() => 'committed', (error: unknown) => `failed: ${String(error)}`);
+    release();
+    await holder;
+    expect(statements.length).toBeGreaterThanOrEqual(3);
+    if (outcome !== 'committed') expect(statements.at(-1)).toContain('stream_checkpoints');
+    expect(statements.slice(0, -1).join('\n')).not.toContain('stream_checkpoints');
   });
 
   it('keeps rollups equal to a straightforward SQL over the raw events, tenant by tenant', async () => {
