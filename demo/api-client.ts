@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { IntegrationStatusDocument } from '../client/schemas.js';
+import type { ApplicationUsage as ServiceApplicationUsage } from '../db/usage-applications.js';
 
 /** The few calls the demo makes to the service's own HTTP API, exactly as a customer would. */
 
@@ -28,16 +29,11 @@ export interface UsageSummary {
   freshness: { newestEventAt: string | null; oldestEventAt: string | null; partial: boolean };
 }
 
-type Windows = { d30: number; d60: number; d90: number };
-export interface ApplicationUsage {
-  applicationKey: string;
-  name: string | null;
-  activeUsers: Windows;
-  authentications: Windows;
-  successes: Windows;
-  denied: Windows;
-  lastUsedAt: string | null;
-}
+/** The fields of an application row the demo shows (the API's answer has more). */
+export type ApplicationUsage = Pick<
+  ServiceApplicationUsage,
+  'applicationKey' | 'name' | 'activeUsers' | 'authentications' | 'successes' | 'denied' | 'lastUsedAt'
+>;
 
 export class DemoApiClient {
   constructor(
