@@ -33,13 +33,27 @@ export abstract class DuoError extends AppError {
   }
 }
 
+/** What to check for each 401 code; any other code gets the generic hint. */
+const credentialHints: Readonly<Record<number, string>> = {
+  40101: 'Duo found no usable credentials in the request: the integration key is missing or invalid',
+  40102: 'Duo does not know this integration key: check the integration key, and that the API host is the one shown beside it',
+  40103: 'the signature did not match: check the secret key, and this server\'s clock (Duo answers 40103 for a stale date too)',
+  40105: 'the request date is outside what Duo accepts: check this server\'s clock (NTP)',
+};
+const genericCredentialHint = 'check the integration key and secret key, and that this server\'s clock is correct';
+
+/** The hint for a 401 code: wrong keys or clock in general, the likeliest of them when the code says. */
+export function credentialHint(duoCode: number | null): string {
+  return (duoCode === null ? undefined : credentialHints[duoCode]) ?? genericCredentialHint;
+}
+
 /** 401: wrong integration key, wrong secret key, or a clock too far from Duo's. Reconnect needed. */
 export class DuoCredentialsRejectedError extends DuoError {
   constructor(context: DuoErrorContext, duoMessage?: string) {
+    const hint = credentialHint(context.duoCode);
     super(
       'DUO_CREDENTIALS_REJECTED',
-      `Duo rejected the credentials on ${context.endpoint}${describeDuo(context.duoCode, duoMessage)}: ` +
-        'check the integration key and secret key, and that this server\'s clock is correct',
+      `Duo rejected the credentials on ${context.endpoint}${describeDuo(context.duoCode, duoMessage)}: ${hint}`,
       context,
     );
   }

@@ -82,10 +82,20 @@ describe('credentials rejected', () => {
     expectNoSecrets(error, wrongSecret);
   });
 
-  it('on an unknown integration key (40102)', async () => {
+  it('on an unknown integration key (40102), hinting at the integration key and API host', async () => {
     const error = await firstPageError(createDuoClient(options({ integrationKey: 'DIAAAAAAAAAAAAAAAAAA' })).userPages());
     expect(error).toBeInstanceOf(DuoCredentialsRejectedError);
     expect(error).toMatchObject({ duoCode: 40102 });
+    expect(String(error)).toMatch(/check the integration key, and that the API host/);
+  });
+
+  it('on credentials Duo cannot read (40101), hinting at a missing or invalid integration key', async () => {
+    // An empty integration key leaves Authorization as "Basic base64(:signature)", which names no key.
+    const error = await firstPageError(createDuoClient(options({ integrationKey: '' })).userPages());
+    expect(error).toBeInstanceOf(DuoCredentialsRejectedError);
+    expect(error).toMatchObject({ status: 401, duoCode: 40101, endpoint: '/admin/v1/users' });
+    expect(String(error)).toMatch(/integration key is missing or invalid/);
+    expectNoSecrets(error);
   });
 
   it('on keys revoked at runtime', async () => {

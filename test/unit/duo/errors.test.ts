@@ -23,10 +23,31 @@ describe('duoErrorFromResponse', () => {
     expect(error).toMatchObject({ code: 'DUO_CREDENTIALS_REJECTED', retryable: false, status: 401, duoCode: code });
   });
 
-  it('hints at wrong keys and the server clock on credentials rejected', () => {
+  it('hints at a missing or invalid integration key on 40101', () => {
+    const error = fromResponse(401, { stat: 'FAIL', code: 40101, message: 'Missing request credentials' });
+    expect(error.message).toMatch(/integration key is missing or invalid$/);
+  });
+
+  it('hints at a wrong integration key or a wrong API host on 40102', () => {
+    const error = fromResponse(401, { stat: 'FAIL', code: 40102, message: 'Invalid integration key in request credentials' });
+    expect(error.message).toMatch(/does not know this integration key: check the integration key, and that the API host/);
+  });
+
+  it("hints at a wrong secret key, then this server's clock, on 40103", () => {
     const error = fromResponse(401, { stat: 'FAIL', code: 40103, message: 'Invalid signature in request credentials' });
-    expect(error.message).toMatch(/integration key and secret key/);
-    expect(error.message).toMatch(/clock/);
+    expect(error.message).toMatch(/check the secret key, and this server's clock/);
+    expect(error.message).not.toMatch(/integration key/);
+  });
+
+  it("hints at this server's clock on 40105", () => {
+    const error = fromResponse(401, { stat: 'FAIL', code: 40105, message: 'Bad request timestamp' });
+    expect(error.message).toMatch(/request date is outside what Duo accepts: check this server's clock/);
+    expect(error.message).not.toMatch(/secret key/);
+  });
+
+  it.each([[40199], [null]])('falls back to wrong keys or clock for 401 code %s', (code) => {
+    const error = fromResponse(401, code === null ? { stat: 'FAIL' } : { stat: 'FAIL', code });
+    expect(error.message).toMatch(/check the integration key and secret key, and that this server's clock is correct$/);
   });
 
   it('maps 403 on a log endpoint to permission missing naming "Grant read log"', () => {
