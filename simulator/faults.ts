@@ -1,7 +1,7 @@
 import { hash2, hash3, Rng } from './prng.js';
 import type { FaultSpec } from './spec.js';
 
-export const faultTypes = ['serverError', 'rateLimit', 'reset', 'slow', 'truncated', 'malformed', 'schemaDrift', 'stuckCursor'] as const;
+export const faultTypes = ['serverError', 'rateLimit', 'reset', 'slow', 'truncated', 'malformed', 'schemaDrift', 'typeDrift', 'stuckCursor'] as const;
 export type FaultType = (typeof faultTypes)[number];
 
 /** What to do to one request; decided before it is handled so the handler can shape its answer. */
@@ -12,6 +12,8 @@ export interface FaultPlan {
   /** Spoils a successful body: cut short, or not JSON at all. */
   body: 'truncated' | 'malformed' | undefined;
   schemaDrift: boolean;
+  /** Breaks a required field (see {@link breakRequiredField}). */
+  typeDrift: boolean;
   stuckCursor: boolean;
   /** Draws for the details (which status, where to cut, which fields to null). */
   rng: Rng;
@@ -73,6 +75,7 @@ export class FaultInjector {
       body: truncated ? 'truncated' : malformed ? 'malformed' : undefined,
       schemaDrift: draw(8) < (s.schemaDriftRate ?? 0),
       stuckCursor: draw(9) < (s.stuckCursorRate ?? 0),
+      typeDrift: draw(10) < (s.typeDriftRate ?? 0),
       rng,
     };
   }
@@ -80,7 +83,7 @@ export class FaultInjector {
 
 /** A plan that injects nothing (unauthenticated requests, control API). */
 export function noFaults(): FaultPlan {
-  return { abort: undefined, slowMs: 0, body: undefined, schemaDrift: false, stuckCursor: false, rng: new Rng(0) };
+  return { abort: undefined, slowMs: 0, body: undefined, schemaDrift: false, typeDrift: false, stuckCursor: false, rng: new Rng(0) };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -106,4 +109,17 @@ export function driftItems(items: Record<string, unknown>[], nullablePaths: read
     item.sim_added_flag = rng.chance(0.5);
     for (const path of nullablePaths) if (rng.chance(0.5)) setPath(item, path, null);
   }
+}
+
+/**
+ * Drift that breaks the contract: the first item's required `field` arrives as the wrong JSON type
+ * (a string becomes a number, a number a string of its digits). Returns false when the page has no
+ * item, so the handler can break the list itself instead.
+ */
+export function breakRequiredField(items: Record<string, unknown>[], field: string, rng: Rng): boolean {
+  const first = items[0];
+  if (!first) return false;
+  const value = first[field];
+  first[field] = typeof value === 'number' ? String(value) : 1 + rng.int(1_000_000_000);
+  return true;
 }

@@ -28,7 +28,8 @@ Usage: npm run simulator -- [options]
   --telephony-events N --activity-events N --admin-events N
   --log-rpm X --object-rpm X        rate limits per account (default unlimited)
   --server-error-rate X --rate-limit-rate X --reset-rate X --slow-rate X --slow-ms N
-  --truncated-rate X --malformed-rate X --schema-drift-rate X --stuck-cursor-rate X --fault-seed N
+  --truncated-rate X --malformed-rate X --schema-drift-rate X --type-drift-rate X
+  --stuck-cursor-rate X --fault-seed N
   --json                   print one JSON line {origin, accounts} instead of text
   --help
 `;
@@ -62,6 +63,7 @@ const options = {
   'truncated-rate': { type: 'string' },
   'malformed-rate': { type: 'string' },
   'schema-drift-rate': { type: 'string' },
+  'type-drift-rate': { type: 'string' },
   'stuck-cursor-rate': { type: 'string' },
   'fault-seed': { type: 'string' },
   json: { type: 'boolean' },
@@ -101,6 +103,7 @@ function generatedAccounts(values: Values): AccountSpec[] {
     truncatedRate: numberOption(values, 'truncated-rate'),
     malformedRate: numberOption(values, 'malformed-rate'),
     schemaDriftRate: numberOption(values, 'schema-drift-rate'),
+    typeDriftRate: numberOption(values, 'type-drift-rate'),
     stuckCursorRate: numberOption(values, 'stuck-cursor-rate'),
   };
   const rateLimits: RateLimitSpec = {

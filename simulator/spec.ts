@@ -44,6 +44,8 @@ export const faultSpecSchema = z.strictObject({
   truncatedRate: z.number().min(0).max(1).optional(),
   malformedRate: z.number().min(0).max(1).optional(),
   schemaDriftRate: z.number().min(0).max(1).optional(),
+  /** Breaks a required field (an item's id as a number, or the list missing): a schema mismatch. */
+  typeDriftRate: z.number().min(0).max(1).optional(),
   stuckCursorRate: z.number().min(0).max(1).optional(),
 });
 

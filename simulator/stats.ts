@@ -18,7 +18,7 @@ export interface AccountStats {
 }
 
 function emptyFaults(): Record<FaultType, number> {
-  return { serverError: 0, rateLimit: 0, reset: 0, slow: 0, truncated: 0, malformed: 0, schemaDrift: 0, stuckCursor: 0 };
+  return { serverError: 0, rateLimit: 0, reset: 0, slow: 0, truncated: 0, malformed: 0, schemaDrift: 0, typeDrift: 0, stuckCursor: 0 };
 }
 
 export function emptyStats(): AccountStats {

@@ -1,5 +1,5 @@
 import { invalidParameter } from '../duo-errors.js';
-import { driftItems, type FaultType } from '../faults.js';
+import { breakRequiredField, driftItems, type FaultType } from '../faults.js';
 import { visibleRange } from '../timeline.js';
 import type { HandlerContext, HandlerResult } from './context.js';
 
@@ -26,5 +26,11 @@ export function listAdminLogs(context: HandlerContext): HandlerResult {
     driftItems(rows, ['description'], context.plan.rng);
     applied.push('schemaDrift');
   }
-  return { ok: true, body: { stat: 'OK', response: rows }, applied };
+  let response: Record<string, unknown>[] | null = rows;
+  if (context.plan.typeDrift) {
+    // Rows have no id; the timestamp is what a consumer cannot do without.
+    if (!breakRequiredField(rows, 'timestamp', context.plan.rng)) response = null;
+    applied.push('typeDrift');
+  }
+  return { ok: true, body: { stat: 'OK', response }, applied };
 }

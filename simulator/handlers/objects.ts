@@ -1,5 +1,5 @@
 import { invalidParameter } from '../duo-errors.js';
-import { driftItems, type FaultType } from '../faults.js';
+import { breakRequiredField, driftItems, type FaultType } from '../faults.js';
 import { parseLimit, type HandlerContext, type HandlerResult } from './context.js';
 
 const USER_NULLABLE = ['alias1', 'alias2', 'alias3', 'alias4', 'last_login', 'last_directory_sync', 'external_id', 'lockout_reason'];
@@ -11,6 +11,8 @@ interface ObjectListOptions {
   maxLimit: number;
   item: (offset: number) => Record<string, unknown>;
   nullable: readonly string[];
+  /** The id field a type-drift fault breaks. */
+  idField: string;
 }
 
 /**
@@ -40,7 +42,12 @@ function listObjects(context: HandlerContext, options: ObjectListOptions): Handl
     metadata.sim_added_field = 'schema drift';
     applied.push('schemaDrift');
   }
-  return { ok: true, body: { stat: 'OK', response: items, metadata }, applied };
+  let response: Record<string, unknown>[] | null = items;
+  if (context.plan.typeDrift) {
+    if (!breakRequiredField(items, options.idField, context.plan.rng)) response = null;
+    applied.push('typeDrift');
+  }
+  return { ok: true, body: { stat: 'OK', response, metadata }, applied };
 }
 
 export function listUsers(context: HandlerContext): HandlerResult {
@@ -51,6 +58,7 @@ export function listUsers(context: HandlerContext): HandlerResult {
     maxLimit: 300,
     item: (offset) => roster.userJson(roster.userIndexAtOffset(offset) ?? 0),
     nullable: USER_NULLABLE,
+    idField: 'user_id',
   });
 }
 
@@ -62,5 +70,6 @@ export function listGroups(context: HandlerContext): HandlerResult {
     maxLimit: 100,
     item: (offset) => roster.groupJson(offset),
     nullable: GROUP_NULLABLE,
+    idField: 'group_id',
   });
 }

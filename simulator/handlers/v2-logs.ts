@@ -2,7 +2,7 @@ import type { Dataset } from '../dataset.js';
 import { buildActivityEvent } from '../events/activity.js';
 import { buildAuthEvent } from '../events/auth.js';
 import { buildTelephonyEvent } from '../events/telephony.js';
-import { driftItems, type FaultType } from '../faults.js';
+import { breakRequiredField, driftItems, type FaultType } from '../faults.js';
 import { visibleRange, type EventCursor, type EventKey, type Timeline } from '../timeline.js';
 import type { HandlerContext, HandlerResult } from './context.js';
 import { isFailure, parseLogWindow } from './log-window.js';
@@ -14,6 +14,8 @@ interface V2LogShape {
   /** Authentication logs: an array cursor and a plain count. Activity and telephony: a "ts,id" string and {relation, value}. */
   arrayCursor: boolean;
   nullable: readonly string[];
+  /** The id field a type-drift fault breaks. */
+  idField: string;
 }
 
 const AUTH: V2LogShape = {
@@ -21,6 +23,7 @@ const AUTH: V2LogShape = {
   timeline: (data) => data.timelines.auth,
   build: buildAuthEvent,
   arrayCursor: true,
+  idField: 'txid',
   nullable: [
     'access_device.browser', 'access_device.browser_version', 'access_device.hostname', 'access_device.ip',
     'access_device.os', 'access_device.os_version', 'access_device.location.city', 'access_device.location.state',
@@ -33,6 +36,7 @@ const ACTIVITY: V2LogShape = {
   timeline: (data) => data.timelines.activity,
   build: buildActivityEvent,
   arrayCursor: false,
+  idField: 'activity_id',
   nullable: ['access_device', 'application', 'target', 'action.details', 'actor.details'],
 };
 
@@ -41,6 +45,7 @@ const TELEPHONY: V2LogShape = {
   timeline: (data) => data.timelines.telephony,
   build: buildTelephonyEvent,
   arrayCursor: false,
+  idField: 'telephony_id',
   nullable: ['context', 'txid'],
 };
 
@@ -84,7 +89,12 @@ function listV2Log(context: HandlerContext, shape: V2LogShape): HandlerResult {
     metadata.sim_added_field = 'schema drift';
     applied.push('schemaDrift');
   }
-  return { ok: true, body: { stat: 'OK', response: { [shape.listField]: items, metadata } }, applied };
+  const response: Record<string, unknown> = { [shape.listField]: items, metadata };
+  if (context.plan.typeDrift) {
+    if (!breakRequiredField(items, shape.idField, context.plan.rng)) delete response[shape.listField];
+    applied.push('typeDrift');
+  }
+  return { ok: true, body: { stat: 'OK', response }, applied };
 }
 
 export function listAuthLogs(context: HandlerContext): HandlerResult {

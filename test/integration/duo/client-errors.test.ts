@@ -214,6 +214,40 @@ describe('server and network faults', () => {
     expect(groups.done).toBe(false);
   });
 
+  it("refuses an authentication-log page whose txid is a number, naming the item's path and nothing of the body", async () => {
+    await sim.control.setFaults(account.integrationKey, { typeDriftRate: 1 });
+    const error = await firstPageError(createDuoClient(options()).authLogPages({ ...recentWindow(), limit: 5 }));
+    expect(error).toBeInstanceOf(DuoMalformedResponseError);
+    expect(error).toMatchObject({ code: 'DUO_MALFORMED_RESPONSE', endpoint: '/admin/v2/logs/authentication', issuePath: 'response.authlogs.0.txid' });
+    // Exactly the endpoint, the kind of mismatch and the path: no value, username or id from the body.
+    expect(String(error)).toBe(
+      'DuoMalformedResponseError: Unexpected response from Duo /admin/v2/logs/authentication: schema mismatch (expected string) at response.authlogs.0.txid',
+    );
+    expect(error instanceof DuoMalformedResponseError && error.details).toEqual({
+      status: 200,
+      duoCode: null,
+      endpoint: '/admin/v2/logs/authentication',
+      problem: 'schema mismatch (expected string)',
+      issuePath: 'response.authlogs.0.txid',
+    });
+    expectNoSecrets(error);
+  });
+
+  it('refuses an authentication-log answer without its authlogs array', async () => {
+    await sim.control.setFaults(account.integrationKey, { typeDriftRate: 1 });
+    // A window with no event: the fault removes the (empty) list instead of breaking an item.
+    const empty = { mintimeMs: clock.now() - 10 * DAY, maxtimeMs: clock.now() - 10 * DAY + 1 };
+    const error = await firstPageError(createDuoClient(options()).authLogPages(empty));
+    expect(error).toMatchObject({ code: 'DUO_MALFORMED_RESPONSE', issuePath: 'response.authlogs', message: expect.stringMatching(/expected array/) });
+  });
+
+  it('refuses a users page whose user_id is a number', async () => {
+    await sim.control.setFaults(account.integrationKey, { typeDriftRate: 1 });
+    const error = await firstPageError(createDuoClient(options()).userPages({ limit: 3 }));
+    expect(error).toBeInstanceOf(DuoMalformedResponseError);
+    expect(error).toMatchObject({ endpoint: '/admin/v1/users', issuePath: 'response.0.user_id', retryable: true });
+  });
+
   it('refuses an authentication-log next_offset that does not advance', async () => {
     await sim.control.setFaults(account.integrationKey, { stuckCursorRate: 1 });
     const error = await firstPageError(createDuoClient(options()).authLogPages({ ...recentWindow(), limit: 10 }));

@@ -116,6 +116,27 @@ describe('fault injection', () => {
     expect(events.some((e) => e.reason === null || e.email === null)).toBe(true);
   });
 
+  it("breaks a required field (type drift): the first item's id arrives as a number", async () => {
+    await simulator.control.setFaults(account.integrationKey, { typeDriftRate: 1 });
+    const auth = authPage.parse(JSON.parse((await get(AUTH, authParams())).text)).response.authlogs;
+    expect(typeof auth[0]?.txid).toBe('number');
+    expect(auth.slice(1).every((e) => typeof e.txid === 'string')).toBe(true);
+    const users = z.object({ response: z.array(z.record(z.string(), z.unknown())) }).parse(JSON.parse((await get('/admin/v1/users', { limit: '3' })).text));
+    expect(typeof users.response[0]?.user_id).toBe('number');
+    const admin = z.object({ response: z.array(z.record(z.string(), z.unknown())) }).parse(
+      JSON.parse((await get('/admin/v1/logs/administrator', { mintime: String(Math.floor(clock.now() / 1000) - 86_400) })).text),
+    );
+    expect(typeof admin.response[0]?.timestamp).toBe('string');
+    expect((await simulator.control.stats(account.integrationKey)).faults.typeDrift).toBe(3);
+  });
+
+  it('breaks the list itself when a page has no item (type drift)', async () => {
+    await simulator.control.setFaults(account.integrationKey, { typeDriftRate: 1 });
+    const now = clock.now();
+    const empty = JSON.parse((await get(AUTH, { mintime: String(now - 60_000), maxtime: String(now), sort: 'ts:asc' })).text) as unknown;
+    expect(empty).toEqual({ stat: 'OK', response: { metadata: { next_offset: null, total_objects: 0 } } });
+  });
+
   it('repeats the request cursor as next_offset (stuck cursor)', async () => {
     const first = authPage.parse(JSON.parse((await get(AUTH, authParams())).text));
     const cursor = first.response.metadata.next_offset;

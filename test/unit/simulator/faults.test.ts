@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { driftItems, FaultInjector } from '../../../simulator/faults.js';
+import { breakRequiredField, driftItems, FaultInjector } from '../../../simulator/faults.js';
 import { Rng } from '../../../simulator/prng.js';
 
 function abortsOf(injector: FaultInjector, n: number): Array<string | undefined> {
@@ -9,7 +9,7 @@ function abortsOf(injector: FaultInjector, n: number): Array<string | undefined>
 describe('FaultInjector', () => {
   it('injects nothing without a spec', () => {
     const plan = new FaultInjector({}, 1).plan();
-    expect(plan).toMatchObject({ abort: undefined, slowMs: 0, body: undefined, schemaDrift: false, stuckCursor: false });
+    expect(plan).toMatchObject({ abort: undefined, slowMs: 0, body: undefined, schemaDrift: false, typeDrift: false, stuckCursor: false });
   });
 
   it('replays the same decisions for the same seed', () => {
@@ -58,5 +58,24 @@ describe('driftItems', () => {
     }
     expect(items.some((i) => i.reason === null)).toBe(true);
     expect(items.some((i) => i.access_device.ip === null)).toBe(true);
+  });
+});
+
+describe('breakRequiredField', () => {
+  it("turns the first item's string field into a number and leaves the others alone", () => {
+    const items = [{ txid: 'a' }, { txid: 'b' }];
+    expect(breakRequiredField(items, 'txid', new Rng(1))).toBe(true);
+    expect(typeof items[0]?.txid).toBe('number');
+    expect(items[1]?.txid).toBe('b');
+  });
+
+  it("turns the first item's number field into a string", () => {
+    const items = [{ timestamp: 1767225600 }];
+    breakRequiredField(items, 'timestamp', new Rng(1));
+    expect(items[0]?.timestamp).toBe('1767225600');
+  });
+
+  it('reports a page without items, so the list itself can be broken', () => {
+    expect(breakRequiredField([], 'txid', new Rng(1))).toBe(false);
   });
 });
