@@ -4,23 +4,25 @@
  * run), the Temporal dev server is restarted mid-backfill (persisted with --db-filename), Postgres is
  * restarted mid-backfill, and the Duo simulator fails ~10% of calls (5xx, resets, slow and truncated
  * answers, malformed bodies, 429 bursts). At the end, per tenant, users, memberships and the set of
- * event ids must equal the simulator's truth exactly, no workflow may be failed or stuck, and rollups
- * must equal raw SQL. Prints a table of what happened.
+ * event ids must equal the simulator's truth exactly, no workflow may be failed or stuck, and every
+ * rollup must equal raw SQL. Prints a table of what happened, and fails (exit 1, a `CHAOS RUN FAILED`
+ * line per reason) when a required event did not happen: fewer than 10 kills, a restart that was
+ * skipped or came after every backfill had completed, a fault type that never fired.
  *
- *   npm run chaos -- --seed 7 [--tenants 3] [--kills 10] [--days 8] [--events-per-day 3000]
+ *   npm run chaos -- --seed 7 [--tenants 3] [--kills 10] [--days 24] [--events-per-day 4000]
  *                    [--no-postgres-restart] [--no-temporal-restart]
  *
- * The Postgres restart runs `pg_ctlcluster 15 main restart`, which breaks every other user of the
- * server: it is skipped (and the table says so) while a vitest run is active on this machine.
- * test/e2e/chaos-reduced.test.ts runs a smaller plan of the same code inside `npm test`.
+ * Postgres is a cluster of the run's own (pg_createcluster with the installed version, dropped at the
+ * end), so restarting it breaks no other test run on the machine; with --no-postgres-restart the run
+ * uses the shared server instead. test/e2e/chaos-reduced.test.ts runs a smaller plan of the same code
+ * inside `npm test` (with a Temporal restart, without a Postgres restart).
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
 import { buildApp } from '../client/app.js';
@@ -35,8 +37,8 @@ import { createControlClient, makeAccount, type SimulatorControl } from '../test
 import { startWorkerProcess, type WorkerProcess } from '../test/helpers/worker.js';
 import { incrementalScheduleId, initialSyncWorkflowId } from '../workflows/definitions.js';
 import { freePort, startTemporalDevServer, type DevServer } from '../worker/temporal-dev-server.js';
-
-const run = promisify(execFile);
+import { createPrivateCluster, type PrivateCluster } from './lib/chaos-postgres.js';
+import { rollupMismatches } from './lib/rollup-check.js';
 
 /** What the chaos run does; the reduced plan (in `npm test`) and the full one differ only here. */
 export interface ChaosPlan {
@@ -53,7 +55,10 @@ export interface ChaosPlan {
   faultRate: number;
   /** SIGKILLs of a worker, at least. */
   minKills: number;
-  /** Pause between chaos actions, counted from when the newest worker reported it started. */
+  /**
+   * Pause before each chaos action, counted from the moment the newest worker process reported
+   * `worker started` (so a kill never lands on a worker that is still bundling its workflows).
+   */
   gapMs: readonly [number, number];
   /** At this chaos action a second worker starts; at `dualUntil` one of the two is killed without replacement. */
   dualFrom: number;
@@ -70,9 +75,23 @@ export interface ChaosEnvironment {
   databaseUrl: string;
   temporalAddress: string;
   restartTemporal?: () => Promise<void>;
-  /** Resolves with false when the restart was skipped (another test run is using the server). */
-  restartPostgres?: () => Promise<boolean>;
+  restartPostgres?: () => Promise<void>;
   log?: (line: string) => void;
+}
+
+export type ChaosActionKind = 'kill' | 'start-worker' | 'second-worker' | 'restart-temporal' | 'restart-postgres';
+
+/** One chaos action, and where the initial syncs stood when it began. */
+export interface ChaosAction {
+  index: number;
+  kind: ChaosActionKind;
+  /** Since the start of the run. */
+  atMs: number;
+  /**
+   * Tenants whose initial sync had not completed yet (`tenant phase`); null when Postgres could not
+   * tell (then the action does not count as mid-backfill).
+   */
+  backfilling: string[] | null;
 }
 
 export interface TenantOutcome {
@@ -81,23 +100,33 @@ export interface TenantOutcome {
   events: number;
   /** Users, groups, memberships and event ids missing or extra against the simulator's truth. */
   differences: number;
+  /** Rows of rollup tables and users' latest times that differ from raw SQL over the events. */
   rollupMismatches: number;
   initialSync: string;
   /** A few of the differences, to start an investigation from. */
   samples: string[];
 }
 
+/** The fault types of the mix (faultMix); the simulator's stats count each one separately. */
+export const mixedFaultTypes = ['serverError', 'reset', 'slow', 'truncated', 'malformed', 'rateLimit'] as const;
+export type MixedFaultType = (typeof mixedFaultTypes)[number];
+
 export interface ChaosReport {
   seed: number;
+  actions: ChaosAction[];
   kills: number;
+  /** Kills while at least one tenant's initial sync was still running. */
+  killsDuringBackfill: number;
   workerStarts: number;
   /** Worker processes that died on their own (e.g. while Temporal was down) and were replaced. */
   workerCrashes: number;
   temporalRestarts: number;
   postgresRestarts: number;
-  postgresRestartSkipped: boolean;
   maxWorkersAtOnce: number;
+  /** When the last initial sync completed (ms since the start), undefined if none did. */
+  initialSyncsDoneAtMs: number | undefined;
   faultsInjected: number;
+  faultsByType: Record<MixedFaultType, number>;
   duoRequests: number;
   /** Activity attempts beyond the first, read from every workflow history of the tenants. */
   retriesSeen: number;
@@ -108,18 +137,18 @@ export interface ChaosReport {
   wallMs: number;
 }
 
-/** Roughly `rate` of all calls fail, in the mix the issue names. */
+/** Roughly `rate` of all calls fail, spread over the types the issue names so each one fires. */
 export function faultMix(rate: number, seed: number): FaultSpec {
   const share = rate / 0.1;
   return {
     seed,
-    serverErrorRate: 0.03 * share,
+    serverErrorRate: 0.02 * share,
     resetRate: 0.02 * share,
     slowRate: 0.015 * share,
     slowMs: 400,
     truncatedRate: 0.015 * share,
-    malformedRate: 0.01 * share,
-    rateLimitRate: 0.01 * share,
+    malformedRate: 0.015 * share,
+    rateLimitRate: 0.015 * share,
     rateLimitBurst: 3,
   };
 }
@@ -141,6 +170,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs: num
 
 /** Worker child processes: killed on purpose, replaced when they die on their own. */
 class WorkerPool {
+  /** In the order they were started: the last one is the newest. */
   readonly alive: WorkerProcess[] = [];
   starts = 0;
   crashes = 0;
@@ -176,9 +206,16 @@ class WorkerPool {
     await worker.kill('SIGKILL');
   }
 
-  /** Resolves when the newest worker has connected and is polling. */
+  /** Resolves when the most recently started live worker has connected and is polling. */
   async newestReady(): Promise<void> {
-    await until('a worker to start', async () => this.alive.some((w) => w.output().includes('worker started')), 120_000);
+    await until(
+      'the newest worker to start',
+      async () => {
+        const newest = this.alive[this.alive.length - 1];
+        return newest !== undefined && newest.output().includes('worker started');
+      },
+      120_000,
+    );
   }
 
   async stop(): Promise<void> {
@@ -230,14 +267,17 @@ export async function runChaos(plan: ChaosPlan, environment: ChaosEnvironment): 
   const pool = new WorkerPool(configToEnv(config), log);
   const report: ChaosReport = {
     seed: plan.seed,
+    actions: [],
     kills: 0,
+    killsDuringBackfill: 0,
     workerStarts: 0,
     workerCrashes: 0,
     temporalRestarts: 0,
     postgresRestarts: 0,
-    postgresRestartSkipped: false,
     maxWorkersAtOnce: 0,
+    initialSyncsDoneAtMs: undefined,
     faultsInjected: 0,
+    faultsByType: Object.fromEntries(mixedFaultTypes.map((type) => [type, 0])) as Record<MixedFaultType, number>,
     duoRequests: 0,
     retriesSeen: 0,
     failedWorkflows: 0,
@@ -252,6 +292,21 @@ export async function runChaos(plan: ChaosPlan, environment: ChaosEnvironment): 
     return response.statusCode;
   };
 
+  /** Tenants whose initial sync has not completed, as Postgres says right now (null if it cannot say). */
+  const backfilling = async (): Promise<string[] | null> => {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      try {
+        const rows = await sql<{ tenant_id: string; phase: string }[]>`
+          select tenant_id, initial_sync_phase as phase from duo_integrations
+          where tenant_id in ${sql(tenantIds)} and initial_sync_state <> 'completed' order by tenant_id`;
+        return rows.map((row) => `${row.tenant_id} ${row.phase}`);
+      } catch {
+        await sleep(1000);
+      }
+    }
+    return null;
+  };
+
   try {
     pool.start();
     // Connect; Duo faults apply to the key check too, so a 502 is retried as a customer would.
@@ -264,52 +319,66 @@ export async function runChaos(plan: ChaosPlan, environment: ChaosEnvironment): 
     // finishes in peace (each kill of a worker with activities in flight costs a heartbeat timeout, 1 min).
     const lastPlanned = Math.max(plan.dualFrom, plan.dualUntil, plan.restartTemporalAt ?? 0, plan.restartPostgresAt ?? 0);
     const chaos = (async () => {
-      for (let action = 0; report.kills < plan.minKills || action <= lastPlanned; action++) {
+      for (let index = 0; report.kills < plan.minKills || index <= lastPlanned; index++) {
         await pool.newestReady();
         await sleep(plan.gapMs[0] + rng.int(plan.gapMs[1] - plan.gapMs[0] + 1));
-        if (action === plan.dualFrom) {
-          log(`action ${action}: a second worker joins`);
+        const state = await backfilling();
+        const record = (kind: ChaosActionKind, what: string) => {
+          report.actions.push({ index, kind, atMs: Date.now() - started, backfilling: state });
+          const where = state === null ? 'initial syncs: unknown' : state.length === 0 ? 'every initial sync complete' : `backfilling: ${state.join(', ')}`;
+          log(`action ${index}: ${what} (${where})`);
+        };
+        if (index === plan.dualFrom) {
+          record('second-worker', 'a second worker joins');
           pool.start();
-        } else if (action === plan.dualUntil && pool.alive.length > 1) {
+        } else if (index === plan.dualUntil && pool.alive.length > 1) {
           const victim = rng.pick(pool.alive);
-          log(`action ${action}: SIGKILL worker ${victim.child.pid}, two workers down to one`);
+          record('kill', `SIGKILL worker ${victim.child.pid}, two workers down to one`);
           await pool.kill(victim);
-          report.kills++;
-        } else if (action === plan.restartTemporalAt && environment.restartTemporal) {
-          log(`action ${action}: restarting the Temporal dev server`);
+        } else if (index === plan.restartTemporalAt && environment.restartTemporal) {
+          record('restart-temporal', 'restarting the Temporal dev server');
           await environment.restartTemporal();
           report.temporalRestarts++;
-        } else if (action === plan.restartPostgresAt && environment.restartPostgres) {
-          log(`action ${action}: restarting Postgres`);
-          if (await environment.restartPostgres()) report.postgresRestarts++;
-          else report.postgresRestartSkipped = true;
+        } else if (index === plan.restartPostgresAt && environment.restartPostgres) {
+          record('restart-postgres', 'restarting Postgres');
+          await environment.restartPostgres();
+          report.postgresRestarts++;
         } else {
           const victim = pool.alive.length > 0 ? rng.pick(pool.alive) : undefined;
           if (victim) {
-            log(`action ${action}: SIGKILL worker ${victim.child.pid}`);
+            record('kill', `SIGKILL worker ${victim.child.pid}`);
             await pool.kill(victim);
-            report.kills++;
+          } else {
+            record('start-worker', 'no worker alive to kill; starting one');
           }
           pool.start();
         }
+        report.kills = report.actions.filter((action) => action.kind === 'kill').length;
       }
     })();
+    // A chaos action that throws ends the run now, not when the initial syncs time out.
+    chaos.catch(() => undefined);
+    const chaosFailed = chaos.then(() => new Promise<never>(() => {}));
 
     // Initial syncs (polled: the long poll of result() would break across a Temporal restart).
-    await Promise.all(
-      tenantIds.map((tenantId) =>
-        until(
-          `initial sync of ${tenantId}`,
-          async () => {
-            const status = (await temporal.workflow.getHandle(initialSyncWorkflowId(tenantId)).describe()).status.name;
-            if (status === 'FAILED' || status === 'TERMINATED' || status === 'TIMED_OUT') throw new Error(`initial sync of ${tenantId} ${status}`);
-            return status === 'COMPLETED';
-          },
-          30 * 60_000,
-          1000,
+    await Promise.race([
+      chaosFailed,
+      Promise.all(
+        tenantIds.map((tenantId) =>
+          until(
+            `initial sync of ${tenantId}`,
+            async () => {
+              const status = (await temporal.workflow.getHandle(initialSyncWorkflowId(tenantId)).describe()).status.name;
+              if (status === 'FAILED' || status === 'TERMINATED' || status === 'TIMED_OUT') throw new Error(`initial sync of ${tenantId} ${status}`);
+              return status === 'COMPLETED';
+            },
+            30 * 60_000,
+            1000,
+          ),
         ),
       ),
-    );
+    ]);
+    report.initialSyncsDoneAtMs = Date.now() - started;
     log('initial syncs complete');
 
     const finishedRuns = async (tenantId: string) => {
@@ -324,13 +393,14 @@ export async function runChaos(plan: ChaosPlan, environment: ChaosEnvironment): 
       await until(`sync now for ${tenantId}`, async () => (await inject('POST', `/v1/tenants/${tenantId}/integrations/duo/sync`)) === 202, 60_000, 500);
       await until(`an incremental run of ${tenantId}`, async () => (await finishedRuns(tenantId)) > before, 15 * 60_000, 500);
     };
-    for (let r = 0; r < plan.incrementalRuns; r++) await Promise.all(tenantIds.map(runIncremental));
+    for (let r = 0; r < plan.incrementalRuns; r++) await Promise.race([chaosFailed, Promise.all(tenantIds.map(runIncremental))]);
     await chaos;
     log(`chaos over after ${report.kills} kills`);
 
     // Duo behaves again; one more run per tenant brings everything up to now.
     for (const account of accounts) {
       const stats = await control.stats(account.integrationKey);
+      for (const type of mixedFaultTypes) report.faultsByType[type] += stats.faults[type] ?? 0;
       report.faultsInjected += Object.values(stats.faults).reduce((a, b) => a + b, 0);
       await control.setFaults(account.integrationKey, {});
     }
@@ -349,6 +419,7 @@ export async function runChaos(plan: ChaosPlan, environment: ChaosEnvironment): 
     report.workerStarts = pool.starts;
     report.workerCrashes = pool.crashes;
     report.maxWorkersAtOnce = pool.maxAtOnce;
+    report.killsDuringBackfill = report.actions.filter((action) => action.kind === 'kill' && midBackfill(action)).length;
     await app.close();
     await connection.close();
     await sql.end({ timeout: 5 });
@@ -358,6 +429,8 @@ export async function runChaos(plan: ChaosPlan, environment: ChaosEnvironment): 
   report.wallMs = Date.now() - started;
   return report;
 }
+
+const midBackfill = (action: ChaosAction) => action.backfilling !== null && action.backfilling.length > 0;
 
 /** Failed or still-running workflows of the tenants, and activity retries from their histories. */
 async function checkWorkflows(temporal: Client, tenantIds: string[], report: ChaosReport): Promise<void> {
@@ -411,12 +484,8 @@ async function checkTenant(
   const [checkpoint] = await sql<{ ms: string }[]>`select synced_through_ms::text as ms from stream_checkpoints where tenant_id = ${tenantId} and stream = 'auth'`;
   const truthTxids = await control.authTxids(account.integrationKey, { maxtime: Number(checkpoint?.ms) });
   const stored = await sql<{ txid: string }[]>`select txid from duo_auth_events where tenant_id = ${tenantId}`;
-  const rollups = await sql`
-    with raw as (
-      select user_id, (occurred_at at time zone 'UTC')::date as day, count(*) as n, count(*) filter (where result = 'success') as s
-      from duo_auth_events where tenant_id = ${tenantId} and user_id is not null group by 1, 2)
-    select 1 from raw full join (select * from duo_user_daily_activity where tenant_id = ${tenantId}) d using (user_id, day)
-    where d.auth_count is distinct from raw.n or d.success_count is distinct from raw.s`;
+  const rollups = await rollupMismatches(sql, tenantId);
+  samples.push(...rollups.map((mismatch) => `${mismatch.table}: ${mismatch.rows} rows, e.g. ${mismatch.samples[0] ?? ''}`));
   const [state] = await sql<{ s: string }[]>`select initial_sync_state as s from duo_integrations where tenant_id = ${tenantId}`;
   await inject('GET', `/v1/tenants/${tenantId}/integrations/duo`);
   return {
@@ -429,23 +498,78 @@ async function checkTenant(
       diffCount('membership', roster.users.flatMap((u) => u.group_ids.map((g) => `${u.user_id}:${g}`)), memberships.map((r) => r.m)) +
       diffCount('event', truthTxids, stored.map((r) => r.txid)),
     samples,
-    rollupMismatches: rollups.length,
+    rollupMismatches: rollups.reduce((sum, mismatch) => sum + mismatch.rows, 0),
     initialSync: state?.s ?? 'missing',
   };
 }
 
+/** What a run must show to count: the events it was meant to cause, and a clean end. */
+export interface ChaosRequirements {
+  minKills: number;
+  minKillsDuringBackfill?: number;
+  /** The restart must have happened while at least one initial sync was still running. */
+  temporalRestartMidBackfill: boolean;
+  postgresRestartMidBackfill: boolean;
+  /** At least one fault of every type in the mix. */
+  everyFaultType: boolean;
+}
+
+/** Why the run does not count (empty = it passed). */
+export function chaosFailures(report: ChaosReport, requirements: ChaosRequirements): string[] {
+  const failures: string[] = [];
+  if (report.differences > 0) failures.push(`${report.differences} differences against the simulator's truth or raw SQL`);
+  if (report.failedWorkflows > 0) failures.push(`${report.failedWorkflows} failed workflows`);
+  if (report.stuckWorkflows > 0) failures.push(`${report.stuckWorkflows} workflows still running`);
+  if (report.kills < requirements.minKills) failures.push(`${report.kills} worker kills, fewer than the required ${requirements.minKills}`);
+  if (report.killsDuringBackfill < (requirements.minKillsDuringBackfill ?? 0)) {
+    failures.push(`${report.killsDuringBackfill} worker kills during the backfill, fewer than the required ${requirements.minKillsDuringBackfill}`);
+  }
+  const restart = (kind: 'restart-temporal' | 'restart-postgres', name: string) => {
+    const done = report.actions.filter((action) => action.kind === kind);
+    if (done.length === 0) failures.push(`the ${name} restart did not happen`);
+    else if (!done.some(midBackfill)) failures.push(`the ${name} restart came after every initial sync had completed, not mid-backfill`);
+  };
+  if (requirements.temporalRestartMidBackfill) restart('restart-temporal', 'Temporal dev server');
+  if (requirements.postgresRestartMidBackfill) restart('restart-postgres', 'Postgres');
+  if (requirements.everyFaultType) {
+    for (const type of mixedFaultTypes) if (report.faultsByType[type] === 0) failures.push(`no ${type} fault was injected`);
+  }
+  return failures;
+}
+
+const seconds = (ms: number | undefined) => (ms === undefined ? 'never' : `${(ms / 1000).toFixed(1)} s`);
+
+function describeRestarts(report: ChaosReport, kind: 'restart-temporal' | 'restart-postgres', count: number): string {
+  const done = report.actions.filter((action) => action.kind === kind);
+  if (done.length === 0) return String(count);
+  const when = done.map((action) =>
+    `at ${seconds(action.atMs)}, ${midBackfill(action) ? `mid-backfill (${action.backfilling?.length} of ${report.tenants.length || '?'} tenants backfilling)` : 'NOT mid-backfill'}`,
+  );
+  return `${count} (${when.join('; ')})`;
+}
+
 /** The table the issue asks for. */
 export function formatReport(report: ChaosReport): string {
+  const faultNames: Record<MixedFaultType, string> = {
+    serverError: '5xx (JSON 500, HTML 502/503/504)',
+    reset: 'connection resets',
+    slow: 'slow answers',
+    truncated: 'truncated bodies',
+    malformed: 'malformed bodies',
+    rateLimit: '429 (bursts)',
+  };
   const rows: Array<[string, string]> = [
     ['seed', String(report.seed)],
-    ['worker SIGKILLs', String(report.kills)],
+    ['worker SIGKILLs', `${report.kills} (${report.killsDuringBackfill} during the backfill)`],
     ['worker processes started', String(report.workerStarts)],
     ['workers that died on their own (replaced)', String(report.workerCrashes)],
     ['most workers at once', String(report.maxWorkersAtOnce)],
-    ['Temporal dev server restarts', String(report.temporalRestarts)],
-    ['Postgres restarts', report.postgresRestartSkipped ? `${report.postgresRestarts} (skipped: another test run was active)` : String(report.postgresRestarts)],
-    ['Duo faults injected', String(report.faultsInjected)],
+    ['Temporal dev server restarts', describeRestarts(report, 'restart-temporal', report.temporalRestarts)],
+    ['Postgres restarts', describeRestarts(report, 'restart-postgres', report.postgresRestarts)],
+    ['initial syncs complete at', seconds(report.initialSyncsDoneAtMs)],
     ['Duo requests', String(report.duoRequests)],
+    ['Duo faults injected', String(report.faultsInjected)],
+    ...mixedFaultTypes.map((type): [string, string] => [`  ${faultNames[type]}`, String(report.faultsByType[type])]),
     ['activity retries seen', String(report.retriesSeen)],
     ['failed workflows', String(report.failedWorkflows)],
     ['stuck workflows', String(report.stuckWorkflows)],
@@ -455,24 +579,30 @@ export function formatReport(report: ChaosReport): string {
         (t.samples.length > 0 ? ` (e.g. ${t.samples.slice(0, 4).join('; ')})` : ''),
     ]),
     ['final differences (must be 0)', String(report.differences)],
-    ['wall time', `${(report.wallMs / 1000).toFixed(1)} s`],
+    ['wall time', seconds(report.wallMs)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `| ${k.padEnd(width)} | ${v} |`).join('\n');
 }
 
-/** The full plan of `npm run chaos`. */
+/** The kills required of `npm run chaos`, whatever --kills says. */
+export const FULL_RUN_MIN_KILLS = 10;
+
+/**
+ * The full plan of `npm run chaos`. Sized so that ~400 Duo requests are made (a page holds 1 000
+ * events, so requests come from days × pages per day): at 10% faults every type fires several times.
+ */
 export function fullPlan(seed: number, overrides: Partial<ChaosPlan> = {}): ChaosPlan {
   return {
     seed,
     tenants: 3,
     users: 650,
-    days: 8,
-    eventsPerDay: 3000,
+    days: 24,
+    eventsPerDay: 4000,
     liveEventsPerMinute: 300,
-    logRequestsPerMinute: 40,
+    logRequestsPerMinute: 60,
     faultRate: 0.1,
-    minKills: 10,
+    minKills: FULL_RUN_MIN_KILLS,
     gapMs: [4_000, 15_000],
     dualFrom: 2,
     dualUntil: 6,
@@ -481,15 +611,6 @@ export function fullPlan(seed: number, overrides: Partial<ChaosPlan> = {}): Chao
     incrementalRuns: 3,
     ...overrides,
   };
-}
-
-async function otherTestRunsActive(): Promise<boolean> {
-  try {
-    const { stdout } = await run('pgrep', ['-f', 'vitest']);
-    return stdout.trim().length > 0;
-  } catch {
-    return false; // pgrep exits 1 when nothing matches
-  }
 }
 
 async function main(): Promise<void> {
@@ -507,60 +628,77 @@ async function main(): Promise<void> {
   const seed = Number(values.seed);
   const overrides: Partial<ChaosPlan> = {};
   if (values.tenants) overrides.tenants = Number(values.tenants);
-  if (values.kills) overrides.minKills = Number(values.kills);
+  if (values.kills) {
+    overrides.minKills = Number(values.kills);
+    if (!(overrides.minKills >= FULL_RUN_MIN_KILLS)) throw new Error(`--kills must be at least ${FULL_RUN_MIN_KILLS}`);
+  }
   if (values.days) overrides.days = Number(values.days);
   if (values['events-per-day']) overrides.eventsPerDay = Number(values['events-per-day']);
   const plan = fullPlan(seed, overrides);
-  const log = (line: string) => process.stdout.write(`[chaos ${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${line}\n`);
+  const restartPostgres = !values['no-postgres-restart'];
+  const restartTemporal = !values['no-temporal-restart'];
   const startedAt = Date.now();
+  const log = (line: string) => process.stdout.write(`[chaos ${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${line}\n`);
 
   const stateDir = mkdtempSync(join(tmpdir(), 'duo-chaos-'));
   const dbFilename = join(stateDir, 'temporal.db');
   const port = await freePort();
-  let devServer: DevServer = await startTemporalDevServer({ dbFilename, port });
-  const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  let devServer: DevServer | undefined;
+  let cluster: PrivateCluster | undefined;
+  let admin: postgres.Sql | undefined;
   const databaseName = `duo_sync_chaos_${seed}_${randomBytes(3).toString('hex')}`;
-  const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${databaseName}` }).toString();
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${databaseName}`);
-  await runMigrations(databaseUrl);
-  log(`seed ${seed}, database ${databaseName}, Temporal ${devServer.address} (state in ${dbFilename})`);
-
   try {
+    devServer = await startTemporalDevServer({ dbFilename, port });
+    if (restartPostgres) cluster = await createPrivateCluster(await freePort());
+    const adminUrl = cluster?.adminUrl ?? process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${databaseName}` }).toString();
+    admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${databaseName}`);
+    await runMigrations(databaseUrl);
+    log(
+      `seed ${seed}, database ${databaseName} on ${cluster ? `a private Postgres ${cluster.version} cluster ${cluster.name} (port ${cluster.port})` : 'the shared Postgres'}, ` +
+        `Temporal ${devServer.address} (state in ${dbFilename})`,
+    );
+    log(`plan ${JSON.stringify(plan)}`);
+
+    const restartCluster = cluster;
     const report = await runChaos(plan, {
       databaseUrl,
       temporalAddress: devServer.address,
       log,
-      restartTemporal: values['no-temporal-restart']
-        ? undefined
-        : async () => {
-            await devServer.stop();
+      restartTemporal: restartTemporal
+        ? async () => {
+            await devServer?.stop();
             devServer = await startTemporalDevServer({ dbFilename, port });
-          },
-      restartPostgres: values['no-postgres-restart']
-        ? undefined
-        : async () => {
-            if (await otherTestRunsActive()) {
-              log('Postgres restart skipped: a vitest run is active on this machine');
-              return false;
-            }
-            await run('pg_ctlcluster', ['15', 'main', 'restart']);
-            return true;
-          },
+          }
+        : undefined,
+      restartPostgres: restartCluster ? () => restartCluster.restart() : undefined,
     });
     process.stdout.write(`\n${formatReport(report)}\n`);
-    process.exitCode = report.differences === 0 && report.failedWorkflows === 0 && report.stuckWorkflows === 0 ? 0 : 1;
+    const failures = chaosFailures(report, {
+      minKills: FULL_RUN_MIN_KILLS,
+      temporalRestartMidBackfill: restartTemporal,
+      postgresRestartMidBackfill: restartPostgres,
+      everyFaultType: true,
+    });
+    if (!restartTemporal || !restartPostgres) {
+      process.stdout.write(`\nnot a full run: ${[!restartTemporal && 'no Temporal restart', !restartPostgres && 'no Postgres restart'].filter(Boolean).join(', ')} (asked for)\n`);
+    }
+    for (const failure of failures) process.stdout.write(`CHAOS RUN FAILED: ${failure}\n`);
+    if (failures.length === 0) process.stdout.write('\nchaos run passed\n');
+    process.exitCode = failures.length === 0 ? 0 : 1;
   } finally {
-    await devServer.stop();
-    await admin.unsafe(`drop database if exists ${databaseName} with (force)`).catch(() => undefined);
-    await admin.end({ timeout: 5 });
+    await devServer?.stop();
+    await admin?.unsafe(`drop database if exists ${databaseName} with (force)`).catch(() => undefined);
+    await admin?.end({ timeout: 5 });
+    await cluster?.drop().catch((error: unknown) => process.stderr.write(`could not drop Postgres cluster ${cluster?.name}: ${String(error)}\n`));
     rmSync(stateDir, { recursive: true, force: true });
   }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   main().catch((error: unknown) => {
-    process.stderr.write(`chaos run failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.stderr.write(`CHAOS RUN FAILED: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
     process.exit(1);
   });
 }

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { rollupMismatches as compareRollups } from '../../bench/lib/rollup-check.js';
 import type { AccountSpec } from '../../simulator/server.js';
 import { initialSyncWorkflowId } from '../../workflows/definitions.js';
 import { createTestApi, type TestApi } from './api.js';
@@ -111,15 +112,14 @@ export async function compareWithTruth(harness: SyncHarness, tenantId: string, a
 
 export const noDifferences: Differences = { users: [], groups: [], memberships: [], authTxids: { missing: [], extra: [] } };
 
-/** Rollups equal a straightforward SQL over the raw events (0 rows = consistent). */
+/**
+ * Rows of every rollup table (user and application daily activity with all counts, application users
+ * and daily totals, applications) and of the latest-time columns on users that differ from plain SQL
+ * over the raw events (0 = consistent). The same comparison as the chaos run's.
+ */
 export async function rollupMismatches(harness: SyncHarness, tenantId: string): Promise<number> {
-  const rows = await harness.api.database.sql`
-    with raw as (
-      select user_id, (occurred_at at time zone 'UTC')::date as day, count(*) as n, count(*) filter (where result = 'success') as s
-      from duo_auth_events where tenant_id = ${tenantId} and user_id is not null group by 1, 2)
-    select 1 from raw full join (select * from duo_user_daily_activity where tenant_id = ${tenantId}) d using (user_id, day)
-    where d.auth_count is distinct from raw.n or d.success_count is distinct from raw.s`;
-  return rows.length;
+  const mismatches = await compareRollups(harness.api.database.sql, tenantId);
+  return mismatches.reduce((sum, mismatch) => sum + mismatch.rows, 0);
 }
 
 /** Incremental runs of the tenant that have finished (any outcome). */
