@@ -244,6 +244,17 @@ describe('failures', () => {
     expect(events).toEqual(['acquire:object', 'report:object:failed']);
   });
 
+  it('reports a host that does not resolve as a retryable DNS failure, without the secret', async () => {
+    // .invalid never resolves (RFC 6761): the lookup fails without any server being reached.
+    const error = await failure(
+      transport({ originOverride: 'http://no-such-host.invalid:9100' }).get({ path: '/admin/v1/users', params: { limit: '1' }, endpointClass: 'object' }),
+    );
+    expect(error).toBeInstanceOf(DuoNetworkError);
+    expect(error).toMatchObject({ code: 'DUO_NETWORK_ERROR', failure: 'dns', retryable: true, status: 0, endpoint: '/admin/v1/users' });
+    expect(String(error)).toMatch(/Network failure calling Duo \/admin\/v1\/users \(dns\)/);
+    expectRedacted(error);
+  });
+
   it('reports a 429 to the budget as rate_limited with the advised delay per endpoint class', async () => {
     handler = (_req, res) => json(res, 429, { stat: 'FAIL', code: 42901, message: 'Too Many Requests' });
     const { events, budget } = recordingBudget();
