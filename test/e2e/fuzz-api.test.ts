@@ -9,6 +9,7 @@ import { incrementalScheduleId } from '../../workflows/definitions.js';
 import { initialSyncExists } from '../helpers/api.js';
 import { makeAccount } from '../helpers/simulator.js';
 import { startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
+import { waitFor } from '../helpers/waiting.js';
 import { startInProcessWorker } from '../helpers/worker.js';
 
 /**
@@ -25,6 +26,9 @@ let harness: SyncHarness;
 let userIds: string[] = [];
 /** Requests sent by every property, printed at the end for the figures in docs/RELIABILITY.md. */
 let requestsSent = 0;
+const requestsPerProperty: string[] = [];
+/** Every base table, with a checksum query per table (built once the schema is known). */
+let snapshotQuery = '';
 
 beforeAll(async () => {
   harness = await startSyncHarness({ accounts: [account], withWorker: false });
@@ -34,6 +38,12 @@ beforeAll(async () => {
   userIds = (await harness.simulator.control.roster(account.integrationKey)).users.map((user) => user.user_id);
   // Without a worker nothing changes Postgres behind the requests' backs: snapshots compare exactly.
   await worker.stop();
+  // One incremental run that stays running (no worker polls): with overlap SKIP, no trigger, schedule
+  // interval or catch-up can start another run for the victim, so any new run a check sees is a defect.
+  const trigger = await harness.api.app.inject({ method: 'POST', url: `/v1/tenants/${victim}/integrations/duo/sync`, headers: harness.api.auth, payload: {} });
+  expect(trigger.statusCode).toBe(202);
+  await waitFor('the victim\'s incremental run to be visible', async () => (await harness.temporal.workflow.count(`TenantId = "${victim}" AND ExecutionStatus = "Running"`)).count === 1, 30_000, 200);
+  snapshotQuery = await buildSnapshotQuery();
 }, 180_000);
 
 afterAll(async () => {
@@ -44,7 +54,7 @@ afterAll(async () => {
     }
     await harness.close();
   }
-  process.stdout.write(`fuzz-api: ${requestsSent} requests, seed ${seed}\n`);
+  process.stdout.write(`fuzz-api: ${requestsSent} requests (${requestsPerProperty.join(', ')}), seed ${seed}\n`);
 });
 
 // --- arbitraries -----------------------------------------------------------------------------
@@ -349,6 +359,7 @@ const badAuth: fc.Arbitrary<string | undefined> = fc.oneof(
 
 async function send(request: FuzzRequest): Promise<LightMyRequestResponse> {
   requestsSent++;
+  propertyRequests++;
   const options: InjectOptions = { method: request.method, url: request.url, headers: request.headers };
   if (request.body !== undefined) options.payload = request.body;
   try {
@@ -366,7 +377,8 @@ const STACK_TRACE = /\n\s+at\s|\bat [\w.<>]+ \(|node_modules|\.ts:\d+|\/work\//;
 function checkAnswer(request: FuzzRequest, response: LightMyRequestResponse): void {
   const context = `${request.method} ${request.url.slice(0, 200)} -> ${response.statusCode} ${response.body.slice(0, 300)}`;
   expect(response.statusCode >= 500, context).toBe(false);
-  expect(response.statusCode >= 200 && response.statusCode < 500, context).toBe(true);
+  // No redirects either: every route answers itself.
+  expect((response.statusCode >= 200 && response.statusCode < 300) || (response.statusCode >= 400 && response.statusCode < 500), context).toBe(true);
   if (response.statusCode >= 400 && request.method !== 'HEAD') {
     expect(response.headers['content-type'], context).toMatch(/^application\/json/);
     expect(errorResponseSchema.safeParse(JSON.parse(response.body)).success, context).toBe(true);
@@ -382,15 +394,31 @@ function checkAnswer(request: FuzzRequest, response: LightMyRequestResponse): vo
   }
 }
 
-/** Row counts and checksums of what a request could change. */
-async function snapshot(): Promise<string> {
-  const rows = await harness.api.database.sql<{ t: string }[]>`
-    select concat_ws('|',
-      (select count(*) || ':' || coalesce(md5(string_agg(t::text, ',' order by t::text)), '') from tenants t),
-      (select count(*) || ':' || coalesce(md5(string_agg(i::text, ',' order by i::text)), '') from duo_integrations i),
-      (select count(*) || ':' || coalesce(md5(string_agg(c::text, ',' order by c::text)), '') from stream_checkpoints c),
-      (select count(*) from duo_users), (select count(*) from duo_auth_events), (select count(*) from sync_runs)) as t`;
-  return rows[0]?.t ?? '';
+/** One query: row count and checksum of every base table (tenant data, rollups, windows, budgets, runs...). */
+async function buildSnapshotQuery(): Promise<string> {
+  const tables = await harness.api.database.sql<{ schema: string; name: string }[]>`
+    select table_schema as schema, table_name as name from information_schema.tables
+    where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema') order by 1, 2`;
+  expect(tables.map((table) => table.name)).toEqual(expect.arrayContaining(['duo_groups', 'duo_user_groups', 'duo_user_daily_activity', 'backfill_windows', 'duo_rate_budgets', 'sync_runs']));
+  return tables
+    .map(
+      ({ schema, name }) =>
+        `select '${schema}.${name}' as t, count(*) || ':' || coalesce(md5(string_agg(x::text, ',' order by x::text)), '') as c from "${schema}"."${name}" x`,
+    )
+    .join(' union all ');
+}
+
+/** Row count and checksum per table: a failing comparison names the table that changed. */
+async function snapshot(): Promise<Record<string, string>> {
+  const rows = await harness.api.database.sql.unsafe<{ t: string; c: string }[]>(snapshotQuery);
+  return Object.fromEntries(rows.map((row) => [row.t, row.c]));
+}
+
+/** The tenant's workflow runs as visibility lists them (TenantId search attribute). */
+async function runsOf(tenantId: string): Promise<string[]> {
+  const runs: string[] = [];
+  for await (const execution of harness.temporal.workflow.list({ query: `TenantId = "${tenantId}"` })) runs.push(`${execution.workflowId}/${execution.runId}`);
+  return runs.sort();
 }
 
 /** The victim's schedule as Temporal holds it (what a lifecycle request could change there). */
@@ -412,46 +440,70 @@ async function expectNothingInTemporal(tenantId: string): Promise<void> {
   await expect(harness.temporal.schedule.getHandle(incrementalScheduleId(tenantId)).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
 }
 
-const runs = (n: number) => ({ numRuns: n, seed, endOnFailure: false, interruptAfterTimeLimit: 45_000 });
+/** Each property stops after this long, whatever its number of runs; it must still send its minimum. */
+const TIME_LIMIT_MS = 45_000;
+let propertyRequests = 0;
+
+/**
+ * Runs a property with a time bound, then insists it really sent `minRequests` requests: a slow
+ * machine that gets interrupted early fails instead of passing on a handful of cases.
+ */
+async function assertProperty<Ts extends [unknown, ...unknown[]]>(property: fc.IAsyncPropertyWithHooks<Ts>, numRuns: number, minRequests: number): Promise<void> {
+  propertyRequests = 0;
+  await fc.assert(property, { numRuns, seed, endOnFailure: false, interruptAfterTimeLimit: TIME_LIMIT_MS });
+  requestsPerProperty.push(String(propertyRequests));
+  expect(propertyRequests, `requests sent within ${TIME_LIMIT_MS / 1000} s (replay with FUZZ_SEED=${seed})`).toBeGreaterThanOrEqual(minRequests);
+}
 
 describe(`client API under hostile input (fast-check seed ${seed}; replay with FUZZ_SEED=${seed})`, () => {
-  it('answers every authenticated request with 2xx or a JSON 4xx, never a 5xx, a stack trace or a secret', async () => {
-    await fc.assert(
+  it('answers every authenticated request with 2xx or a JSON 4xx, never a 5xx, a redirect, a stack trace or a secret', async () => {
+    await assertProperty(
       fc.asyncProperty(fc.oneof(requestArb(goodAuth), focusedRequestArb(() => userIds)), async (request) => {
         const response = await send(request);
         checkAnswer(request, response);
       }),
-      runs(500),
+      500,
+      250,
     );
   }, 120_000);
 
   it('changes nothing in Postgres or Temporal when it refuses a request', async () => {
     const refusedTenants = new Set<string>();
-    await fc.assert(
+    const victimRuns = await runsOf(victim);
+    await assertProperty(
       fc.asyncProperty(fc.oneof(requestArb(fc.oneof(goodAuth, badAuth)), focusedRequestArb(() => userIds)), async (request) => {
+        const tenantId = validTenantShape(request.tenantId) ? request.tenantId : undefined;
         const before = await snapshot();
+        const runsBefore = tenantId ? await runsOf(tenantId) : [];
         const scheduleBefore = request.tenantId === victim ? await scheduleState() : '';
         const response = await send(request);
         checkAnswer(request, response);
         if (response.statusCode < 400) return;
-        expect(await snapshot(), `${request.method} ${request.url} -> ${response.statusCode}`).toBe(before);
-        if (request.tenantId === victim) expect(await scheduleState()).toBe(scheduleBefore);
-        else if (validTenantShape(request.tenantId)) {
-          await expectNothingInTemporal(request.tenantId);
-          refusedTenants.add(request.tenantId);
+        const context = `${request.method} ${request.url.slice(0, 200)} -> ${response.statusCode}`;
+        expect(await snapshot(), context).toEqual(before);
+        if (tenantId) expect(await runsOf(tenantId), context).toEqual(runsBefore);
+        if (request.tenantId === victim) expect(await scheduleState(), context).toBe(scheduleBefore);
+        else if (tenantId) {
+          await expectNothingInTemporal(tenantId);
+          refusedTenants.add(tenantId);
         }
       }),
-      runs(250),
+      250,
+      100,
     );
-    // Visibility too (eventually consistent, so checked once at the end): no run carries these ids.
+    // Visibility is eventually consistent, so once more after it has settled: no run carries the
+    // refused ids, and the victim has exactly the runs it had (its running incremental run makes every
+    // trigger a skip, so accepted requests cannot add one either).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     const sample = [...refusedTenants].slice(0, 50);
     expect(sample.length).toBeGreaterThan(0);
     const listed = await harness.temporal.workflow.count(`TenantId IN (${sample.map((t) => `"${t}"`).join(', ')})`);
     expect(listed.count).toBe(0);
+    expect(await runsOf(victim)).toEqual(victimRuns);
   }, 120_000);
 
   it('answers 401 with the error envelope to every request without the right token', async () => {
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(requestArb(badAuth), async (request) => {
         fc.pre(!isProbe(request));
         const response = await send(request);
@@ -459,14 +511,15 @@ describe(`client API under hostile input (fast-check seed ${seed}; replay with F
         expect(response.statusCode).toBe(401);
         expect(response.headers['www-authenticate']).toMatch(/^Bearer /);
       }),
-      runs(150),
+      150,
+      100,
     );
   }, 120_000);
 
   it('never repeats a submitted secret key in an answer or a log line', async () => {
     // Long and random enough that it can only appear in an answer by being echoed.
     const submitted = fc.oneof(fc.stringMatching(/^[A-Za-z0-9]{40}$/), fc.stringMatching(/^[A-Za-z0-9+/=!-]{24,80}$/));
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/), submitted, fc.constantFrom('PUT', 'PATCH', 'POST'), fc.boolean(), async (tenantId, secret, method, validShape) => {
         const body = validShape
           ? { integrationKey: 'DIABCDEFGHIJ0123WXYZ', secretKey: secret, apiHost: 'api-1a2b3c4d.duosecurity.com' }
@@ -484,7 +537,8 @@ describe(`client API under hostile input (fast-check seed ${seed}; replay with F
         expect(response.body).not.toContain(secret);
         expect(harness.api.logs()).not.toContain(secret);
       }),
-      runs(100),
+      100,
+      60,
     );
   }, 120_000);
 
@@ -496,7 +550,7 @@ describe(`client API under hostile input (fast-check seed ${seed}; replay with F
         const body = `${'{"streams":'.repeat(depth)}{"${key}":${inner}}${'}'.repeat(depth)}`;
         return { key, body, method };
       });
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(pollution, fc.constantFrom(victim, 'fuzz-unknown'), async ({ body, method }, tenantId) => {
         const path = method === 'POST' ? '/resume' : '';
         const request: FuzzRequest = {
@@ -507,19 +561,22 @@ describe(`client API under hostile input (fast-check seed ${seed}; replay with F
           body,
         };
         const before = await snapshot();
+        const runsBefore = await runsOf(tenantId);
         const response = await send(request);
         checkAnswer(request, response);
         expect(response.statusCode).toBeGreaterThanOrEqual(400);
-        expect(await snapshot()).toBe(before);
+        expect(await snapshot()).toEqual(before);
+        expect(await runsOf(tenantId)).toEqual(runsBefore);
         expect(Object.prototype).not.toHaveProperty('polluted');
       }),
-      runs(60),
+      60,
+      40,
     );
   }, 120_000);
 
   it('answers 413 payload_too_large to a body over the limit on every body route', async () => {
     const bodyRoutes = routeTemplates.filter((route) => route.method !== 'GET');
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(fc.constantFrom(...bodyRoutes), fc.integer({ min: 1, max: 4 * BODY_LIMIT_BYTES }), async (route, extra) => {
         const request: FuzzRequest = {
           method: route.method,
@@ -529,14 +586,16 @@ describe(`client API under hostile input (fast-check seed ${seed}; replay with F
           body: JSON.stringify({ by: 'x'.repeat(BODY_LIMIT_BYTES + extra), reason: 'r' }),
         };
         const before = await snapshot();
+        const runsBefore = await runsOf(victim);
         const response = await send(request);
         checkAnswer(request, response);
         expect(response.statusCode).toBe(413);
         expect(errorResponseSchema.parse(response.json()).error.code).toBe('payload_too_large');
-        expect(await snapshot()).toBe(before);
+        expect(await snapshot()).toEqual(before);
+        expect(await runsOf(victim)).toEqual(runsBefore);
       }),
-      runs(30),
+      30,
+      20,
     );
   }, 120_000);
-
 });

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTemporalDevServer, type DevServer } from '../../worker/temporal-dev-server.js';
 import { incrementalScheduleId } from '../../workflows/definitions.js';
 import { configToEnv } from '../helpers/config.js';
 import { makeAccount } from '../helpers/simulator.js';
@@ -14,10 +15,12 @@ import { startWorkerProcess, type WorkerProcess } from '../helpers/worker.js';
 /**
  * Secret hygiene over a whole lifecycle: connect, sync, rotate the keys, fail on revoked keys, recover
  * with a PUT, disconnect. Afterwards every place a secret could leak to is scanned for every secret key
- * used (and for the API token and ENCRYPTION_KEY): workflow histories (payloads decoded), search
- * attributes, schedule descriptions, API log lines, the worker process's output, API answers, webhook
- * bodies and every column of every table. The only place a Duo secret may be is sealed, in
- * duo_integrations.secret_key_sealed (where it is ciphertext, so even that holds no plaintext).
+ * used (and for the API token and ENCRYPTION_KEY), as plaintext and base64, base64url, hex and
+ * URL-encoded: workflow histories (payloads decoded), search attributes, schedule descriptions, API
+ * log lines, the worker process's output, the Temporal dev server's log (this file's own server, at
+ * debug level), API answers, webhook bodies and every column of every table. The only place a Duo
+ * secret may be is sealed, in duo_integrations.secret_key_sealed, which holds ciphertext: none of
+ * those forms either.
  */
 const dataset = { seed: 77, users: 30, groups: 3, authEvents: 600, days: 3 };
 const account = makeAccount({ dataset });
@@ -39,6 +42,48 @@ const statusCodes: number[] = [];
 const duoSecrets = () => [account.secretKey, rotated.secretKey, refusedSecret];
 const allSecrets = () => [...duoSecrets(), harness.api.config.API_TOKEN, harness.api.config.ENCRYPTION_KEY];
 
+interface SecretForm {
+  /** Names the secret by its position and the encoding, never by its value. */
+  label: string;
+  value: string;
+}
+
+/**
+ * The part of base64(x + bytes + y) that depends only on `bytes`, for each of the three alignments
+ * the bytes can have inside a longer encoded text (groups touching x or y are left out).
+ */
+function embeddedBase64(bytes: Buffer, url: boolean): string[] {
+  return [0, 1, 2].map((offset) => {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString(url ? 'base64url' : 'base64').replace(/=+$/, '');
+    const end = (offset + bytes.length) % 3 === 0 ? encoded.length : encoded.length - 4;
+    return encoded.slice(offset === 0 ? 0 : 4, Math.floor(end / 4) * 4);
+  });
+}
+
+/** A secret as plaintext and in every encoding a careless log line or column could hold it. */
+function formsOf(secret: string, index: number): SecretForm[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  const forms: SecretForm[] = [
+    { label: 'plaintext', value: secret },
+    { label: 'URL-encoded', value: encodeURIComponent(secret) },
+    { label: 'hex', value: bytes.toString('hex') },
+    { label: 'HEX', value: bytes.toString('hex').toUpperCase() },
+    ...embeddedBase64(bytes, false).map((value, k) => ({ label: `base64 (alignment ${k})`, value })),
+    ...embeddedBase64(bytes, true).map((value, k) => ({ label: `base64url (alignment ${k})`, value })),
+  ];
+  // A base64 key (ENCRYPTION_KEY) is also bytes of its own: those in hex and base64url.
+  const raw = Buffer.from(secret, 'base64');
+  if (raw.length >= 16 && raw.toString('base64') === secret) {
+    forms.push({ label: 'decoded hex', value: raw.toString('hex') }, { label: 'decoded base64url', value: raw.toString('base64url').replace(/=+$/, '') });
+  }
+  const seen = new Set<string>();
+  return forms
+    .filter((form) => form.value.length >= 16 && !seen.has(form.value) && seen.add(form.value))
+    .map((form) => ({ label: `secret #${index} ${form.label}`, value: form.value }));
+}
+
+const allForms = () => allSecrets().flatMap(formsOf);
+
 /** Every string in a value, with byte arrays (payloads in histories) decoded as UTF-8. */
 function textOf(value: unknown, out: string[] = []): string[] {
   if (typeof value === 'string') out.push(value);
@@ -51,8 +96,8 @@ function textOf(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/** The secrets that occur in `text`, cut to four characters so a failing test does not print them. */
-const leaksIn = (text: string, secrets: string[]) => secrets.filter((secret) => text.includes(secret)).map((secret) => `${secret.slice(0, 4)}…`);
+/** The secret forms that occur in `text`, by label, so a failing test does not print them. */
+const leaksIn = (text: string, forms: SecretForm[]) => forms.filter((form) => text.includes(form.value)).map((form) => form.label);
 
 async function call(method: InjectOptions['method'], path: string, payload?: Record<string, unknown>): Promise<{ statusCode: number; body: Record<string, unknown> }> {
   const response = await harness.api.app.inject({ method, url: `/v1/tenants/${tenantId}/integrations/duo${path}`, headers: harness.api.auth, payload });
@@ -102,27 +147,34 @@ async function recordSchedule(): Promise<void> {
   scheduleDescriptions.push(textOf(description).join('\n'));
 }
 
-/** Text of every row of every table, leaving out only the sealed secret column. */
+/** Text of every row of every table (as JSON), leaving out only the sealed secret column; the leaks in it, by table. */
 async function databaseLeaks(): Promise<string[]> {
   const sql = harness.api.database.sql;
-  const columns = await sql<{ table_schema: string; table_name: string; column_name: string }[]>`
-    select c.table_schema, c.table_name, c.column_name
-    from information_schema.columns c
-    join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name and t.table_type = 'BASE TABLE'
-    where c.table_schema not in ('pg_catalog', 'information_schema')
-      and not (c.table_name = 'duo_integrations' and c.column_name = 'secret_key_sealed')`;
+  const tables = await sql<{ schema: string; name: string }[]>`
+    select table_schema as schema, table_name as name from information_schema.tables
+    where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`;
+  expect(tables.length).toBeGreaterThan(10);
+  const forms = allForms();
   const found: string[] = [];
-  for (const { table_schema: schema, table_name: table, column_name: column } of columns) {
-    for (const secret of allSecrets()) {
-      const [row] = await sql<{ n: number }[]>`
-        select count(*)::int as n from ${sql(schema)}.${sql(table)} where strpos(${sql(column)}::text, ${secret}) > 0`;
-      if ((row?.n ?? 0) > 0) found.push(`${schema}.${table}.${column}`);
-    }
+  for (const { schema, name } of tables) {
+    const rows = await sql<{ row: string }[]>`select (to_jsonb(t) - 'secret_key_sealed')::text as row from ${sql(schema)}.${sql(name)} t`;
+    const text = rows.map((row) => row.row).join('\n');
+    found.push(...leaksIn(text, forms).map((label) => `${schema}.${name}: ${label}`));
   }
   return found;
 }
 
+/** The sealed secret as stored now, to check it holds ciphertext only. */
+async function recordSealed(): Promise<void> {
+  const [row] = await harness.api.database.sql<{ sealed: string | null }[]>`select secret_key_sealed as sealed from duo_integrations where tenant_id = ${tenantId}`;
+  sealedValues.push(row?.sealed ?? null);
+}
+
 let databaseLeaksBeforeDisconnect: string[] = [];
+/** secret_key_sealed after connect, rotation and recovery. */
+const sealedValues: Array<string | null> = [];
+let devServer: DevServer;
+let devServerLog = '';
 let histories: string[] = [];
 let executions: string[] = [];
 
@@ -140,7 +192,17 @@ beforeAll(async () => {
   receiver.listen(0, '127.0.0.1');
   await once(receiver, 'listening');
   const webhook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  harness = await startSyncHarness({ accounts: [account, rotated], withWorker: false, env: { NOTIFY_WEBHOOK_URL: webhook } });
+  // A dev server of this file's own, logging at debug level, so its whole log can be scanned too.
+  devServer = await startTemporalDevServer({ extraArgs: ['--log-level', 'debug'] });
+  devServer.process.stderr?.on('data', (chunk: Buffer) => {
+    devServerLog += chunk.toString();
+  });
+  harness = await startSyncHarness({
+    accounts: [account, rotated],
+    withWorker: false,
+    temporalAddress: devServer.address,
+    env: { NOTIFY_WEBHOOK_URL: webhook },
+  });
   worker = startWorkerProcess(configToEnv(harness.api.config));
 
   // Refused keys: 422, nothing stored.
@@ -150,11 +212,13 @@ beforeAll(async () => {
   // Runs happen only when the test triggers them: the schedule's own next run is a day away.
   expect((await call('PATCH', '', { syncIntervalMinutes: 1440 })).statusCode).toBe(200);
   await harness.waitForInitialSync(tenantId);
+  await recordSealed();
   await recordSchedule();
   expect(await runIncremental()).toBe('completed');
   // Rotate to the second application's keys and sync with them.
   expect((await connect(rotated)).statusCode).toBe(202);
   expect(await runIncremental()).toBe('completed');
+  await recordSealed();
   await recordSchedule();
   // Revoked keys: the run fails and the schedule pauses with a note.
   await harness.simulator.control.revoke(rotated.integrationKey, { keys: true });
@@ -165,6 +229,7 @@ beforeAll(async () => {
   await harness.simulator.control.restore(rotated.integrationKey, { keys: true });
   expect((await connect(rotated)).statusCode).toBe(202);
   expect(await runIncremental()).toBe('completed');
+  await recordSealed();
   expect((await call('PATCH', '', { syncIntervalMinutes: 1439, streams: { telephony: true } })).statusCode).toBe(200);
   expect((await call('POST', '/pause', { by: 'hygiene-test', reason: 'checking notes' })).statusCode).toBe(200);
   expect((await call('POST', '/resume', { by: 'hygiene-test', reason: 'done' })).statusCode).toBe(200);
@@ -206,6 +271,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.kill('SIGTERM');
   await harness?.close();
+  await devServer?.stop();
   await new Promise((resolve) => receiver?.close(resolve));
 });
 
@@ -218,41 +284,54 @@ describe('secret hygiene over connect, sync, rotate, fail, recover and disconnec
   });
 
   it('keeps every secret out of every workflow history, payloads decoded', () => {
-    expect(histories.flatMap((history) => leaksIn(history, allSecrets()))).toEqual([]);
+    expect(histories.flatMap((history) => leaksIn(history, allForms()))).toEqual([]);
   });
 
   it('keeps every secret out of workflow descriptions and search attributes', () => {
     expect(executions.length).toBeGreaterThan(0);
-    expect(executions.flatMap((execution) => leaksIn(execution, allSecrets()))).toEqual([]);
+    expect(executions.flatMap((execution) => leaksIn(execution, allForms()))).toEqual([]);
   });
 
   it('keeps every secret out of schedule descriptions, pause notes included', () => {
-    expect(scheduleDescriptions.flatMap((description) => leaksIn(description, allSecrets()))).toEqual([]);
+    expect(scheduleDescriptions.flatMap((description) => leaksIn(description, allForms()))).toEqual([]);
   });
 
   it('keeps every secret out of the API log lines', () => {
     expect(harness.api.logs().length).toBeGreaterThan(0);
-    expect(leaksIn(harness.api.logs(), allSecrets())).toEqual([]);
+    expect(leaksIn(harness.api.logs(), allForms())).toEqual([]);
   });
 
   it('keeps every secret out of the worker process output', () => {
     expect(worker.output()).toContain('worker started');
-    expect(leaksIn(worker.output(), allSecrets())).toEqual([]);
+    expect(leaksIn(worker.output(), allForms())).toEqual([]);
   });
 
   it('keeps every secret out of every API answer', () => {
     expect(answers.length).toBeGreaterThan(10);
-    expect(answers.flatMap((answer) => leaksIn(answer, allSecrets()))).toEqual([]);
+    expect(answers.flatMap((answer) => leaksIn(answer, allForms()))).toEqual([]);
+  });
+
+  it('keeps every secret out of the Temporal dev server\'s log', () => {
+    expect(devServerLog.length).toBeGreaterThan(1000);
+    expect(leaksIn(devServerLog, allForms())).toEqual([]);
   });
 
   it('keeps every secret out of webhook bodies', () => {
     expect(webhookBodies.length).toBeGreaterThan(0);
-    expect(webhookBodies.flatMap((body) => leaksIn(body, allSecrets()))).toEqual([]);
+    expect(webhookBodies.flatMap((body) => leaksIn(body, allForms()))).toEqual([]);
   });
 
   it('keeps every secret out of every database column except the sealed one, before and after disconnect', async () => {
     expect(databaseLeaksBeforeDisconnect).toEqual([]);
     expect(await databaseLeaks()).toEqual([]);
+  });
+
+  it('keeps the sealed column free of every secret in every encoding: it holds ciphertext', () => {
+    expect(sealedValues).toHaveLength(3);
+    for (const sealed of sealedValues) {
+      expect(sealed).toMatch(/^v1\./);
+      expect(leaksIn(sealed ?? '', allForms())).toEqual([]);
+    }
   });
 
   it('erases the sealed secret on disconnect', async () => {
@@ -282,6 +361,6 @@ describe('a worker started with the wrong ENCRYPTION_KEY', () => {
   });
 
   it('prints neither the wrong key nor the right one', () => {
-    expect(leaksIn(wrongKeyWorker.output(), [wrongKey, harness.api.config.ENCRYPTION_KEY])).toEqual([]);
+    expect(leaksIn(wrongKeyWorker.output(), [...formsOf(wrongKey, 0), ...formsOf(harness.api.config.ENCRYPTION_KEY, 1)])).toEqual([]);
   });
 });
