@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { configSchema } from './config.js';
+import { configSchema, duoCliEnvSchema } from './config.js';
 
 /**
  * The configuration reference in docs/OPERATIONS.md, generated from the zod schema: names, whether
@@ -10,9 +10,9 @@ import { configSchema } from './config.js';
  * and a changed default or bound shows up as a stale table (test/unit/config/config-reference.test.ts).
  */
 
-export type ConfigVariable = keyof z.input<typeof configSchema>;
+export type ConfigVariable = keyof z.input<typeof configSchema> | keyof z.input<typeof duoCliEnvSchema>;
 
-type ReadBy = 'api' | 'worker' | 'api, worker';
+type ReadBy = 'api' | 'worker' | 'api, worker' | 'api, worker, duo check' | 'duo check';
 
 interface VariableNotes {
   readBy: ReadBy;
@@ -22,7 +22,7 @@ interface VariableNotes {
 }
 
 const notes: Record<ConfigVariable, VariableNotes> = {
-  NODE_ENV: { readBy: 'api, worker', meaning: '`production` refuses `DUO_API_ORIGIN_OVERRIDE` and never generates local secrets.' },
+  NODE_ENV: { readBy: 'api, worker, duo check', meaning: '`production` refuses `DUO_API_ORIGIN_OVERRIDE` and never generates local secrets.' },
   LOG_LEVEL: { readBy: 'api, worker', meaning: 'pino level of the JSON logs (stdout); secrets and Authorization headers are redacted.' },
   DATABASE_URL: {
     readBy: 'api, worker',
@@ -47,7 +47,7 @@ const notes: Record<ConfigVariable, VariableNotes> = {
     meaning: 'Older keys still accepted for opening secrets during a rotation. A secret.',
     accepts: '`id:base64key` entries, comma-separated',
   },
-  DUO_API_ORIGIN_OVERRIDE: { readBy: 'api, worker', meaning: 'Tests and local runs only: send every Duo request to this origin (the simulator). Refused when `NODE_ENV=production`.' },
+  DUO_API_ORIGIN_OVERRIDE: { readBy: 'api, worker, duo check', meaning: 'Tests and local runs only: send every Duo request to this origin (the simulator). Refused when `NODE_ENV=production`.' },
   DUO_REQUEST_TIMEOUT_MS: { readBy: 'api, worker', meaning: 'Deadline of one Duo request.' },
   DUO_LOG_REQUESTS_PER_MINUTE: { readBy: 'worker', meaning: 'Ceiling of the shared per-account budget for Duo log endpoints (Duo allows about 1–2 a minute).' },
   DUO_OBJECT_REQUESTS_PER_MINUTE: { readBy: 'worker', meaning: 'Ceiling of the shared per-account budget for Duo object lists (users, groups).' },
@@ -58,6 +58,12 @@ const notes: Record<ConfigVariable, VariableNotes> = {
   RECONCILE_INTERVAL_SECONDS: { readBy: 'worker', meaning: 'How often each worker makes every schedule match Postgres.' },
   NOTIFY_WEBHOOK_URL: { readBy: 'worker', meaning: 'Receives `initial_sync.completed`, `sync.failing`, `sync.recovered`, `retention.at_risk` as small JSON.' },
   METRICS_PORT: { readBy: 'worker', meaning: 'Port of the worker\'s Prometheus endpoint (`/metrics`: Temporal SDK and our metrics), all interfaces, no auth. Unset: none.' },
+  DUO_SECRET_KEY: {
+    readBy: 'duo check',
+    meaning:
+      'Secret key for `npm run duo -- check` only (unset: asked for at a prompt without echo; never an argument). A secret. The service does not read it: each tenant\'s secret key is sealed in Postgres.',
+    accepts: '40 characters',
+  },
   WORKFLOW_BUNDLE_PATH: { readBy: 'worker', meaning: 'Pre-built workflow bundle. Unset: `dist/workflow-bundle.js` when running the build, else bundled from source at start.' },
 };
 
@@ -103,9 +109,8 @@ export interface ConfigReferenceRow {
   meaning: string;
 }
 
-/** One row per variable, in the schema's order. */
-export function configReferenceRows(): ConfigReferenceRow[] {
-  const schema = jsonSchemaDocument.parse(z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }));
+function rowsOf(zodSchema: z.ZodType): ConfigReferenceRow[] {
+  const schema = jsonSchemaDocument.parse(z.toJSONSchema(zodSchema, { io: 'input', unrepresentable: 'any' }));
   const required = new Set(schema.required ?? []);
   return Object.entries(schema.properties).map(([variable, property]) => {
     if (!isConfigVariable(variable)) throw new Error(`config/config-reference.ts has no notes for ${variable}`);
@@ -119,6 +124,13 @@ export function configReferenceRows(): ConfigReferenceRow[] {
       meaning: note.meaning,
     };
   });
+}
+
+/** One row per variable, in the service schema's order, then the variables only `npm run duo` reads. */
+export function configReferenceRows(): ConfigReferenceRow[] {
+  const service = rowsOf(configSchema);
+  const known = new Set(service.map((row) => row.variable));
+  return [...service, ...rowsOf(duoCliEnvSchema).filter((row) => !known.has(row.variable))];
 }
 
 const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');

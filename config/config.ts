@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secretKeySchema } from '../duo/credential-formats.js';
 import { ConfigError } from '../errors/app-error.js';
 
 /**
@@ -86,20 +87,38 @@ const envShape = z.object({
 /** Where `npm run worker`, `npm run api` and `npm run db:migrate` look when DATABASE_URL is unset. */
 export const LOCAL_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/duo_sync';
 
+/** Sending Duo requests anywhere but Duo is for tests and local runs; every entry point refuses it in production. */
+function refuseOriginOverrideInProduction(
+  cfg: { NODE_ENV: string; DUO_API_ORIGIN_OVERRIDE?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (cfg.NODE_ENV === 'production' && cfg.DUO_API_ORIGIN_OVERRIDE) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['DUO_API_ORIGIN_OVERRIDE'],
+      message: 'is for tests and local runs only and is refused when NODE_ENV=production',
+    });
+  }
+}
+
 export const configSchema = envShape
   .superRefine((cfg, ctx) => {
     // A production process must never fall back to a guessed database.
     if (cfg.NODE_ENV === 'production' && !cfg.DATABASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required when NODE_ENV=production' });
     }
-    if (cfg.NODE_ENV === 'production' && cfg.DUO_API_ORIGIN_OVERRIDE) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['DUO_API_ORIGIN_OVERRIDE'],
-        message: 'is for tests and local runs only and is refused when NODE_ENV=production',
-      });
-    }
+    refuseOriginOverrideInProduction(cfg, ctx);
   });
+
+/**
+ * What `npm run duo -- check` reads: the service's own NODE_ENV and DUO_API_ORIGIN_OVERRIDE (same
+ * rules), plus DUO_SECRET_KEY, which only this command reads (the service keeps each tenant's secret
+ * sealed in Postgres, so it is not part of {@link configSchema}).
+ */
+export const duoCliEnvSchema = envShape
+  .pick({ NODE_ENV: true, DUO_API_ORIGIN_OVERRIDE: true })
+  .extend({ DUO_SECRET_KEY: secretKeySchema.optional() })
+  .superRefine(refuseOriginOverrideInProduction);
 
 /** For tools that only touch the database (migrations): no secrets needed. */
 export function loadDatabaseUrl(env: Record<string, string | undefined> = process.env): string {

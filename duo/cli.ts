@@ -2,6 +2,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { duoCliEnvSchema } from '../config/config.js';
 import { AppError } from '../errors/app-error.js';
 import { apiHostSchema } from './api-host.js';
 import { createDuoClient } from './client.js';
@@ -15,23 +16,6 @@ const usage = `Usage: npm run duo -- check --api-host <api-xxxxxxxx.duosecurity.
 
 The secret key is read from DUO_SECRET_KEY, or asked for without echo; it is never an argument.
 DUO_API_ORIGIN_OVERRIDE (tests and local runs only) sends the requests to another origin, e.g. a simulator.`;
-
-/** The environment variables the command reads; empty strings count as unset. */
-const cliEnvSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    DUO_SECRET_KEY: secretKeySchema.optional(),
-    DUO_API_ORIGIN_OVERRIDE: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && env.DUO_API_ORIGIN_OVERRIDE) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['DUO_API_ORIGIN_OVERRIDE'],
-        message: 'is for tests and local runs only and is refused when NODE_ENV=production',
-      });
-    }
-  });
 
 const argsSchema = z.object({
   apiHost: apiHostSchema,
@@ -113,8 +97,9 @@ export async function runDuoCli(argv: readonly string[], env: Record<string, str
     io.err(`Invalid arguments: ${issuesText(args.error)}\n${usage}\n`);
     return 2;
   }
+  // Empty strings count as unset.
   const cleanEnv = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const config = cliEnvSchema.safeParse(cleanEnv);
+  const config = duoCliEnvSchema.safeParse(cleanEnv);
   if (!config.success) {
     io.err(`Invalid environment: ${issuesText(config.error)}\n`);
     return 2;

@@ -175,9 +175,26 @@ function parseJson(text: Buffer): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-/** Builds the transport for one Duo account. Throws DuoInvalidApiHostError for a bad host. */
+/**
+ * Refuses an origin override in a production process. The config module already refuses the
+ * variable there; this catches a caller that builds a transport from anything else.
+ */
+function assertOverrideAllowed(): void {
+  if (process.env.NODE_ENV === 'production') {
+    throw new ConfigError(
+      'DUO_API_ORIGIN_OVERRIDE is for tests and local runs only and is refused when NODE_ENV=production',
+      ['DUO_API_ORIGIN_OVERRIDE'],
+    );
+  }
+}
+
+/**
+ * Builds the transport for one Duo account. Throws DuoInvalidApiHostError for a bad host, and
+ * ConfigError for an origin override that is malformed or used with NODE_ENV=production.
+ */
 export function createDuoTransport(options: DuoTransportOptions): DuoTransport {
   const apiHost = assertApiHost(options.apiHost);
+  if (options.originOverride !== undefined) assertOverrideAllowed();
   const origin = options.originOverride === undefined ? `https://${apiHost}` : parseOriginOverride(options.originOverride);
   const integrationKey = options.integrationKey;
   const secretKey = options.secretKey;

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ConfigError } from '../../../errors/app-error.js';
 import {
   DuoMalformedResponseError,
   DuoNetworkError,
@@ -130,6 +131,24 @@ describe('signed requests through an origin override', () => {
     const { events, budget } = recordingBudget();
     await transport({ budget }).get({ path: '/admin/v1/users', params: {}, endpointClass: 'object' });
     expect(events).toEqual(['acquire:object', 'report:object:ok']);
+  });
+});
+
+describe('origin override in production', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('is refused when NODE_ENV=production, before any request', () => {
+    vi.stubEnv('NODE_ENV', 'production');
+    expect(() => transport()).toThrow(ConfigError);
+    expect(() => transport()).toThrow(/DUO_API_ORIGIN_OVERRIDE is for tests and local runs only/);
+    expect(received).toEqual([]);
+  });
+
+  it('leaves a production transport without override alone', () => {
+    vi.stubEnv('NODE_ENV', 'production');
+    expect(transport({ originOverride: undefined }).apiHost).toBe(apiHost);
   });
 });
 

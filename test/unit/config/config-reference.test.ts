@@ -8,9 +8,10 @@ import {
   renderConfigReference,
   replaceConfigReference,
 } from '../../../config/config-reference.js';
-import { configSchema } from '../../../config/config.js';
+import { configSchema, duoCliEnvSchema } from '../../../config/config.js';
 
 const schemaVariables = Object.keys(configSchema.shape).sort();
+const cliOnlyVariables = Object.keys(duoCliEnvSchema.shape).filter((variable) => !schemaVariables.includes(variable));
 
 describe('configuration reference', () => {
   it('in docs/OPERATIONS.md is exactly what the schema generates (run `npm run config:reference` after changing config/config.ts)', () => {
@@ -20,12 +21,19 @@ describe('configuration reference', () => {
 
   it('has one row per schema variable, with required, default and bounds taken from the schema', () => {
     const rows = configReferenceRows();
-    expect(rows.map((row) => row.variable).sort()).toEqual(schemaVariables);
+    expect(rows.map((row) => row.variable).sort()).toEqual([...schemaVariables, ...cliOnlyVariables].sort());
     const byName = new Map(rows.map((row) => [row.variable, row]));
     expect(byName.get('API_TOKEN')).toMatchObject({ required: true, defaultValue: undefined });
     expect(byName.get('DUO_LOG_REQUESTS_PER_MINUTE')).toMatchObject({ required: false, defaultValue: '2', accepts: 'number > 0, ≤ 6000' });
     expect(byName.get('LOG_LEVEL')?.accepts).toContain('`silent`');
     expect(byName.get('METRICS_PORT')).toMatchObject({ required: false, defaultValue: undefined, readBy: 'worker' });
+  });
+
+  it('lists DUO_SECRET_KEY, read only by `npm run duo -- check`, after the service variables', () => {
+    expect(cliOnlyVariables).toEqual(['DUO_SECRET_KEY']);
+    const rows = configReferenceRows();
+    expect(rows.at(-1)).toMatchObject({ variable: 'DUO_SECRET_KEY', required: false, readBy: 'duo check', accepts: '40 characters' });
+    expect(rows.find((row) => row.variable === 'DUO_API_ORIGIN_OVERRIDE')?.readBy).toBe('api, worker, duo check');
   });
 
   it('replaces only what lies between the markers', () => {

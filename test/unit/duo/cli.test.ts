@@ -37,6 +37,12 @@ describe('duo CLI', () => {
     expect(err.join('')).toMatch(/DUO_API_ORIGIN_OVERRIDE is for tests and local runs only/);
   });
 
+  it.each(['not a url', 'ftp://127.0.0.1:9100', 'http://127.0.0.1:9100/path'])('refuses DUO_API_ORIGIN_OVERRIDE=%s as a configuration error', async (override) => {
+    const { io, err } = capture();
+    expect(await runDuoCli(validArgs, { DUO_SECRET_KEY: secretKey, DUO_API_ORIGIN_OVERRIDE: override }, io)).toBe(2);
+    expect(err.join('')).toMatch(/DUO_API_ORIGIN_OVERRIDE/);
+  });
+
   it('refuses a host that is not a Duo API host', async () => {
     const { io, err } = capture();
     expect(await runDuoCli(['check', '--api-host', '169.254.169.254', '--ikey', 'DIWJ8X6AEYOR5OMC6TQ1'], { DUO_SECRET_KEY: secretKey }, io)).toBe(2);
