@@ -19,6 +19,7 @@ export function desiredSchedule(config: Config, integration: IntegrationRow): Sc
   const tenantId = integration.tenantId;
   const everyMs = syncIntervalMinutes(config, integration) * 60_000;
   const searchAttributes = [{ key: tenantIdSearchAttribute, value: tenantId }];
+  const summary = `Incremental Duo sync · tenant ${tenantId}`;
   return {
     scheduleId: incrementalScheduleId(tenantId),
     spec: {
@@ -35,7 +36,7 @@ export function desiredSchedule(config: Config, integration: IntegrationRow): Sc
       // A hung run must not block SKIP forever.
       workflowRunTimeout: '1h',
       typedSearchAttributes: searchAttributes,
-      staticSummary: `Incremental Duo sync · tenant ${tenantId}`,
+      staticSummary: summary,
     },
     policies: {
       overlap: ScheduleOverlapPolicy.SKIP,
@@ -44,6 +45,8 @@ export function desiredSchedule(config: Config, integration: IntegrationRow): Sc
       pauseOnFailure: false,
     },
     state: { paused: integration.schedulePaused, note: integration.pauseNote ?? undefined },
+    // Schedules have no summary field: the memo is what the UI and `schedule describe` show (set at creation only).
+    memo: { summary },
     typedSearchAttributes: searchAttributes,
   };
 }

@@ -1,4 +1,6 @@
+import { TypedSearchAttributes, type SearchAttributePair } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tenantIdSearchAttribute } from '../../workflows/definitions.js';
 import { makeAccount } from '../helpers/simulator.js';
 import {
   authSyncedThroughMs,
@@ -20,29 +22,65 @@ describe('incremental sync with live events', () => {
   // The same Duo account seen through a second Admin API application: for key rotation.
   const rotated = makeAccount({ apiHost: account.apiHost, dataset });
   const tenantId = 'live-tenant';
+  // An account whose history has ended and where nothing new happens.
+  const quiet = makeAccount({ dataset: { seed: 2025, users: 10, groups: 2, authEvents: 200, days: 3, anchorMs } });
+  const quietTenantId = 'quiet-tenant';
   let harness: SyncHarness;
 
-  const syncNow = async (body: Record<string, unknown> = {}) => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const syncNow = async (body: Record<string, unknown> = {}, tenant = tenantId) => {
     const response = await harness.api.app.inject({
-      method: 'POST', url: `/v1/tenants/${tenantId}/integrations/duo/sync`, headers: harness.api.auth, payload: body,
+      method: 'POST', url: `/v1/tenants/${tenant}/integrations/duo/sync`, headers: harness.api.auth, payload: body,
     });
     expect(response.statusCode).toBe(202);
   };
-  const runAndWait = async (body: Record<string, unknown> = {}) => {
-    const before = await finishedIncrementalRuns(harness, tenantId);
+  const runAndWait = async (body: Record<string, unknown> = {}, tenant = tenantId) => {
+    const before = await finishedIncrementalRuns(harness, tenant);
     // Scheduled runs are named by the second they start in: a trigger in the same second as the
     // previous run's start would collide on the workflow id.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    await syncNow(body);
-    await waitFor('an incremental run to finish', async () => (await finishedIncrementalRuns(harness, tenantId)) > before);
+    await sleep(1100);
+    await syncNow(body, tenant);
+    await waitFor('an incremental run to finish', async () => (await finishedIncrementalRuns(harness, tenant)) > before);
   };
+  const incrementalRunRows = async (tenant = tenantId) => {
+    const [row] = await harness.api.database.sql<{ n: number }[]>`select count(*)::int as n from sync_runs where tenant_id = ${tenant} and kind = 'incremental'`;
+    return row?.n ?? 0;
+  };
+  const incrementalWorkflows = async () => {
+    const ids: string[] = [];
+    for await (const execution of harness.temporal.workflow.list({ query: `TenantId = "${tenantId}" AND WorkflowType = "incrementalSync"` })) {
+      ids.push(execution.workflowId);
+    }
+    return ids;
+  };
+  const tenantAttribute = (attributes: SearchAttributePair[] | TypedSearchAttributes | undefined) =>
+    (attributes instanceof TypedSearchAttributes ? attributes : new TypedSearchAttributes(attributes ?? [])).get(tenantIdSearchAttribute);
 
   beforeAll(async () => {
-    harness = await startSyncHarness({ accounts: [account, rotated] });
+    harness = await startSyncHarness({ accounts: [account, rotated, quiet] });
     expect((await harness.connect(tenantId, account)).statusCode).toBe(202);
-    await harness.waitForInitialSync(tenantId);
+    expect((await harness.connect(quietTenantId, quiet)).statusCode).toBe(202);
+    await Promise.all([harness.waitForInitialSync(tenantId), harness.waitForInitialSync(quietTenantId)]);
   }, 120_000);
   afterAll(async () => { await harness?.close(); });
+
+  it('creates at connect a schedule that really has overlap SKIP, jitter, a catch-up window, the TenantId attribute and a summary', async () => {
+    const schedule = await harness.temporal.schedule.getHandle(`duo-incremental:${tenantId}`).describe();
+    const everyMs = schedule.spec.intervals?.[0]?.every ?? 0;
+    expect(everyMs).toBe(harness.api.config.SYNC_INTERVAL_MINUTES * 60_000);
+    expect(schedule.policies.overlap).toBe('SKIP');
+    expect(schedule.spec.jitter).toBeGreaterThan(0);
+    expect(schedule.spec.jitter).toBeLessThan(everyMs);
+    // Explicit: the server's default is a year.
+    expect(schedule.policies.catchupWindow).toBeGreaterThanOrEqual(60_000);
+    expect(schedule.policies.catchupWindow).toBeLessThanOrEqual(24 * 3_600_000);
+    expect(tenantAttribute(schedule.typedSearchAttributes)).toBe(tenantId);
+    expect(schedule.memo?.summary).toEqual(expect.stringMatching(new RegExp(`incremental.*${tenantId}`, 'i')));
+    expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'incrementalSync', args: [{ tenantId }] });
+    expect(tenantAttribute(schedule.action.typedSearchAttributes)).toBe(tenantId);
+    expect(schedule.action.staticSummary).toEqual(expect.stringMatching(new RegExp(`incremental.*${tenantId}`, 'i')));
+    expect(schedule.action.workflowRunTimeout).toBeGreaterThan(0);
+  });
 
   it('lands live events exactly once across many runs', async () => {
     const first = await authSyncedThroughMs(harness, tenantId);
@@ -64,23 +102,58 @@ describe('incremental sync with live events', () => {
     expect(through).toBeLessThanOrEqual(Date.now() - marginMs);
   }, 60_000);
 
+  it('starts runs that carry the TenantId attribute and a readable summary', async () => {
+    const [workflowId] = await incrementalWorkflows();
+    expect(workflowId).toBeDefined();
+    const run = await harness.temporal.workflow.getHandle(workflowId ?? '').describe();
+    expect(tenantAttribute(run.typedSearchAttributes)).toBe(tenantId);
+    expect(await run.staticSummary()).toEqual(expect.stringMatching(new RegExp(`incremental.*${tenantId}`, 'i')));
+  });
+
   it('never runs two incremental syncs at once when sync-now is pressed during a run', async () => {
-    // Slow Duo down so the first run is still going when the second trigger arrives.
-    await harness.simulator.control.setFaults(account.integrationKey, { slowRate: 1, slowMs: 1500 });
-    const before = await finishedIncrementalRuns(harness, tenantId);
+    const workflowsBefore = (await incrementalWorkflows()).length;
+    const rowsBefore = await incrementalRunRows();
+    // Every Duo answer takes 5 s, so the run outlasts both re-triggers below.
+    await harness.simulator.control.setFaults(account.integrationKey, { slowRate: 1, slowMs: 5000 });
+    await sleep(1100);
     await syncNow();
+    let first = '';
     await waitFor('the run to start', async () => {
-      const [row] = await harness.api.database.sql<{ n: number }[]>`select count(*)::int as n from sync_runs where tenant_id = ${tenantId} and kind = 'incremental' and outcome = 'running'`;
-      return (row?.n ?? 0) > 0;
+      const [row] = await harness.api.database.sql<{ workflow_id: string }[]>`
+        select workflow_id from sync_runs where tenant_id = ${tenantId} and kind = 'incremental' and outcome = 'running'`;
+      first = row?.workflow_id ?? '';
+      return first !== '';
     });
-    await syncNow();
-    await syncNow();
-    await waitFor('the run to finish', async () => (await finishedIncrementalRuns(harness, tenantId)) > before, 60_000);
+    // Runs are named by the second they start in: re-triggers in later seconds than the run's own
+    // would start runs of their own unless the overlap policy skips them.
+    for (let i = 0; i < 2; i++) {
+      await sleep(1200);
+      await syncNow();
+    }
+    const [still] = await harness.api.database.sql`select outcome from sync_runs where workflow_id = ${first}`;
+    expect(still?.outcome, 'the run ended before the re-triggers: the test would prove nothing').toBe('running');
+    await waitFor('the run to finish', async () => {
+      const [row] = await harness.api.database.sql`select outcome from sync_runs where workflow_id = ${first}`;
+      return row?.outcome !== 'running';
+    }, 60_000);
     await harness.simulator.control.setFaults(account.integrationKey, {});
-    await new Promise((r) => setTimeout(r, 1500)); // a skipped trigger would have started by now
-    const [row] = await harness.api.database.sql<{ n: number }[]>`select count(*)::int as n from sync_runs where tenant_id = ${tenantId} and kind = 'incremental'`;
-    expect((row?.n ?? 0) - before).toBe(1);
+    await sleep(1500); // a second run started by a re-trigger would be visible by now
+    expect(await incrementalRunRows()).toBe(rowsBefore + 1);
+    expect((await incrementalWorkflows()).length).toBe(workflowsBefore + 1);
   }, 120_000);
+
+  it('spends exactly one Duo log request, and no object request, on a run that finds nothing', async () => {
+    const requests = (counts: Record<string, number> | undefined) => Object.values(counts ?? {}).reduce((a, b) => a + b, 0);
+    const before = await harness.simulator.control.stats(quiet.integrationKey);
+    await runAndWait({}, quietTenantId);
+    const after = await harness.simulator.control.stats(quiet.integrationKey);
+    const [run] = await harness.api.database.sql`select outcome, counts from sync_runs where tenant_id = ${quietTenantId} and kind = 'incremental'`;
+    expect(run).toEqual({ outcome: 'completed', counts: { auth: 0 } });
+    const authLog = '/admin/v2/logs/authentication';
+    expect(requests(after.requests.byEndpoint[authLog]) - requests(before.requests.byEndpoint[authLog])).toBe(1);
+    expect(requests(after.requests.byClass.log) - requests(before.requests.byClass.log)).toBe(1);
+    expect(requests(after.requests.byClass.object) - requests(before.requests.byClass.object)).toBe(0);
+  }, 60_000);
 
   it('marks a user deleted in Duo as deleted on a roster refresh, with the time it disappeared', async () => {
     const roster = await harness.simulator.control.roster(account.integrationKey);
