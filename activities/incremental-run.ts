@@ -1,6 +1,6 @@
-import { findIntegration, recordIncrementalOutcome, setSchedulePaused } from '../db/integrations.js';
-import { finishSyncRun, startSyncRun } from '../db/sync-runs.js';
-import { pauseIncrementalSchedule } from '../client/schedules.js';
+import { findIntegration, getFailureStreak, recordIncrementalOutcome, recordTimedOutRuns, setSchedulePaused } from '../db/integrations.js';
+import { closeStaleIncrementalRuns, finishSyncRun, incrementalRunsAround, RUN_TIMED_OUT, startSyncRun, type FinishedRun } from '../db/sync-runs.js';
+import { INCREMENTAL_RUN_TIMEOUT_MS, pauseIncrementalSchedule } from '../client/schedules.js';
 import { AppError } from '../errors/app-error.js';
 import { nonRetryableErrorCodes } from '../errors/codes.js';
 import type { Notification } from '../workflows/notifications.js';
@@ -14,13 +14,22 @@ export interface IncrementalPlan {
   rosterDue: boolean;
 }
 
-/** Records the run and decides what it does: which log streams, and whether the roster is due. */
+/**
+ * Records the run and decides what it does: which log streams, and whether the roster is due. Runs
+ * before it that never reported (killed by their run timeout) are closed as failed RUN_TIMED_OUT and
+ * count toward the failure streak; closing them and recording this run is one step, so the run log
+ * says they ended before this one began.
+ */
 export async function beginIncrementalRun(deps: ActivityDeps, run: RunRef): Promise<IncrementalPlan> {
   const integration = await findIntegration(deps.db, run.tenantId);
   if (!integration || integration.status === 'disconnected') {
     throw new AppError('INTEGRATION_NOT_CONNECTED', `Tenant ${run.tenantId} is not connected to Duo`);
   }
-  await startSyncRun(deps.db, { ...run, kind: 'incremental' });
+  await deps.db.transaction(async (tx) => {
+    const timedOut = await closeStaleIncrementalRuns(tx, run.tenantId, run, INCREMENTAL_RUN_TIMEOUT_MS);
+    await recordTimedOutRuns(tx, run.tenantId, timedOut);
+    await startSyncRun(tx, { ...run, kind: 'incremental' });
+  });
   const enabled = integration.settings.streams ?? {};
   const streams: LogStream[] = ['auth', ...(['telephony', 'activity', 'administrator'] as const).filter((s) => enabled[s] === true)];
   return { streams, rosterDue: isRosterDue(integration.lastRosterSyncAt, integration.settings.rosterRefreshHourUtc, new Date()) };
@@ -42,17 +51,28 @@ export interface IncrementalOutcome {
   notifications: Notification[];
 }
 
-/** Closes the run: outcome and failure streak; says what to pause and whom to tell. */
+/**
+ * Closes the run: outcome and failure streak; says what to pause and whom to tell. The streak (reset
+ * by PUT recovery and resume) decides the pause; the webhooks are decided from the run log, so every
+ * `sync.failing` is followed by one `sync.recovered` whatever reset the streak in between. Idempotent:
+ * a retry after the outcome was committed records nothing twice and answers the same.
+ */
 export async function finishIncrementalRun(
   deps: ActivityDeps,
   run: RunRef,
   result: { outcome: 'completed' | 'failed'; counts: Record<string, number>; error?: FailureNote },
 ): Promise<IncrementalOutcome> {
   const now = new Date();
-  const notifications: Notification[] = [];
   const threshold = deps.config.SYNC_FAILURES_BEFORE_PAUSE;
-  const { consecutiveFailures, previousFailures } = await deps.db.transaction(async (tx) => {
-    await finishSyncRun(tx, run, { outcome: result.outcome, counts: result.counts, error: result.error });
+  const { consecutiveFailures, history, closedByNextRun } = await deps.db.transaction(async (tx) => {
+    const closed = await finishSyncRun(tx, run, { outcome: result.outcome, counts: result.counts, error: result.error });
+    const history = await incrementalRunsAround(tx, run.tenantId, run);
+    if (closed.state === 'already_finished') {
+      // A retry answers as the first attempt did; a run the next one already closed as timed out
+      // (it outlived its timeout after all) was counted then and says nothing more.
+      const closedByNextRun = closed.errorCode === RUN_TIMED_OUT && result.error?.code !== RUN_TIMED_OUT;
+      return { consecutiveFailures: await getFailureStreak(tx, run.tenantId), history, closedByNextRun };
+    }
     const streak = await recordIncrementalOutcome(tx, run.tenantId, result.outcome);
     // The status turns needs_attention in the same transaction as the failed run, so no reader ever
     // sees a run that needs a human next to a status that says all is well; the workflow then pauses
@@ -61,16 +81,53 @@ export async function finishIncrementalRun(
     if (result.outcome === 'failed' && failure && (isNonRetryable(failure.code) || streak.consecutiveFailures >= threshold)) {
       await setSchedulePaused(tx, run.tenantId, true, attentionNote(failure), 'needs_attention', failure);
     }
-    return streak;
+    return { consecutiveFailures: streak.consecutiveFailures, history, closedByNextRun: false };
   });
-  if (result.outcome === 'failed' && consecutiveFailures === 1) {
-    notifications.push({ type: 'sync.failing', tenantId: run.tenantId, at: now.toISOString(), details: { code: result.error?.code ?? 'UNKNOWN', consecutiveFailures } });
-  }
-  if (result.outcome === 'completed' && previousFailures > 0) {
-    notifications.push({ type: 'sync.recovered', tenantId: run.tenantId, at: now.toISOString(), details: { afterFailures: previousFailures } });
-  }
-
+  if (closedByNextRun) return { consecutiveFailures, pauseNow: false, notifications: [] };
+  const { finishedAt, ...around } = history;
+  const notifications = outcomeNotifications({
+    tenantId: run.tenantId,
+    ...around,
+    // Stamped with when the run finished, so a retried finish announces exactly the same events.
+    current: { outcome: result.outcome, errorCode: result.error?.code ?? null, finishedAt: finishedAt ?? now },
+    consecutiveFailures,
+  });
   return { consecutiveFailures, pauseNow: result.outcome === 'failed' && consecutiveFailures >= threshold, notifications };
+}
+
+/**
+ * The webhooks a finished run causes, from the outcomes in the order runs finished: `previous` (the
+ * last run finished before this one began), the runs this one closed as timed out, then this run.
+ * A failed run after one that did not fail starts a streak (`sync.failing`, once); a completed run
+ * after a failed one ends it (`sync.recovered`). Pure.
+ */
+export function outcomeNotifications(input: {
+  tenantId: string;
+  previous: FinishedRun | undefined;
+  closedSince: FinishedRun[];
+  current: FinishedRun;
+  /** The streak now (timed-out runs included). */
+  consecutiveFailures: number;
+  /** Failed runs since the last completed one, this run excluded. */
+  failuresBefore: number;
+}): Notification[] {
+  const notifications: Notification[] = [];
+  let before = input.previous;
+  for (const run of [...input.closedSince, input.current]) {
+    if (run.outcome === 'failed' && before?.outcome !== 'failed') {
+      notifications.push({
+        type: 'sync.failing',
+        tenantId: input.tenantId,
+        at: run.finishedAt.toISOString(),
+        details: { code: run.errorCode ?? 'UNKNOWN', consecutiveFailures: Math.max(1, input.consecutiveFailures) },
+      });
+    }
+    if (run.outcome === 'completed' && before?.outcome === 'failed') {
+      notifications.push({ type: 'sync.recovered', tenantId: input.tenantId, at: run.finishedAt.toISOString(), details: { afterFailures: input.failuresBefore } });
+    }
+    before = run;
+  }
+  return notifications;
 }
 
 /**

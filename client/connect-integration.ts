@@ -2,13 +2,14 @@ import { sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/client.js';
-import { duoSecretContext, openSecret, sealSecret, type EncryptionKeyring } from '../db/credentials.js';
+import { duoSecretContext, needsReseal, openSecret, sealSecret, type EncryptionKeyring } from '../db/credentials.js';
 import {
   findIntegration,
   insertIntegration,
   markInitialSyncRestarted,
   reconnectIntegration,
   replaceCredentials,
+  resetFailureStreak,
   setInitialSyncRun,
   setLastError,
   setSchedulePaused,
@@ -44,10 +45,14 @@ export const ANCHOR_LAG_MS = DUO_LOG_DELAY_MS + 3 * 60_000;
 
 /**
  * Connect (or re-submit) a tenant's Duo keys: check them against Duo, store them sealed, start the
- * initial sync. Same keys while a sync runs → the same run. New keys → rotation: credentials are
- * replaced, synced data and cursors stay, a failed sync starts again from where it stopped.
+ * initial sync. Same keys while a sync runs → the same run. New keys of the same Duo account →
+ * rotation: credentials are replaced, synced data and cursors stay, a failed sync starts again from
+ * where it stopped. Keys of another Duo account (another apiHost) are refused while the tenant holds
+ * data of the first one: see assertSameDuoAccount.
  */
 export async function connectIntegration(deps: ConnectDeps, tenantId: string, input: DuoCredentialsInput): Promise<IntegrationRow> {
+  // Checked before Duo is asked too, so a refused account costs no Duo call; re-checked under the lock.
+  assertSameDuoAccount(await findIntegration(deps.db, tenantId), input);
   await verifyCredentials(deps, input);
   const now = deps.now?.() ?? Date.now();
   const context = duoSecretContext(tenantId, input.integrationKey);
@@ -57,6 +62,7 @@ export async function connectIntegration(deps: ConnectDeps, tenantId: string, in
     // Serialises concurrent connects of one tenant: read, decide and write as one step.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`connect:${tenantId}`}))`);
     const existing = await findIntegration(tx, tenantId);
+    assertSameDuoAccount(existing, input);
     if (existing && existing.status === 'disconnected' && !existing.purgedAt) {
       // Reconnect: same anchor and cursors; the unfinished part of the backfill resumes.
       const completed = existing.initialSyncState === 'completed';
@@ -83,7 +89,8 @@ export async function connectIntegration(deps: ConnectDeps, tenantId: string, in
       });
       return { row, start: true };
     }
-    if (!sameCredentials(deps.keyring, existing, input)) {
+    // Same keys sealed under an older ENCRYPTION_KEY are re-sealed too, so the old key can be retired.
+    if (!sameCredentials(deps.keyring, existing, input) || needsReseal(deps.keyring, existing.secretKeySealed)) {
       await replaceCredentials(tx, tenantId, {
         apiHost: input.apiHost,
         integrationKey: input.integrationKey,
@@ -95,6 +102,8 @@ export async function connectIntegration(deps: ConnectDeps, tenantId: string, in
       // Working keys again: resume everything that was paused for attention.
       const status = existing.initialSyncState === 'completed' ? 'active' : 'syncing';
       await setSchedulePaused(tx, tenantId, false, null, status, null);
+      // A fresh streak: the failures that led here are dealt with, the next one is the first again.
+      await resetFailureStreak(tx, tenantId);
     }
     if (existing.initialSyncState === 'completed') {
       // Nothing to start here: the recurring sync owns everything after the initial backfill.
@@ -127,6 +136,23 @@ export async function connectIntegration(deps: ConnectDeps, tenantId: string, in
     throw new AppError('TEMPORAL_UNAVAILABLE', 'The initial sync started but its schedule could not be created; retry the request', { cause });
   }
   return row;
+}
+
+/**
+ * A tenant's synced users, groups and events belong to one Duo account (its apiHost). New keys for
+ * that account are a rotation; keys of another account would mix two accounts' data under one tenant,
+ * so they are refused until the tenant is disconnected with purge (a disconnect that keeps the data
+ * keeps the account too). A first connect, or one after a purge, may name any account.
+ */
+function assertSameDuoAccount(existing: IntegrationRow | undefined, input: DuoCredentialsInput): void {
+  if (!existing || existing.apiHost === input.apiHost) return;
+  if (existing.status === 'disconnected' && existing.purgedAt) return;
+  throw new AppError(
+    'DUO_ACCOUNT_CHANGED',
+    `apiHost ${input.apiHost} is another Duo account than ${existing.apiHost}, whose data this tenant holds; ` +
+      `to switch accounts, disconnect with DELETE /v1/tenants/${existing.tenantId}/integrations/duo?purge=true first (this deletes the synced data)`,
+    { details: { field: 'apiHost', connectedApiHost: existing.apiHost } },
+  );
 }
 
 function sameCredentials(keyring: EncryptionKeyring, row: IntegrationRow, input: DuoCredentialsInput): boolean {

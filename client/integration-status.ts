@@ -136,7 +136,13 @@ export function composeIntegrationStatus(input: StatusInputs): IntegrationStatus
       completedAt: iso(row.initialSyncCompletedAt),
       estimatedCompletionAt:
         state === 'running'
-          ? iso(estimateCompletion({ startedAtMs: row.initialSyncStartedAt.getTime(), nowMs, windowsDone, windowsTotal }))
+          ? iso(estimateCompletion({
+              startedAtMs: row.initialSyncStartedAt.getTime(),
+              nowMs,
+              windowsDone,
+              windowsTotal,
+              windowsDoneSinceStart: backfill.windowsDoneSinceStart,
+            }))
           : null,
       backfill: {
         windowsDone,
@@ -166,13 +172,21 @@ export function countBackfillWindows(anchorMs: number, backfillStartMs: number):
 
 /**
  * Linear extrapolation from the windows done so far: the elapsed time per window (roster included)
- * times the windows left. Unknown (null) before the first window is done.
+ * times the windows left. After a restart the speed is measured by the windows done since the start
+ * (`windowsDoneSinceStart`), not by those an earlier run did. Unknown (null) before the first window is done.
  */
-export function estimateCompletion(input: { startedAtMs: number; nowMs: number; windowsDone: number; windowsTotal: number }): Date | null {
+export function estimateCompletion(input: {
+  startedAtMs: number;
+  nowMs: number;
+  windowsDone: number;
+  windowsTotal: number;
+  windowsDoneSinceStart?: number;
+}): Date | null {
   const { startedAtMs, nowMs, windowsDone, windowsTotal } = input;
-  if (windowsDone <= 0 || windowsTotal <= 0) return null;
+  const measured = Math.min(windowsDone, input.windowsDoneSinceStart ?? windowsDone);
+  if (measured <= 0 || windowsTotal <= 0) return null;
   const remaining = Math.max(0, windowsTotal - windowsDone);
-  const perWindowMs = Math.max(0, nowMs - startedAtMs) / windowsDone;
+  const perWindowMs = Math.max(0, nowMs - startedAtMs) / measured;
   return new Date(nowMs + Math.round(perWindowMs * remaining));
 }
 

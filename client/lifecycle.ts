@@ -70,13 +70,18 @@ export async function pauseIntegration(deps: ConnectDeps, tenantId: string, inpu
   await applyToTemporal(() => pauseIncrementalSchedule(deps.temporal, tenantId, note));
 }
 
-/** Resumes a paused (or needs-attention) integration; the failure streak starts again from zero. */
+/**
+ * Resumes a paused (or needs-attention) integration; the failure streak starts again from zero (a
+ * failure before the pause still gets its `sync.recovered`: that is decided from the run log).
+ */
 export async function resumeIntegration(deps: ConnectDeps, tenantId: string, input: PauseInput): Promise<void> {
   const integration = await requireConnected(deps, tenantId);
   const note = noteOf('Resumed', input);
   const status = integration.initialSyncState === 'completed' ? 'active' : 'syncing';
-  await setSchedulePaused(deps.db, tenantId, false, null, status, integration.status === 'needs_attention' ? null : undefined);
-  await resetFailureStreak(deps.db, tenantId);
+  await deps.db.transaction(async (tx) => {
+    await setSchedulePaused(tx, tenantId, false, null, status, integration.status === 'needs_attention' ? null : undefined);
+    await resetFailureStreak(tx, tenantId);
+  });
   await applyToTemporal(() => unpauseIncrementalSchedule(deps.temporal, tenantId, note));
 }
 

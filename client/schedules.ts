@@ -9,6 +9,9 @@ import type { Config } from '../config/config.js';
 import type { IntegrationRow } from '../db/integrations.js';
 import { incrementalScheduleId, tenantIdSearchAttribute } from '../workflows/definitions.js';
 
+/** How long one incremental run may take; a run still open after this never reports (see beginIncrementalRun). */
+export const INCREMENTAL_RUN_TIMEOUT_MS = 60 * 60_000;
+
 /** The interval a tenant's incremental sync runs at: its own setting, else the service default. */
 export function syncIntervalMinutes(config: Config, integration: Pick<IntegrationRow, 'settings'>): number {
   return integration.settings.syncIntervalMinutes ?? config.SYNC_INTERVAL_MINUTES;
@@ -34,7 +37,7 @@ export function desiredSchedule(config: Config, integration: IntegrationRow): Sc
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       args: [{ tenantId }],
       // A hung run must not block SKIP forever.
-      workflowRunTimeout: '1h',
+      workflowRunTimeout: INCREMENTAL_RUN_TIMEOUT_MS,
       typedSearchAttributes: searchAttributes,
       staticSummary: summary,
     },

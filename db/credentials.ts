@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { AppError } from '../errors/app-error.js';
 import type { Queryable } from './client.js';
-import { encryptionKeyChecks } from './schema.js';
+import { duoIntegrations, encryptionKeyChecks } from './schema.js';
 
 /** The key that seals new secrets, plus older keys still accepted for opening (rotation). */
 export interface EncryptionKeyring {
@@ -55,6 +55,28 @@ export function openSecret(keyring: EncryptionKeyring, sealed: string, context: 
 /** Whether a sealed value was sealed with an older key and should be re-sealed. */
 export function needsReseal(keyring: EncryptionKeyring, sealed: string): boolean {
   return sealed.split('.')[1] !== keyring.current.id;
+}
+
+/**
+ * Re-seals a tenant's stored secret under the current key when it was sealed under an older one, so
+ * the older key can be removed from ENCRYPTION_PREVIOUS_KEYS once every row has been re-sealed. Only
+ * replaces the value it read (a concurrent connect that stored new keys wins). Returns whether it did.
+ * Throws ENCRYPTION_KEY_MISMATCH when the stored value does not open with any key of the keyring.
+ */
+export async function resealIfNeeded(db: Queryable, tenantId: string, keyring: EncryptionKeyring): Promise<boolean> {
+  const [row] = await db
+    .select({ integrationKey: duoIntegrations.integrationKey, sealed: duoIntegrations.secretKeySealed })
+    .from(duoIntegrations)
+    .where(eq(duoIntegrations.tenantId, tenantId));
+  if (!row?.sealed || !needsReseal(keyring, row.sealed)) return false;
+  const context = duoSecretContext(tenantId, row.integrationKey);
+  const resealed = sealSecret(keyring, openSecret(keyring, row.sealed, context), context);
+  const updated = await db
+    .update(duoIntegrations)
+    .set({ secretKeySealed: resealed, encryptionKeyId: keyring.current.id })
+    .where(and(eq(duoIntegrations.tenantId, tenantId), eq(duoIntegrations.secretKeySealed, row.sealed)))
+    .returning({ tenantId: duoIntegrations.tenantId });
+  return updated.length > 0;
 }
 
 const checkValue = (key: Buffer) => createHmac('sha256', key).update('duo-usage-sync encryption key check').digest('base64url');

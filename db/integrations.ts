@@ -78,11 +78,19 @@ export async function setInitialSyncRun(db: Queryable, tenantId: string, runId: 
     .where(eq(duoIntegrations.tenantId, tenantId));
 }
 
-/** Clears a previous failure when a new initial-sync run starts (e.g. after new keys). */
+/** Clears a previous failure when a new initial-sync run starts (e.g. after new keys); its clock starts again. */
 export async function markInitialSyncRestarted(db: Queryable, tenantId: string): Promise<void> {
   await db
     .update(duoIntegrations)
-    .set({ status: 'syncing', initialSyncState: 'running', lastErrorCode: null, lastErrorMessage: null, updatedAt: new Date() })
+    .set({
+      status: 'syncing',
+      initialSyncState: 'running',
+      // The new run's progress is measured from now: the time the failed run stood still is not its speed.
+      initialSyncStartedAt: new Date(),
+      lastErrorCode: null,
+      lastErrorMessage: null,
+      updatedAt: new Date(),
+    })
     .where(eq(duoIntegrations.tenantId, tenantId));
 }
 
@@ -161,6 +169,8 @@ export interface BackfillProgress {
   windowsDone: number;
   windowsKnown: number;
   oldestDoneWindowStartMs: number | null;
+  /** Windows finished since the initial sync (re)started: the ones its current speed is measured by. */
+  windowsDoneSinceStart?: number;
 }
 
 export async function getBackfillProgress(db: Queryable, tenantId: string): Promise<BackfillProgress> {
@@ -169,6 +179,8 @@ export async function getBackfillProgress(db: Queryable, tenantId: string): Prom
       windowsDone: sql<number>`count(*) filter (where ${backfillWindows.done})::int`,
       windowsKnown: sql<number>`count(*)::int`,
       oldestDoneWindowStartMs: sql<number | null>`min(${backfillWindows.windowStartMs}) filter (where ${backfillWindows.done})`,
+      windowsDoneSinceStart: sql<number>`(count(*) filter (where ${backfillWindows.done} and ${backfillWindows.updatedAt} >= (
+        select ${duoIntegrations.initialSyncStartedAt} from ${duoIntegrations} where ${duoIntegrations.tenantId} = ${tenantId})))::int`,
     })
     .from(backfillWindows)
     .where(and(eq(backfillWindows.tenantId, tenantId), eq(backfillWindows.stream, 'auth')));
@@ -176,6 +188,7 @@ export async function getBackfillProgress(db: Queryable, tenantId: string): Prom
     windowsDone: row?.windowsDone ?? 0,
     windowsKnown: row?.windowsKnown ?? 0,
     oldestDoneWindowStartMs: row?.oldestDoneWindowStartMs == null ? null : Number(row.oldestDoneWindowStartMs),
+    windowsDoneSinceStart: row?.windowsDoneSinceStart ?? 0,
   };
 }
 
@@ -187,23 +200,43 @@ export async function getAuthStreamCheckpoint(db: Queryable, tenantId: string) {
   return row;
 }
 
-/** Records an incremental run's outcome; returns the consecutive-failure count after it. */
+/**
+ * Records an incremental run's outcome; returns the consecutive-failure count after it (the streak
+ * that pauses the tenant; PUT recovery and resume start it again from zero).
+ */
 export async function recordIncrementalOutcome(
   db: Queryable,
   tenantId: string,
   outcome: 'completed' | 'failed',
-): Promise<{ consecutiveFailures: number; previousFailures: number }> {
-  const [row] = await db.execute<{ consecutive_failures: number; previous_failures: number }>(sql`
+): Promise<{ consecutiveFailures: number }> {
+  const [row] = await db.execute<{ consecutive_failures: number }>(sql`
     update duo_integrations i set
       consecutive_failures = case when ${outcome} = 'completed' then 0 else i.consecutive_failures + 1 end,
       last_run_outcome = ${outcome},
       last_run_at = now(),
       last_sync_at = case when ${outcome} = 'completed' then now() else i.last_sync_at end,
       updated_at = now()
-    from (select consecutive_failures from duo_integrations where tenant_id = ${tenantId} for update) prev
     where i.tenant_id = ${tenantId}
-    returning i.consecutive_failures, prev.consecutive_failures as previous_failures`);
-  return { consecutiveFailures: row?.consecutive_failures ?? 0, previousFailures: row?.previous_failures ?? 0 };
+    returning i.consecutive_failures`);
+  return { consecutiveFailures: row?.consecutive_failures ?? 0 };
+}
+
+/** Runs closed as timed out count as failed runs: they lengthen the streak and are the last run seen. */
+export async function recordTimedOutRuns(db: Queryable, tenantId: string, runs: number): Promise<void> {
+  if (runs <= 0) return;
+  await db.execute(sql`
+    update duo_integrations set
+      consecutive_failures = consecutive_failures + ${runs},
+      last_run_outcome = 'failed',
+      last_run_at = now(),
+      updated_at = now()
+    where tenant_id = ${tenantId}`);
+}
+
+/** Consecutive failures so far (0 for an unknown tenant). */
+export async function getFailureStreak(db: Queryable, tenantId: string): Promise<number> {
+  const [row] = await db.select({ n: duoIntegrations.consecutiveFailures }).from(duoIntegrations).where(eq(duoIntegrations.tenantId, tenantId));
+  return row?.n ?? 0;
 }
 
 /** Desired schedule state plus the status operators and customers see. */
@@ -257,6 +290,8 @@ export async function reconnectIntegration(
       encryptionKeyId: input.encryptionKeyId,
       status: input.initialSyncCompleted ? 'active' : 'syncing',
       initialSyncState: input.initialSyncCompleted ? 'completed' : 'running',
+      // An unfinished initial sync runs again from now on: its progress is measured from here.
+      ...(input.initialSyncCompleted ? {} : { initialSyncStartedAt: new Date() }),
       lastErrorCode: null,
       lastErrorMessage: null,
       schedulePaused: false,

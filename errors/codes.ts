@@ -23,10 +23,14 @@ export const errorCodes = {
   VALIDATION_FAILED: { retryable: false },
   TENANT_NOT_FOUND: { retryable: false },
   INTEGRATION_NOT_CONNECTED: { retryable: false },
+  /** A PUT names another Duo account (apiHost) than the one whose data the tenant holds. */
+  DUO_ACCOUNT_CHANGED: { retryable: false },
   ENCRYPTION_KEY_MISMATCH: { retryable: false },
   SYNC_STALLED: { retryable: false },
   /** An incremental run failed for a reason without a code of its own. */
   SYNC_FAILED: { retryable: true },
+  /** An incremental run that never reported (killed by its run timeout), closed by the next run. */
+  RUN_TIMED_OUT: { retryable: true },
 } as const satisfies Record<string, { retryable: boolean }>;
 
 export type ErrorCode = keyof typeof errorCodes;

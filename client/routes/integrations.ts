@@ -17,7 +17,8 @@ export const integrationRoutes: FastifyPluginAsyncZod<IntegrationRoutesOptions> 
         summary: 'Connect (or re-connect) the tenant\'s Duo Admin API application',
         description:
           'Checks the keys against Duo, stores them (secret key encrypted) and starts the initial sync. ' +
-          'The same keys again while a sync runs return the same run; new keys replace the old ones and keep synced data.',
+          'The same keys again while a sync runs return the same run; new keys of the same Duo account (apiHost) replace the old ones and keep synced data. ' +
+          'Another apiHost is another Duo account: refused with 409 duo_account_changed until the tenant is disconnected with purge=true.',
         tags: ['integrations'],
         params: tenantParamsSchema,
         body: connectDuoBodySchema,
@@ -28,6 +29,10 @@ export const integrationRoutes: FastifyPluginAsyncZod<IntegrationRoutesOptions> 
           },
           ...errors,
           413: errorReply('Body larger than the limit'),
+          409: errorReply(
+            'apiHost names another Duo account than the one whose data the tenant holds (duo_account_changed; details.field is "apiHost"): ' +
+              'disconnect with DELETE …/integrations/duo?purge=true first. Nothing was stored',
+          ),
           415: errorReply('Body is not JSON'),
           422: errorReply('Duo rejected the keys (duo_credentials_rejected) or a permission is missing (duo_permission_missing)'),
           502: errorReply('Duo could not be reached (duo_unreachable)'),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorResponseSchema, integrationStatusSchema } from '../../client/schemas.js';
+import { createKeyring, duoSecretContext, sealSecret } from '../../db/credentials.js';
 import type { AccountSpec } from '../../simulator/server.js';
 import { initialSyncWorkflowId, tenantIdSearchAttribute } from '../../workflows/definitions.js';
 import { closedPort, createTestApi, initialSyncExists, storedRows, type TestApi } from '../helpers/api.js';
@@ -9,16 +10,21 @@ import { makeAccount, startTestSimulator, type TestSimulator } from '../helpers/
 // The API against the simulator over HTTP, a fresh database and the run's Temporal dev server. No
 // worker polls this file's task queue, so a started initial sync stays in its first state.
 const good = makeAccount();
+// The same Duo account (apiHost) through a second Admin API application: what a key rotation sends.
+const sameAccount = makeAccount({ apiHost: good.apiHost, dataset: good.dataset });
+// Another Duo account altogether.
 const other = makeAccount();
 const noReadLog = makeAccount({ permissions: { readLog: false } });
 const noReadResource = makeAccount({ permissions: { readResource: false } });
+// An ENCRYPTION_KEY this API was rotated away from: still opens, never seals.
+const retiredKey = { id: 'retired', key: randomBytes(32).toString('base64') };
 
 let simulator: TestSimulator;
 let api: TestApi;
 
 beforeAll(async () => {
-  simulator = await startTestSimulator([good, other, noReadLog, noReadResource]);
-  api = await createTestApi({ duoOrigin: simulator.origin });
+  simulator = await startTestSimulator([good, sameAccount, other, noReadLog, noReadResource]);
+  api = await createTestApi({ duoOrigin: simulator.origin, env: { ENCRYPTION_PREVIOUS_KEYS: `${retiredKey.id}:${retiredKey.key}` } });
 });
 
 afterAll(async () => {
@@ -94,14 +100,98 @@ describe('PUT /v1/tenants/:tenantId/integrations/duo with working keys', () => {
   it('replaces the keys of a connected tenant without starting a second run', async () => {
     const tenantId = tenant();
     const first = await connect(tenantId, keysOf(good));
-    const rotated = await connect(tenantId, keysOf(other));
+    const rotated = await connect(tenantId, keysOf(sameAccount));
     expect(rotated.statusCode).toBe(202);
     expect(statusOf(rotated)).toMatchObject({
-      apiHost: other.apiHost,
-      integrationKey: `DI…${other.integrationKey.slice(-4)}`,
+      apiHost: good.apiHost,
+      integrationKey: `DI…${sameAccount.integrationKey.slice(-4)}`,
       initialSync: { runId: statusOf(first).initialSync.runId },
     });
-    expect(rotated.body).not.toContain(other.secretKey);
+    expect(rotated.body).not.toContain(sameAccount.secretKey);
+  });
+
+  it('re-seals a secret stored under a retired encryption key when the same keys are sent again', async () => {
+    const tenantId = tenant();
+    expect((await connect(tenantId, keysOf(good))).statusCode).toBe(202);
+    const underRetiredKey = sealSecret(createKeyring(retiredKey), good.secretKey, duoSecretContext(tenantId, good.integrationKey));
+    await api.database.sql`
+      update duo_integrations set secret_key_sealed = ${underRetiredKey}, encryption_key_id = ${retiredKey.id} where tenant_id = ${tenantId}`;
+
+    expect((await connect(tenantId, keysOf(good))).statusCode).toBe(202);
+    const [row] = await api.database.sql<{ sealed: string; key_id: string }[]>`
+      select secret_key_sealed as sealed, encryption_key_id as key_id from duo_integrations where tenant_id = ${tenantId}`;
+    expect(row?.key_id).toBe(api.config.ENCRYPTION_KEY_ID);
+    expect(row?.sealed).toMatch(new RegExp(`^v1\\.${api.config.ENCRYPTION_KEY_ID}\\.`));
+  });
+
+  it('restarts the clock of an initial sync that failed, so its estimate measures the new run', async () => {
+    const tenantId = tenant();
+    expect((await connect(tenantId, keysOf(good))).statusCode).toBe(202);
+    await api.database.sql`
+      update duo_integrations set status = 'needs_attention', initial_sync_state = 'failed', last_error_code = 'DUO_CREDENTIALS_REJECTED',
+        initial_sync_started_at = now() - interval '3 days' where tenant_id = ${tenantId}`;
+    const before = Date.now();
+    const restarted = await connect(tenantId, keysOf(good));
+    expect(restarted.statusCode).toBe(202);
+    const status = statusOf(restarted);
+    expect(status).toMatchObject({ status: 'syncing', initialSync: { state: 'running' }, lastError: null });
+    expect(Date.parse(status.initialSync.startedAt)).toBeGreaterThanOrEqual(before - 1_000);
+  });
+});
+
+describe('PUT with keys of another Duo account (another apiHost)', () => {
+  const disconnect = (tenantId: string, purge: boolean) =>
+    api.app.inject({ method: 'DELETE', url: `${url(tenantId)}?purge=${purge}`, headers: api.auth });
+  const storedIntegration = async (tenantId: string) => {
+    const [row] = await api.database.sql`
+      select api_host, integration_key, secret_key_sealed, status from duo_integrations where tenant_id = ${tenantId}`;
+    return row;
+  };
+  const duoCallsOf = async (account: AccountSpec) => (await simulator.control.stats(account.integrationKey)).requests.total;
+
+  async function expectAccountChangeRefused(tenantId: string) {
+    const stored = await storedIntegration(tenantId);
+    const workflows = (await api.temporal.workflow.count(`TenantId = "${tenantId}"`)).count;
+    const duoCalls = await duoCallsOf(other);
+    const response = await connect(tenantId, keysOf(other));
+    expect(response.statusCode).toBe(409);
+    const error = errorOf(response);
+    expect(error).toMatchObject({ code: 'duo_account_changed', details: { field: 'apiHost' } });
+    expect(error.message).toContain('apiHost');
+    expect(error.message).toContain('?purge=true');
+    expect(response.body).not.toContain(other.secretKey);
+    expect(await storedIntegration(tenantId)).toEqual(stored);
+    expect(await duoCallsOf(other)).toBe(duoCalls);
+    expect((await api.temporal.workflow.count(`TenantId = "${tenantId}"`)).count).toBe(workflows);
+  }
+
+  it('answers 409 duo_account_changed for a connected tenant, storing nothing and starting nothing', async () => {
+    const tenantId = tenant();
+    expect((await connect(tenantId, keysOf(good))).statusCode).toBe(202);
+    await expect.poll(() => api.temporal.workflow.count(`TenantId = "${tenantId}"`).then((c) => c.count), { timeout: 15_000 }).toBe(1);
+    await expectAccountChangeRefused(tenantId);
+  });
+
+  it('answers 409 duo_account_changed for a tenant disconnected without purge, whose data stays', async () => {
+    const tenantId = tenant();
+    expect((await connect(tenantId, keysOf(good))).statusCode).toBe(202);
+    expect((await disconnect(tenantId, false)).statusCode).toBe(200);
+    await expectAccountChangeRefused(tenantId);
+  });
+
+  it('connects the other account from scratch once the tenant was disconnected with purge', async () => {
+    const tenantId = tenant();
+    expect((await connect(tenantId, keysOf(good))).statusCode).toBe(202);
+    expect((await disconnect(tenantId, true)).statusCode).toBe(200);
+    const response = await connect(tenantId, keysOf(other));
+    expect(response.statusCode).toBe(202);
+    expect(statusOf(response)).toMatchObject({ status: 'syncing', apiHost: other.apiHost, initialSync: { state: 'running' } });
+  });
+
+  it('lists 409 among the answers of PUT in the OpenAPI document', async () => {
+    const response = await api.app.inject({ method: 'GET', url: '/openapi.json', headers: api.auth });
+    const document = JSON.parse(response.body) as { paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>> };
+    expect(document.paths['/v1/tenants/{tenantId}/integrations/duo']?.put?.responses['409']?.description).toContain('duo_account_changed');
   });
 });
 
@@ -176,7 +266,7 @@ describe('logs', () => {
   it('never contain a secret key or the API token', () => {
     const logs = api.logs();
     expect(logs.length).toBeGreaterThan(0);
-    for (const account of [good, other, noReadLog, noReadResource]) expect(logs).not.toContain(account.secretKey);
+    for (const account of [good, sameAccount, other, noReadLog, noReadResource]) expect(logs).not.toContain(account.secretKey);
     expect(logs).not.toContain(api.config.API_TOKEN);
   });
 });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { beginIncrementalRun, finishIncrementalRun, isRosterDue } from '../../../activities/incremental-run.js';
 import type { ActivityDeps } from '../../../activities/deps.js';
+import { INCREMENTAL_RUN_TIMEOUT_MS } from '../../../client/schedules.js';
 import { createKeyring } from '../../../db/credentials.js';
-import { insertIntegration } from '../../../db/integrations.js';
+import { insertIntegration, resetFailureStreak } from '../../../db/integrations.js';
 import { testConfig } from '../../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 
@@ -62,6 +63,107 @@ describe('incremental run bookkeeping', () => {
 
   it('plans only the auth stream until optional streams are switched on', async () => {
     expect((await beginIncrementalRun(deps, run())).streams).toEqual(['auth']);
+  });
+});
+
+describe('failing and recovered webhooks follow the run log, not the streak', () => {
+  let database: TestDatabase;
+  let deps: ActivityDeps;
+  const tenantId = 'webhooks';
+  let runNumber = 0;
+  const finish = async (outcome: 'completed' | 'failed') => {
+    const ref = { tenantId, workflowId: `duo-incremental:${tenantId}-${++runNumber}`, runId: `run-${runNumber}` };
+    await beginIncrementalRun(deps, ref);
+    return finishIncrementalRun(deps, ref, { outcome, counts: {}, ...(outcome === 'failed' ? { error: { code: 'DUO_SERVER_ERROR', message: 'Duo 503' } } : {}) });
+  };
+  const types = (outcome: { notifications: Array<{ type: string }> }) => outcome.notifications.map((n) => n.type);
+
+  beforeAll(async () => {
+    ({ database, deps } = await connectedTenant(tenantId));
+  });
+  afterAll(async () => { await database.drop(); });
+
+  it('announces recovery after a resume or PUT restarted the streak between the failure and the good run', async () => {
+    expect(types(await finish('failed'))).toEqual(['sync.failing']);
+    await resetFailureStreak(database.db, tenantId); // what resume and a PUT recovery do
+    const recovered = await finish('completed');
+    expect(recovered.notifications).toMatchObject([{ type: 'sync.recovered', details: { afterFailures: 1 } }]);
+  });
+
+  it('counts a failure after a restarted streak as the first of the streak, without announcing the same streak twice', async () => {
+    await finish('failed');
+    await finish('failed');
+    await resetFailureStreak(database.db, tenantId);
+    const next = await finish('failed');
+    expect(next).toMatchObject({ consecutiveFailures: 1, pauseNow: false });
+    expect(types(next)).toEqual([]);
+    expect(types(await finish('completed'))).toEqual(['sync.recovered']);
+  });
+
+  it('announces a failure after a good run, and nothing for a good run after a good run', async () => {
+    expect(types(await finish('completed'))).toEqual([]);
+    expect(types(await finish('failed'))).toEqual(['sync.failing']);
+  });
+
+  it('answers a retried finish as the first attempt did, counting the run once', async () => {
+    await finish('completed');
+    const ref = { tenantId, workflowId: `duo-incremental:${tenantId}-retried`, runId: 'run-retried' };
+    await beginIncrementalRun(deps, ref);
+    const result = { outcome: 'failed' as const, counts: {}, error: { code: 'DUO_SERVER_ERROR', message: 'Duo 503' } };
+    const first = await finishIncrementalRun(deps, ref, result);
+    const retried = await finishIncrementalRun(deps, ref, result);
+    expect(retried).toEqual(first);
+    expect(first).toMatchObject({ consecutiveFailures: 1, notifications: [{ type: 'sync.failing' }] });
+  });
+});
+
+describe('an incremental run that never reported (killed by its run timeout)', () => {
+  let database: TestDatabase;
+  let deps: ActivityDeps;
+  const tenantId = 'hung';
+  const staleRun = { workflowId: `duo-incremental:${tenantId}-hung`, runId: 'run-hung' };
+  const youngRun = { workflowId: `duo-incremental:${tenantId}-young`, runId: 'run-young' };
+  const nextRun = { tenantId, workflowId: `duo-incremental:${tenantId}-next`, runId: 'run-next' };
+  const runRow = async (ref: { workflowId: string; runId: string }) => {
+    const [row] = await database.sql`select outcome, error_code, finished_at from sync_runs where workflow_id = ${ref.workflowId} and run_id = ${ref.runId}`;
+    return row;
+  };
+
+  beforeAll(async () => {
+    ({ database, deps } = await connectedTenant(tenantId));
+    const timeoutSeconds = INCREMENTAL_RUN_TIMEOUT_MS / 1000;
+    await database.sql`
+      insert into sync_runs (tenant_id, kind, workflow_id, run_id, started_at)
+      values (${tenantId}, 'incremental', ${staleRun.workflowId}, ${staleRun.runId}, now() - make_interval(secs => ${timeoutSeconds + 60})),
+             (${tenantId}, 'incremental', ${youngRun.workflowId}, ${youngRun.runId}, now() - interval '5 minutes')`;
+    await beginIncrementalRun(deps, nextRun);
+  });
+  afterAll(async () => { await database.drop(); });
+
+  it('is closed as failed with RUN_TIMED_OUT by the next run', async () => {
+    expect(await runRow(staleRun)).toMatchObject({ outcome: 'failed', error_code: 'RUN_TIMED_OUT', finished_at: expect.any(Date) });
+  });
+
+  it('counts toward the failure streak and is the last run the status shows', async () => {
+    const [row] = await database.sql`select consecutive_failures, last_run_outcome, last_run_at from duo_integrations where tenant_id = ${tenantId}`;
+    expect(row).toMatchObject({ consecutive_failures: 1, last_run_outcome: 'failed', last_run_at: expect.any(Date) });
+  });
+
+  it('leaves runs younger than the run timeout, and the run that closes it, open', async () => {
+    expect((await runRow(youngRun))?.outcome).toBe('running');
+    await beginIncrementalRun(deps, nextRun); // a retried begin
+    expect((await runRow(nextRun))?.outcome).toBe('running');
+    const [row] = await database.sql`select consecutive_failures from duo_integrations where tenant_id = ${tenantId}`;
+    expect(row?.consecutive_failures).toBe(1);
+  });
+
+  it('is announced as failing, and the good run after it as recovered', async () => {
+    const outcome = await finishIncrementalRun(deps, nextRun, { outcome: 'completed', counts: {} });
+    expect(outcome.notifications).toMatchObject([
+      { type: 'sync.failing', details: { code: 'RUN_TIMED_OUT' } },
+      { type: 'sync.recovered', details: { afterFailures: 1 } },
+    ]);
+    expect(outcome.consecutiveFailures).toBe(0);
   });
 });
 
