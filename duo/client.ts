@@ -7,6 +7,7 @@ import {
   mintimePages,
   offsetPages,
   type CursorPageResult,
+  type MintimePage,
   type OffsetPageResult,
   type Page,
 } from './paging.js';
@@ -44,8 +45,20 @@ export const DUO_GROUPS_MAX_LIMIT = 100;
 /** v2 logs: at most 1000 events per page. */
 export const DUO_LOGS_MAX_LIMIT = 1000;
 
+/** Where the client reports what the caller should know but that is not an error. */
+export interface DuoClientLogger {
+  warn(message: string, meta?: Record<string, unknown>): void;
+}
+
 /** Options of {@link createDuoClient}; the caller passes everything (no environment reads). */
-export type DuoClientOptions = DuoTransportOptions;
+export interface DuoClientOptions extends DuoTransportOptions {
+  /** Default: a Node process warning (printed on stderr), so nothing is silently lost. */
+  logger?: DuoClientLogger | undefined;
+}
+
+const processWarningLogger: DuoClientLogger = {
+  warn: (message, meta) => process.emitWarning(message, { type: 'DuoClientWarning', detail: meta ? JSON.stringify(meta) : undefined }),
+};
 
 /** Common to every page request. */
 export interface PageRequestOptions {
@@ -78,6 +91,13 @@ export interface LogPage<T> extends Page<T, string> {
   window: LogWindow;
 }
 
+/**
+ * A v1 administrator log page. `overflowSecond` (epoch seconds) is set when the page's rows all
+ * share one second: Duo cannot page within a second, so the scan moved on and any further rows of
+ * that second are missing. The client also logs a warning for it.
+ */
+export type AdminLogPage = MintimePage<DuoAdminLog>;
+
 /** v1 administrator log scan. */
 export interface AdminLogOptions extends PageRequestOptions {
   /** Unix seconds, inclusive. */
@@ -101,7 +121,7 @@ export interface DuoClient {
   activityLogPages(options: LogWindowOptions): AsyncGenerator<LogPage<DuoActivityLog>, void, undefined>;
   telephonyLogPages(options: LogWindowOptions): AsyncGenerator<LogPage<DuoTelephonyLog>, void, undefined>;
   /** Cursor is the next `mintime` in seconds; rows repeat at page boundaries (dedupe by content). */
-  adminLogPages(options: AdminLogOptions): AsyncGenerator<Page<DuoAdminLog, number>, void, undefined>;
+  adminLogPages(options: AdminLogOptions): AsyncGenerator<AdminLogPage, void, undefined>;
   /** Probes "Grant read resource" and "Grant read log" with one 1-row call each. */
   checkCredentials(options?: CheckCredentialsOptions): Promise<CredentialCheckResult>;
 }
@@ -170,6 +190,7 @@ const telephonyResponseSchema = itemsLogResponseSchema(duoTelephonyLogSchema);
 export function createDuoClient(options: DuoClientOptions): DuoClient {
   const transport: DuoTransport = createDuoTransport(options);
   const clock = options.now ?? Date.now;
+  const logger = options.logger ?? processWarningLogger;
 
   function get(path: string, params: DuoParams, endpointClass: EndpointClass, signal: AbortSignal | undefined): Promise<DuoOkResponse> {
     return transport.get({ path, params, endpointClass, signal });
@@ -190,6 +211,21 @@ export function createDuoClient(options: DuoClientOptions): DuoClient {
       },
       Math.max(0, Math.floor(opts.offset ?? 0)),
     );
+  }
+
+  async function* warnOnOverflow(pages: AsyncGenerator<AdminLogPage, void, undefined>, log: DuoClientLogger): AsyncGenerator<AdminLogPage, void, undefined> {
+    for await (const page of pages) {
+      const second = page.overflowSecond;
+      if (second !== null) {
+        // Only the time: the rows themselves name users and administrators.
+        log.warn(
+          `Duo administrator log: the second ${new Date(second * 1000).toISOString()} holds more rows than one page ` +
+            `(${page.items.length}); Duo cannot page within a second, so the rows of that second beyond this page are skipped`,
+          { endpoint: ADMIN_LOG_PATH, overflowSecond: second, rowsRead: page.items.length },
+        );
+      }
+      yield page;
+    }
   }
 
   async function* withWindow<T>(pages: AsyncGenerator<Page<T, string>, void, undefined>, window: LogWindow): AsyncGenerator<LogPage<T>, void, undefined> {
@@ -257,7 +293,7 @@ export function createDuoClient(options: DuoClientOptions): DuoClient {
         });
       }
       const listSchema = z.array(duoAdminLogSchema);
-      return mintimePages(
+      const pages = mintimePages(
         ADMIN_LOG_PATH,
         async (mintime) => {
           const ok = await get(ADMIN_LOG_PATH, { mintime: String(mintime) }, 'log', opts.signal);
@@ -266,6 +302,7 @@ export function createDuoClient(options: DuoClientOptions): DuoClient {
         (row) => row.timestamp,
         mintimeSec,
       );
+      return warnOnOverflow(pages, logger);
     },
 
     checkCredentials: (opts = {}) => checkDuoCredentials(client, { signal: opts.signal, now: opts.now ?? clock() }),

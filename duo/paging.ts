@@ -88,19 +88,30 @@ export function authCursorFromNextOffset(nextOffset: readonly [string | number, 
 /** Duo's fixed page size of v1 logs: "only the 1000 earliest events". */
 export const V1_LOG_PAGE_SIZE = 1000;
 
+/** Where a v1 log scan goes after one page. */
+export interface MintimeStep {
+  /** The next `mintime` (seconds), or null when the page was not full (done). */
+  next: number | null;
+  /**
+   * The second the scan moved past without having read all of it, else null. Duo's v1 API cannot
+   * page within a second, so rows of that second beyond this page are never returned.
+   */
+  overflowSecond: number | null;
+}
+
 /**
- * The next `mintime` (seconds) after a v1 log page, or null when the page was not full (done).
- * A full page continues from its latest timestamp, inclusive, so events sharing that second are
- * not lost (the caller dedupes the repeats); if the whole page shares one second, that second
- * cannot be paged further and the scan moves on by one second.
+ * The step after a v1 log page. A full page continues from its latest timestamp, inclusive, so
+ * events sharing that second are not lost (the caller dedupes the repeats); if the whole page
+ * shares one second, that second cannot be paged further and the scan moves on by one second,
+ * reporting the second as overflowed.
  */
-export function nextMintime(
+export function nextMintimeStep(
   endpoint: string,
   mintimeSec: number,
   timestampsSec: readonly number[],
   pageSize: number = V1_LOG_PAGE_SIZE,
-): number | null {
-  if (timestampsSec.length < pageSize) return null;
+): MintimeStep {
+  if (timestampsSec.length < pageSize) return { next: null, overflowSecond: null };
   let min = Infinity;
   let max = -Infinity;
   for (const ts of timestampsSec) {
@@ -110,9 +121,25 @@ export function nextMintime(
   if (max < mintimeSec) {
     throw new DuoMalformedResponseError({ status: 200, duoCode: null, endpoint }, 'events older than the requested mintime', 'response');
   }
-  const next = min === max ? max + 1 : max;
+  const candidate = min === max ? max + 1 : max;
   // A full page starting at mintime and ending at mintime (or earlier) would repeat itself.
-  return next > mintimeSec ? next : mintimeSec + 1;
+  const next = candidate > mintimeSec ? candidate : mintimeSec + 1;
+  return { next, overflowSecond: next > max ? max : null };
+}
+
+/** {@link nextMintimeStep}'s next `mintime` alone. */
+export function nextMintime(
+  endpoint: string,
+  mintimeSec: number,
+  timestampsSec: readonly number[],
+  pageSize: number = V1_LOG_PAGE_SIZE,
+): number | null {
+  return nextMintimeStep(endpoint, mintimeSec, timestampsSec, pageSize).next;
+}
+
+/** A v1 log page: its rows, the next `mintime`, and the second it had to skip the rest of, if any. */
+export interface MintimePage<T> extends Page<T, number> {
+  overflowSecond: number | null;
 }
 
 /**
@@ -125,12 +152,12 @@ export async function* mintimePages<T>(
   timestampOf: (item: T) => number,
   startMintimeSec: number,
   pageSize: number = V1_LOG_PAGE_SIZE,
-): AsyncGenerator<Page<T, number>, void, undefined> {
+): AsyncGenerator<MintimePage<T>, void, undefined> {
   let mintime = startMintimeSec;
   for (;;) {
     const items = await fetchPage(mintime);
-    const next = nextMintime(endpoint, mintime, items.map(timestampOf), pageSize);
-    yield { items, next };
+    const { next, overflowSecond } = nextMintimeStep(endpoint, mintime, items.map(timestampOf), pageSize);
+    yield { items, next, overflowSecond };
     if (next === null) return;
     mintime = next;
   }

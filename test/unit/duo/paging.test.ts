@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DuoMalformedResponseError } from '../../../duo/errors.js';
-import { authCursorFromNextOffset, logCursorPages, mintimePages, nextMintime, offsetPages, pageItems } from '../../../duo/paging.js';
+import { authCursorFromNextOffset, logCursorPages, mintimePages, nextMintime, nextMintimeStep, offsetPages, pageItems } from '../../../duo/paging.js';
 
 async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -149,7 +149,33 @@ describe('nextMintime', () => {
   });
 });
 
+describe('nextMintimeStep', () => {
+  const step = (timestamps: number[]) => nextMintimeStep('/admin/v1/logs/administrator', 100, timestamps, 4);
+
+  it('reports the second it moves past when a full page shares it', () => {
+    expect(step([150, 150, 150, 150])).toEqual({ next: 151, overflowSecond: 150 });
+  });
+
+  it('reports no overflow when a full page spans seconds (the last one is read again)', () => {
+    expect(step([100, 105, 103, 104])).toEqual({ next: 105, overflowSecond: null });
+  });
+
+  it('reports no overflow on the last page', () => {
+    expect(step([100, 100, 100])).toEqual({ next: null, overflowSecond: null });
+  });
+});
+
 describe('mintimePages', () => {
+  it('marks the page after which the rest of a second was skipped', async () => {
+    const pages = await collect(
+      mintimePages('/admin/v1/logs/administrator', async (mintime) => (mintime === 10 ? [{ t: 10 }, { t: 10 }] : [{ t: 11 }]), (row) => row.t, 10, 2),
+    );
+    expect(pages.map((p) => [p.next, p.overflowSecond])).toEqual([
+      [11, 10],
+      [null, null],
+    ]);
+  });
+
   it('scans with mintime until a page comes back short', async () => {
     const seen: number[] = [];
     const pages = await collect(
