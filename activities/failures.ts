@@ -30,23 +30,46 @@ export function withTypedFailures<A extends unknown[], R>(fn: (...args: A) => Pr
   };
 }
 
-/** Attempts of one backfill window that may meet malformed Duo answers before the sync stops (≈ 10 min of backoff). */
+/**
+ * Malformed answers in a row for the same page (≈ 10 min of backoff) before the sync stops. Counted
+ * per page position in Postgres, not by Temporal's attempt number: 429s, 5xx and timeouts in between
+ * neither add to it nor break it; a stored page ends it.
+ */
 export const MALFORMED_ATTEMPTS_BEFORE_STALL = 8;
+
+export function isMalformedResponse(error: unknown): error is AppError {
+  return error instanceof AppError && error.code === 'DUO_MALFORMED_RESPONSE';
+}
 
 /**
  * A page Duo keeps answering in a broken way (bad JSON, wrong shape, a cursor that does not advance)
- * must neither be skipped nor retried forever: after enough attempts the stream stops with a
- * non-retryable SYNC_STALLED naming the exact position, so operators see it and data is never skipped.
+ * must neither be skipped nor retried forever: once the same page was malformed `streak` times in a
+ * row the stream stops with a non-retryable SYNC_STALLED naming the exact position, so operators see
+ * it and data is never skipped.
  */
 export function stallIfPersistentlyMalformed(
   error: unknown,
-  attempt: number,
+  streak: number,
   position: string,
-  attemptsBeforeStall: number = MALFORMED_ATTEMPTS_BEFORE_STALL,
+  streakBeforeStall: number = MALFORMED_ATTEMPTS_BEFORE_STALL,
 ): unknown {
-  if (!(error instanceof AppError) || error.code !== 'DUO_MALFORMED_RESPONSE' || attempt < attemptsBeforeStall) return error;
-  return new AppError('SYNC_STALLED', `Duo answered the same page malformed ${attempt} times (${error.message}); stopped at ${position}`, {
-    details: { ...error.details, position },
+  if (!isMalformedResponse(error) || streak < streakBeforeStall) return error;
+  return new AppError('SYNC_STALLED', `Duo answered the same page malformed ${streak} times in a row (${error.message}); stopped at ${position}`, {
+    details: { ...error.details, position, malformedInARow: streak },
     cause: error,
   });
+}
+
+/**
+ * For a failed page: a malformed answer is counted at its position (`recordMalformed` stores it and
+ * returns the streak), and becomes SYNC_STALLED once the streak is long enough; anything else passes.
+ */
+export async function countMalformedPage(
+  error: unknown,
+  recordMalformed: () => Promise<number>,
+  position: string,
+  streakBeforeStall: number = MALFORMED_ATTEMPTS_BEFORE_STALL,
+): Promise<unknown> {
+  if (!isMalformedResponse(error)) return error;
+  return stallIfPersistentlyMalformed(error, await recordMalformed(), position, streakBeforeStall);
 }

@@ -1,14 +1,14 @@
 import { Context } from '@temporalio/activity';
 import { storeAuthEvents } from '../db/auth-events.js';
-import { advanceBackfillWindow, openBackfillWindow } from '../db/backfill-windows.js';
+import { advanceBackfillWindow, openBackfillWindow, recordMalformedBackfillPage } from '../db/backfill-windows.js';
 import { assertConnectedForWrite } from '../db/integrations.js';
 import { recordEventsIngested } from '../config/metrics.js';
 import { DUO_MAX_LOG_AGE_MS } from '../duo/client.js';
 import type { LogWindowInput, LogWindowResult } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 import { toAuthEventRecord } from './duo-records.js';
-import { stallIfPersistentlyMalformed } from './failures.js';
-import { loadDuoClient } from './tenant-connection.js';
+import { countMalformedPage } from './failures.js';
+import { loadDuoClient, unlessCredentialsRotated } from './tenant-connection.js';
 
 /**
  * One window of authentication logs of the initial backfill: pages through Duo with sort=ts:asc and
@@ -31,13 +31,14 @@ export async function syncAuthLogWindow(deps: ActivityDeps, input: LogWindowInpu
 
   let events = window.events;
   let pages = window.pages;
+  let cursor = window.cursor;
   const beat = () => context.heartbeat({ pages, events });
   beat();
-  const duo = await loadDuoClient(deps, input.tenantId, { onBudgetWait: beat });
+  const { duo, builtFrom } = await loadDuoClient(deps, input.tenantId, { onBudgetWait: beat });
   const pageIterator = duo.authLogPages({
     mintimeMs: Math.max(input.windowStartMs, earliestServedMs),
     maxtimeMs: input.windowEndMs,
-    cursor: window.cursor,
+    cursor,
     signal: context.cancellationSignal,
   });
   try {
@@ -52,12 +53,19 @@ export async function syncAuthLogWindow(deps: ActivityDeps, input: LogWindowInpu
       events += stored.inserted;
       recordEventsIngested(input.stream, stored.inserted);
       pages += 1;
+      cursor = page.next;
       beat();
     }
   } catch (error) {
     const from = new Date(input.windowStartMs).toISOString();
     const to = new Date(input.windowEndMs).toISOString();
-    throw stallIfPersistentlyMalformed(error, context.info.attempt, `auth window ${from}..${to} after page ${pages} (cursor kept in backfill_windows)`);
+    const failedAt = cursor ?? '';
+    const position = `auth window ${from}..${to} after page ${pages} (cursor kept in backfill_windows)`;
+    throw await countMalformedPage(
+      await unlessCredentialsRotated(deps, input.tenantId, builtFrom, error),
+      () => recordMalformedBackfillPage(deps.db, key, failedAt),
+      position,
+    );
   }
   return { events, pages, expired: false };
 }

@@ -9,6 +9,7 @@ import {
   advanceIncrementalWindow,
   ensureStreamCheckpoint,
   pinIncrementalWindow,
+  recordMalformedStreamPage,
   setSyncedThrough,
 } from '../db/stream-checkpoints.js';
 import { DUO_LOG_DELAY_MS, DUO_MAX_LOG_AGE_MS, type DuoClient, type LogPage } from '../duo/client.js';
@@ -17,9 +18,11 @@ import { AppError } from '../errors/app-error.js';
 import type { LogStream } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 import { eventInstant, toAuthEventRecord } from './duo-records.js';
-import { stallIfPersistentlyMalformed } from './failures.js';
-import { loadDuoClient } from './tenant-connection.js';
+import { countMalformedPage } from './failures.js';
+import { loadDuoClient, unlessCredentialsRotated } from './tenant-connection.js';
 import { INCREMENTAL_MAX_ATTEMPTS } from '../workflows/activity-options.js';
+
+type V2LogStream = Exclude<LogStream, 'administrator'>;
 
 /** One run pages at most one day per stream call, so a long-paused tenant catches up over several calls. */
 export const MAX_INCREMENT_MS = 24 * 60 * 60 * 1000;
@@ -45,21 +48,38 @@ export async function syncLogIncrement(deps: ActivityDeps, input: { tenantId: st
   const now = Date.now();
   const earliestServedMs = now - DUO_MAX_LOG_AGE_MS + 60_000;
   const checkpoint = await ensureStreamCheckpoint(deps.db, tenantId, stream, Math.max(integration.anchorAt.getTime(), earliestServedMs));
-  let pages = 0;
-  let events = 0;
-  const beat = () => context.heartbeat({ pages, events });
-  const duo = await loadDuoClient(deps, tenantId, { onBudgetWait: beat });
-
-  if (stream === 'administrator') return syncAdministratorIncrement(deps, duo, tenantId, checkpoint.syncedThroughMs, beat);
-
+  const progress = { pages: 0, events: 0 };
+  const beat = () => context.heartbeat({ ...progress });
+  const { duo, builtFrom } = await loadDuoClient(deps, tenantId, { onBudgetWait: beat });
+  // Rows newer than this may not be visible yet (Duo's delay): no checkpoint ever moves past it.
   const latestEndMs = now - DUO_LOG_DELAY_MS - deps.config.DUO_LOG_SAFETY_SECONDS * 1000;
-  // Data older than Duo's horizon is gone; start at what Duo still serves.
-  const startMs = Math.max(checkpoint.syncedThroughMs, earliestServedMs);
+  const run = { deps, duo, tenantId, latestEndMs, progress, beat };
+  try {
+    if (stream === 'administrator') return await syncAdministratorIncrement(run, checkpoint.syncedThroughMs);
+    return await syncV2Increment(run, stream, Math.max(checkpoint.syncedThroughMs, earliestServedMs), checkpoint.syncedThroughMs);
+  } catch (error) {
+    throw await unlessCredentialsRotated(deps, tenantId, builtFrom, error);
+  }
+}
+
+interface IncrementRun {
+  deps: ActivityDeps;
+  duo: DuoClient;
+  tenantId: string;
+  latestEndMs: number;
+  progress: { pages: number; events: number };
+  beat: () => void;
+}
+
+/** v2 logs (auth, telephony, activity): `startMs` is the checkpoint, moved up to what Duo still serves. */
+async function syncV2Increment(run: IncrementRun, stream: V2LogStream, startMs: number, syncedThroughMs: number): Promise<LogIncrementResult> {
+  const { deps, duo, tenantId, latestEndMs, progress, beat } = run;
+  const context = Context.current();
   const pinned = await pinIncrementalWindow(deps.db, tenantId, stream, Math.min(latestEndMs, startMs + MAX_INCREMENT_MS));
   const windowEndMs = pinned.windowEndMs ?? latestEndMs;
   if (windowEndMs <= startMs) {
     await advanceIncrementalWindow(deps.db, tenantId, stream, { cursor: null });
-    return { events: 0, pages: 0, caughtUp: true, syncedThroughMs: checkpoint.syncedThroughMs };
+    return { events: 0, pages: 0, caughtUp: true, syncedThroughMs };
   }
   const window = { mintimeMs: startMs, maxtimeMs: windowEndMs, cursor: pinned.cursor, signal: context.cancellationSignal };
   beat();
@@ -71,9 +91,9 @@ export async function syncLogIncrement(deps: ActivityDeps, input: { tenantId: st
       await advanceIncrementalWindow(tx, tenantId, stream, { cursor: page.next });
       return n;
     });
-    events += inserted;
+    progress.events += inserted;
     recordEventsIngested(stream, inserted);
-    pages += 1;
+    progress.pages += 1;
     cursor = page.next;
     beat();
   };
@@ -92,42 +112,57 @@ export async function syncLogIncrement(deps: ActivityDeps, input: { tenantId: st
       }
     }
   } catch (error) {
-    // On the run's last attempt a persistently malformed page stops the stream, naming where.
+    // The pin and cursor outlive the run, so a page that stays malformed is counted across runs.
+    const failedAt = `${windowEndMs}|${cursor ?? ''}`;
     const position = `${stream} window ${new Date(startMs).toISOString()}..${new Date(windowEndMs).toISOString()}, cursor ${cursor ?? '(window start)'} (kept in stream_checkpoints)`;
-    throw stallIfPersistentlyMalformed(error, context.info.attempt, position, INCREMENTAL_MAX_ATTEMPTS);
+    throw await countMalformedPage(error, () => recordMalformedStreamPage(deps.db, tenantId, stream, failedAt), position, INCREMENTAL_MAX_ATTEMPTS);
   }
-  return { events, pages, caughtUp: windowEndMs >= latestEndMs, syncedThroughMs: windowEndMs };
+  return { events: progress.events, pages: progress.pages, caughtUp: windowEndMs >= latestEndMs, syncedThroughMs: windowEndMs };
 }
 
 /**
  * Administrator logs (v1) have no maxtime and no ids: scan from the checkpoint's second (inclusive,
- * so boundary rows repeat) and dedupe by a hash of each row.
+ * so boundary rows repeat) and dedupe by a hash of each row. Like the v2 streams, the checkpoint
+ * never passes now − Duo's delay − the margin: a row Duo shows late, older than rows already seen,
+ * is still ahead of the next scan's start. Rows past that end are stored when a page holds them and
+ * deduped when the next scan sees them again.
  */
-async function syncAdministratorIncrement(
-  deps: ActivityDeps,
-  duo: DuoClient,
-  tenantId: string,
-  syncedThroughMs: number,
-  beat: () => void,
-): Promise<LogIncrementResult> {
-  let events = 0;
-  let pages = 0;
+async function syncAdministratorIncrement(run: IncrementRun, syncedThroughMs: number): Promise<LogIncrementResult> {
+  const { deps, duo, tenantId, latestEndMs, progress, beat } = run;
+  if (latestEndMs <= syncedThroughMs) return { events: 0, pages: 0, caughtUp: true, syncedThroughMs };
   let through = syncedThroughMs;
-  for await (const page of duo.adminLogPages({ mintimeSec: Math.floor(syncedThroughMs / 1000), signal: Context.current().cancellationSignal })) {
-    const newest = page.items.reduce((max, row) => Math.max(max, row.timestamp * 1000), through);
-    const inserted = await deps.db.transaction(async (tx) => {
-      await assertConnectedForWrite(tx, tenantId);
-      const n = await storeStreamEvents(tx, tenantId, 'administrator', page.items.map(adminRecord));
-      await setSyncedThrough(tx, tenantId, 'administrator', newest);
-      return n;
-    });
-    events += inserted;
-    recordEventsIngested('administrator', inserted);
-    through = newest;
-    pages += 1;
-    beat();
+  let mintimeSec = Math.floor(syncedThroughMs / 1000);
+  beat();
+  try {
+    for await (const page of duo.adminLogPages({ mintimeSec, signal: Context.current().cancellationSignal })) {
+      // A full page is complete below its next mintime; the last page (next null) means every row
+      // visible now was seen, which covers everything up to the end.
+      const pageThrough = page.next === null ? latestEndMs : Math.min(page.next * 1000, latestEndMs);
+      const next = Math.max(through, pageThrough);
+      const inserted = await deps.db.transaction(async (tx) => {
+        await assertConnectedForWrite(tx, tenantId);
+        const n = await storeStreamEvents(tx, tenantId, 'administrator', page.items.map(adminRecord));
+        await setSyncedThrough(tx, tenantId, 'administrator', next);
+        return n;
+      });
+      progress.events += inserted;
+      recordEventsIngested('administrator', inserted);
+      progress.pages += 1;
+      through = next;
+      beat();
+      if (page.next === null || pageThrough >= latestEndMs) break;
+      mintimeSec = page.next;
+    }
+  } catch (error) {
+    const position = `administrator scan from mintime ${mintimeSec} (${new Date(mintimeSec * 1000).toISOString()}, kept in stream_checkpoints)`;
+    throw await countMalformedPage(
+      error,
+      () => recordMalformedStreamPage(deps.db, tenantId, 'administrator', String(mintimeSec)),
+      position,
+      INCREMENTAL_MAX_ATTEMPTS,
+    );
   }
-  return { events, pages, caughtUp: true, syncedThroughMs: through };
+  return { events: progress.events, pages: progress.pages, caughtUp: true, syncedThroughMs: through };
 }
 
 const telephonyRecord = (row: DuoTelephonyLog): StreamEventRecord => ({ id: row.telephony_id, occurredAt: row.ts, raw: row });

@@ -1,10 +1,23 @@
+import { createHash } from 'node:crypto';
 import { createDuoClient, type DuoClient } from '../duo/client.js';
 import { AppError } from '../errors/app-error.js';
 import { duoSecretContext, openSecret } from '../db/credentials.js';
-import { findIntegration } from '../db/integrations.js';
+import { findIntegration, type IntegrationRow } from '../db/integrations.js';
 import { PostgresRateBudget } from '../db/rate-budget.js';
 import { instrumentBudget } from '../config/metrics.js';
 import type { ActivityDeps } from './deps.js';
+
+/** Which credentials a client was built from; the secret only as a digest (a re-seal changes nothing). */
+export interface CredentialsStamp {
+  apiHost: string;
+  integrationKey: string;
+  secretDigest: string;
+}
+
+export interface TenantDuo {
+  duo: DuoClient;
+  builtFrom: CredentialsStamp;
+}
 
 /**
  * Loads a tenant's credentials from Postgres and builds its Duo client with the account's shared
@@ -14,14 +27,10 @@ export async function loadDuoClient(
   deps: ActivityDeps,
   tenantId: string,
   options: { onBudgetWait?: (waitMs: number) => void } = {},
-): Promise<DuoClient> {
-  const integration = await findIntegration(deps.db, tenantId);
-  if (!integration) throw new AppError('TENANT_NOT_FOUND', `Tenant ${tenantId} has no Duo integration`);
-  if (!integration.secretKeySealed || integration.status === 'disconnected') {
-    throw new AppError('INTEGRATION_NOT_CONNECTED', `Tenant ${tenantId} is disconnected from Duo`);
-  }
+): Promise<TenantDuo> {
+  const integration = connected(await findIntegration(deps.db, tenantId), tenantId);
   const secretKey = openSecret(deps.keyring, integration.secretKeySealed, duoSecretContext(tenantId, integration.integrationKey));
-  return createDuoClient({
+  const duo = createDuoClient({
     apiHost: integration.apiHost,
     integrationKey: integration.integrationKey,
     secretKey,
@@ -35,4 +44,49 @@ export async function loadDuoClient(
       onWait: options.onBudgetWait,
     })),
   });
+  return { duo, builtFrom: stampOf(integration, secretKey) };
+}
+
+function connected(integration: IntegrationRow | undefined, tenantId: string): IntegrationRow & { secretKeySealed: string } {
+  if (!integration) throw new AppError('TENANT_NOT_FOUND', `Tenant ${tenantId} has no Duo integration`);
+  if (!integration.secretKeySealed || integration.status === 'disconnected') {
+    throw new AppError('INTEGRATION_NOT_CONNECTED', `Tenant ${tenantId} is disconnected from Duo`);
+  }
+  return integration as IntegrationRow & { secretKeySealed: string };
+}
+
+const stampOf = (row: { apiHost: string; integrationKey: string }, secretKey: string): CredentialsStamp => ({
+  apiHost: row.apiHost,
+  integrationKey: row.integrationKey,
+  secretDigest: createHash('sha256').update(secretKey).digest('hex'),
+});
+
+/**
+ * A 401 or 403 from keys the customer has replaced meanwhile (new keys PUT, the old Duo application
+ * deleted) says nothing about the stored keys: it becomes a retryable DUO_CREDENTIALS_ROTATED, and
+ * the retry builds its client from the new keys. Rejections of the keys still stored pass unchanged
+ * (they are final), and so does every other error.
+ */
+export async function unlessCredentialsRotated(deps: ActivityDeps, tenantId: string, builtFrom: CredentialsStamp, error: unknown): Promise<unknown> {
+  if (!(error instanceof AppError) || (error.code !== 'DUO_CREDENTIALS_REJECTED' && error.code !== 'DUO_PERMISSION_MISSING')) return error;
+  const stored = await storedStamp(deps, tenantId);
+  if (!stored || (stored.apiHost === builtFrom.apiHost && stored.integrationKey === builtFrom.integrationKey && stored.secretDigest === builtFrom.secretDigest)) {
+    return error;
+  }
+  return new AppError('DUO_CREDENTIALS_ROTATED', `Duo refused the keys this attempt started with (${error.code}), but new keys were stored since: retrying with them`, {
+    retryAfterMs: 1_000,
+    details: { ...error.details, rejectedCode: error.code },
+    cause: error,
+  });
+}
+
+/** The credentials stored now; undefined when disconnected or unreadable (the rejection then stands). */
+async function storedStamp(deps: ActivityDeps, tenantId: string): Promise<CredentialsStamp | undefined> {
+  const row = await findIntegration(deps.db, tenantId);
+  if (!row?.secretKeySealed || row.status === 'disconnected') return undefined;
+  try {
+    return stampOf(row, openSecret(deps.keyring, row.secretKeySealed, duoSecretContext(tenantId, row.integrationKey)));
+  } catch {
+    return undefined;
+  }
 }

@@ -41,6 +41,9 @@ export async function advanceBackfillWindow(
       done: page.done,
       pages: sql`${backfillWindows.pages} + 1`,
       events: sql`${backfillWindows.events} + ${page.events}`,
+      // The page after the one that kept failing arrived: a later malformed answer starts a new streak.
+      malformedStreak: 0,
+      malformedAt: null,
       updatedAt: new Date(),
     })
     .where(
@@ -50,4 +53,28 @@ export async function advanceBackfillWindow(
         eq(backfillWindows.windowStartMs, key.windowStartMs),
       ),
     );
+}
+
+/**
+ * Counts one more malformed Duo answer for the page requested with `cursor` ('' for the window's
+ * first page) and returns how many came in a row for that page. A different page starts over at 1.
+ * Committed on its own: the attempt is failing, and the count must outlive it.
+ */
+export async function recordMalformedBackfillPage(db: Queryable, key: WindowKey, cursor: string): Promise<number> {
+  const [row] = await db
+    .update(backfillWindows)
+    .set({
+      malformedStreak: sql`case when ${backfillWindows.malformedAt} = ${cursor} then ${backfillWindows.malformedStreak} + 1 else 1 end`,
+      malformedAt: cursor,
+      updatedAt: new Date(),
+    })
+    .where(
+      and(
+        eq(backfillWindows.tenantId, key.tenantId),
+        eq(backfillWindows.stream, key.stream),
+        eq(backfillWindows.windowStartMs, key.windowStartMs),
+      ),
+    )
+    .returning({ streak: backfillWindows.malformedStreak });
+  return row?.streak ?? 1;
 }

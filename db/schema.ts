@@ -318,6 +318,12 @@ export const backfillWindows = pgTable(
     done: boolean().notNull().default(false),
     pages: integer().notNull().default(0),
     events: integer().notNull().default(0),
+    /**
+     * Consecutive malformed Duo answers at the page `malformedAt` (the cursor it was requested with,
+     * '' for the window's first page); any stored page clears it. Enough in a row stops the sync.
+     */
+    malformedStreak: integer().notNull().default(0),
+    malformedAt: text(),
     updatedAt: tstz().notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.stream, t.windowStartMs] })],
@@ -340,10 +346,25 @@ export const streamCheckpoints = pgTable(
     oldestEventAt: tstz(),
     newestEventAt: tstz(),
     enabled: boolean().notNull().default(true),
+    /** As on backfill_windows: consecutive malformed answers at the position `malformedAt`; a stored page clears it. */
+    malformedStreak: integer().notNull().default(0),
+    malformedAt: text(),
     updatedAt: tstz().notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.stream] })],
 );
+
+/**
+ * The roster rescans from its first page on every attempt and keeps no cursor, so its streak of
+ * malformed answers lives here: consecutive malformed answers at `malformedAt` (e.g. "users offset
+ * 600"), cleared when the page at that position is stored. Enough in a row stops the sync.
+ */
+export const rosterMalformedPages = pgTable('roster_malformed_pages', {
+  tenantId: text().primaryKey().references(() => tenants.id, { onDelete: 'cascade' }),
+  malformedStreak: integer().notNull().default(0),
+  malformedAt: text(),
+  updatedAt: tstz().notNull().defaultNow(),
+});
 
 export const syncRuns = pgTable(
   'sync_runs',

@@ -7,6 +7,9 @@ export type StreamCheckpoint = typeof streamCheckpoints.$inferSelect;
 const where = (tenantId: string, stream: string) =>
   and(eq(streamCheckpoints.tenantId, tenantId), eq(streamCheckpoints.stream, stream));
 
+/** A stored page ends any streak of malformed answers: a later one starts a new streak. */
+const noMalformedStreak = { malformedStreak: 0, malformedAt: null };
+
 export async function findStreamCheckpoint(db: Queryable, tenantId: string, stream: string): Promise<StreamCheckpoint | undefined> {
   const [row] = await db.select().from(streamCheckpoints).where(where(tenantId, stream));
   return row;
@@ -47,15 +50,33 @@ export async function advanceIncrementalWindow(db: Queryable, tenantId: string, 
     .update(streamCheckpoints)
     .set(
       page.cursor === null
-        ? { syncedThroughMs: sql`coalesce(${streamCheckpoints.windowEndMs}, ${streamCheckpoints.syncedThroughMs})`, windowEndMs: null, cursor: null, updatedAt: new Date() }
-        : { cursor: page.cursor, updatedAt: new Date() },
+        ? { syncedThroughMs: sql`coalesce(${streamCheckpoints.windowEndMs}, ${streamCheckpoints.syncedThroughMs})`, windowEndMs: null, cursor: null, ...noMalformedStreak, updatedAt: new Date() }
+        : { cursor: page.cursor, ...noMalformedStreak, updatedAt: new Date() },
     )
     .where(where(tenantId, stream));
 }
 
 /** For streams paged by mintime (administrator v1): the next mintime, in ms. */
 export async function setSyncedThrough(db: Queryable, tenantId: string, stream: string, syncedThroughMs: number): Promise<void> {
-  await db.update(streamCheckpoints).set({ syncedThroughMs, updatedAt: new Date() }).where(where(tenantId, stream));
+  await db.update(streamCheckpoints).set({ syncedThroughMs, ...noMalformedStreak, updatedAt: new Date() }).where(where(tenantId, stream));
+}
+
+/**
+ * Counts one more malformed Duo answer at `position` (where the failing request started) and
+ * returns how many came in a row there. A different position starts over at 1. Committed on its
+ * own: the attempt is failing, and the count must outlive it (and the run).
+ */
+export async function recordMalformedStreamPage(db: Queryable, tenantId: string, stream: string, position: string): Promise<number> {
+  const [row] = await db
+    .update(streamCheckpoints)
+    .set({
+      malformedStreak: sql`case when ${streamCheckpoints.malformedAt} = ${position} then ${streamCheckpoints.malformedStreak} + 1 else 1 end`,
+      malformedAt: position,
+      updatedAt: new Date(),
+    })
+    .where(where(tenantId, stream))
+    .returning({ streak: streamCheckpoints.malformedStreak });
+  return row?.streak ?? 1;
 }
 
 /** Ingest-maintained counters, folded in the transaction that stored the rows. */

@@ -7,6 +7,8 @@ export const errorCodes = {
   // Duo Admin API
   DUO_CREDENTIALS_REJECTED: { retryable: false },
   DUO_PERMISSION_MISSING: { retryable: false },
+  /** Duo refused keys that have been replaced since the attempt loaded them: the retry uses the new ones. */
+  DUO_CREDENTIALS_ROTATED: { retryable: true },
   DUO_RATE_LIMITED: { retryable: true },
   DUO_BAD_REQUEST: { retryable: false },
   DUO_NOT_FOUND: { retryable: false },

@@ -96,3 +96,49 @@ describe('initial sync when the keys are revoked mid-sync', () => {
     expect(schedule.state.note).toContain('DUO_CREDENTIALS_REJECTED');
   });
 });
+
+describe('initial sync when the customer rotates the keys mid-backfill and deletes the old Duo application', () => {
+  // One Duo account behind two Admin API applications: the keys connected first, then new ones.
+  const dataset = { seed: 9, users: 40, groups: 4, authEvents: 20_000, days: 8, anchorMs: Math.floor(Date.now() / 60_000) * 60_000 };
+  const oldKeys = makeAccount({ dataset });
+  const newKeys = makeAccount({ dataset, apiHost: oldKeys.apiHost });
+  const tenantId = 'rotating-tenant';
+  let harness: SyncHarness;
+  let outcome: unknown;
+  let rotatedWhileRunning = false;
+
+  beforeAll(async () => {
+    harness = await startSyncHarness({ accounts: [oldKeys, newKeys], env: { DUO_LOG_REQUESTS_PER_MINUTE: '120' } });
+    expect((await harness.connect(tenantId, oldKeys)).statusCode).toBe(202);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const [row] = await harness.api.database.sql<{ n: number }[]>`select count(*)::int as n from backfill_windows where tenant_id = ${tenantId} and pages > 0`;
+      if ((row?.n ?? 0) > 0) break;
+      if (Date.now() > deadline) throw new Error('backfill did not start');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await harness.connect(tenantId, newKeys)).statusCode).toBe(202);
+    await harness.simulator.control.revoke(oldKeys.integrationKey, { keys: true });
+    const [open] = await harness.api.database.sql<{ n: number }[]>`select count(*)::int as n from backfill_windows where tenant_id = ${tenantId} and not done`;
+    rotatedWhileRunning = (open?.n ?? 0) > 0;
+    outcome = await harness.waitForInitialSync(tenantId).then(() => 'completed', (error: unknown) => error);
+  }, 240_000);
+  afterAll(async () => { await harness?.close(); });
+
+  it('completes instead of failing on the old keys’ rejection', async () => {
+    expect(rotatedWhileRunning).toBe(true);
+    expect(outcome).toBe('completed');
+    const status = await harness.status(tenantId);
+    expect(status).toMatchObject({ initialSync: { state: 'completed' }, lastError: null });
+  });
+
+  it('ends with exactly the events Duo holds', async () => {
+    expect(await compareWithTruth(harness, tenantId, newKeys, { maxtime: await anchorOf(harness, tenantId) })).toEqual(noDifferences);
+    expect(await rollupMismatches(harness, tenantId)).toBe(0);
+  });
+
+  it('really met the old keys’ rejection on the way', async () => {
+    const stats = await harness.simulator.control.stats(oldKeys.integrationKey);
+    expect(stats.requests.byClass.log?.['401'] ?? 0).toBeGreaterThan(0);
+  });
+});
