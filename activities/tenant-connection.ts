@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import { log } from '@temporalio/activity';
 import { createDuoClient, type DuoClient } from '../duo/client.js';
 import { AppError } from '../errors/app-error.js';
-import { duoSecretContext, openSecret } from '../db/credentials.js';
+import { duoSecretContext, needsReseal, openSecret, resealIfNeeded } from '../db/credentials.js';
 import { findIntegration, type IntegrationRow } from '../db/integrations.js';
 import { PostgresRateBudget } from '../db/rate-budget.js';
 import { instrumentBudget } from '../config/metrics.js';
@@ -30,6 +31,9 @@ export async function loadDuoClient(
 ): Promise<TenantDuo> {
   const integration = connected(await findIntegration(deps.db, tenantId), tenantId);
   const secretKey = openSecret(deps.keyring, integration.secretKeySealed, duoSecretContext(tenantId, integration.integrationKey));
+  // Every activity re-seals a secret still under a previous ENCRYPTION_KEY, so after one sync of each
+  // tenant no row needs the old key and it can leave ENCRYPTION_PREVIOUS_KEYS.
+  if (needsReseal(deps.keyring, integration.secretKeySealed)) await resealIfNeeded(deps.db, tenantId, deps.keyring);
   const duo = createDuoClient({
     apiHost: integration.apiHost,
     integrationKey: integration.integrationKey,
@@ -39,6 +43,8 @@ export async function loadDuoClient(
     // The shared budget already pauses the whole account after a 429; the activity's own retry only
     // needs to come back soon and wait its turn there.
     rateLimitRetryAfterMs: () => 2_000,
+    // Warnings (e.g. administrator rows Duo cannot page past) go to the worker's structured log with the run's context.
+    logger: { warn: (message, meta) => log.warn(message, meta) },
     budget: instrumentBudget(new PostgresRateBudget(deps.db, integration.apiHost, {
       requestsPerMinute: { log: deps.config.DUO_LOG_REQUESTS_PER_MINUTE, object: deps.config.DUO_OBJECT_REQUESTS_PER_MINUTE },
       onWait: options.onBudgetWait,

@@ -178,11 +178,15 @@ async function verifyCredentials(deps: ConnectDeps, input: DuoCredentialsInput):
   if (result.ok) return result;
   const { readResource, readLog } = result.permissions;
   switch (result.verdict) {
-    case 'credentials_rejected':
+    case 'credentials_rejected': {
+      // Duo's 401 code says which value is wrong (integration key, secret key or the clock): pass on
+      // the client's hint for it. Its message names the endpoint and Duo's code, never a key.
+      const rejected = [readResource, readLog].find((r) => !r.ok && r.code === 'DUO_CREDENTIALS_REJECTED');
       throw new AppError(
         'DUO_CREDENTIALS_REJECTED',
-        'Duo rejected these credentials: check the integration key and secret key (or this server\'s clock)',
+        rejected && !rejected.ok ? rejected.message : 'Duo rejected these credentials: check the integration key and secret key (or this server\'s clock)',
       );
+    }
     case 'permission_missing': {
       const missing = [
         ...(!readResource.ok && readResource.code === 'DUO_PERMISSION_MISSING' ? ['Grant read resource'] : []),

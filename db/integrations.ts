@@ -323,13 +323,16 @@ export async function markDisconnected(db: Queryable, tenantId: string, options:
 }
 
 /** Deletes everything synced for the tenant (users, groups, events, rollups, cursors, run log). */
+/** Every table holding a tenant's synced data, children before parents (a test keeps it complete). */
+export const tenantDataTables = [
+  'duo_user_groups', 'duo_users', 'duo_groups', 'duo_auth_events', 'duo_user_daily_activity',
+  'duo_application_daily_activity', 'duo_application_users', 'duo_application_daily_totals', 'duo_applications',
+  'duo_telephony_events', 'duo_activity_events',
+  'duo_admin_events', 'backfill_windows', 'stream_checkpoints', 'roster_malformed_pages', 'sync_runs',
+] as const;
+
 export async function purgeTenantData(db: Queryable, tenantId: string): Promise<void> {
-  for (const table of [
-    'duo_user_groups', 'duo_users', 'duo_groups', 'duo_auth_events', 'duo_user_daily_activity',
-    'duo_application_daily_activity', 'duo_application_users', 'duo_application_daily_totals', 'duo_applications',
-    'duo_telephony_events', 'duo_activity_events',
-    'duo_admin_events', 'backfill_windows', 'stream_checkpoints', 'sync_runs',
-  ]) {
+  for (const table of tenantDataTables) {
     await db.execute(sql`delete from ${sql.identifier(table)} where tenant_id = ${tenantId}`);
   }
 }
