@@ -1,5 +1,5 @@
+import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
-import { setRetentionAlarm } from '../db/integrations.js';
 import { findRetentionRisks } from '../db/stream-checkpoints.js';
 import type { Notification } from '../workflows/notifications.js';
 
@@ -11,16 +11,25 @@ export const RETENTION_ALARM_AGE_MS = (180 - 7) * DAY_MS;
  * Raises (once) and clears the retention alarm of every connected tenant. Runs beside reconciliation,
  * not inside a sync run: a paused or failing tenant, whose runs do not happen, is exactly the one at risk.
  * Returns the notifications to send for newly raised alarms.
+ *
+ * Several workers run this at once: raising is one conditional UPDATE, so exactly one of them wins
+ * the row and sends the webhook.
  */
 export async function checkRetentionHorizon(db: Queryable, now: Date = new Date()): Promise<Notification[]> {
   const notifications: Notification[] = [];
   for (const risk of await findRetentionRisks(db, now.getTime(), RETENTION_ALARM_AGE_MS)) {
     if (risk.streams.length === 0) {
-      await setRetentionAlarm(db, risk.tenantId, null);
+      await db.execute(sql`
+        update duo_integrations set retention_alarm_at = null
+        where tenant_id = ${risk.tenantId} and retention_alarm_at is not null`);
       continue;
     }
     if (risk.alarmAt) continue;
-    await setRetentionAlarm(db, risk.tenantId, now);
+    const raised = await db.execute<{ tenant_id: string }>(sql`
+      update duo_integrations set retention_alarm_at = ${now.toISOString()}::timestamptz
+      where tenant_id = ${risk.tenantId} and retention_alarm_at is null and status <> 'disconnected'
+      returning tenant_id`);
+    if (raised.length === 0) continue; // another worker raised it first
     notifications.push({
       type: 'retention.at_risk',
       tenantId: risk.tenantId,
@@ -34,4 +43,3 @@ export async function checkRetentionHorizon(db: Queryable, now: Date = new Date(
   }
   return notifications;
 }
-

@@ -21,27 +21,44 @@ async function notifyWithRetries(config: Config, logger: Logger, notification: P
 
 /**
  * Runs reconciliation and the retention-horizon watch at worker start and then every
- * RECONCILE_INTERVAL_SECONDS; never overlaps itself.
+ * RECONCILE_INTERVAL_SECONDS. The two are independent: the retention watch
+ * needs only Postgres, so its alarm still fires while Temporal is down (when it matters most).
  */
 export function startScheduleReconciler(options: { client: Client; db: Queryable; config: Config; logger: Logger }): { stop(): void; runOnce(): Promise<void> } {
-  let running: Promise<void> | undefined;
-  const runOnce = () => {
-    running ??= reconcileSchedules(options.client, options.db, options.config)
-      .then(async (report) => {
-        if (report.created.length || report.deleted.length) {
-          options.logger.warn({ created: report.created, deleted: report.deleted }, 'schedules repaired to match Postgres');
-        }
-        for (const notification of await checkRetentionHorizon(options.db)) {
-          options.logger.warn({ tenantId: notification.tenantId, details: notification.details }, 'retention horizon near: data about to become unrecoverable');
-          void notifyWithRetries(options.config, options.logger, notification);
-        }
-      })
-      .catch((error: unknown) => options.logger.error({ err: error }, 'schedule reconciliation failed; will retry'))
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
+  const { logger } = options;
+  const reconcile = async () => {
+    try {
+      const report = await reconcileSchedules(options.client, options.db, options.config);
+      if (report.created.length || report.deleted.length) {
+        logger.warn({ created: report.created, deleted: report.deleted }, 'schedules repaired to match Postgres');
+      }
+      if (report.failed.length) logger.error({ failed: report.failed }, 'schedule reconciliation failed for some tenants; will retry');
+    } catch (error) {
+      logger.error({ err: error }, 'schedule reconciliation failed; will retry');
+    }
   };
+  const watchRetention = async () => {
+    try {
+      for (const notification of await checkRetentionHorizon(options.db)) {
+        logger.warn({ tenantId: notification.tenantId, details: notification.details }, 'retention horizon near: data about to become unrecoverable');
+        void notifyWithRetries(options.config, logger, notification);
+      }
+    } catch (error) {
+      logger.error({ err: error }, 'retention horizon check failed; will retry');
+    }
+  };
+  // Each never overlaps itself, and neither waits for the other: a reconciliation stuck on an
+  // unreachable Temporal does not hold back the next retention check.
+  const single = (task: () => Promise<void>) => {
+    let running: Promise<void> | undefined;
+    return () =>
+      (running ??= task().finally(() => {
+        running = undefined;
+      }));
+  };
+  const retentionOnce = single(watchRetention);
+  const reconcileOnce = single(reconcile);
+  const runOnce = () => Promise.all([retentionOnce(), reconcileOnce()]).then(() => undefined);
   void runOnce();
   const timer = setInterval(() => void runOnce(), options.config.RECONCILE_INTERVAL_SECONDS * 1000);
   timer.unref();
