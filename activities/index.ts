@@ -2,7 +2,7 @@ import type { ActivityDeps } from './deps.js';
 import { withTypedFailures } from './failures.js';
 import { beginInitialSync, completeInitialSync, failInitialSync, recordInitialSyncPhase, recordRunCancelled } from './initial-sync-state.js';
 import { beginIncrementalRun, finishIncrementalRun, pauseForAttention } from './incremental-run.js';
-import { sendNotification } from './notify.js';
+import { sendNotification, startNotificationDelivery } from './notify.js';
 import { syncAuthLogWindow } from './sync-auth-log-window.js';
 import { syncLogIncrement } from './sync-log-increment.js';
 import { syncRoster } from './sync-roster.js';
@@ -31,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     finishIncrementalRun: bind(deps, finishIncrementalRun),
     pauseForAttention: bind(deps, pauseForAttention),
     sendNotification: bind(deps, sendNotification),
+    startNotificationDelivery: bind(deps, startNotificationDelivery),
   };
 }
 

@@ -39,8 +39,23 @@ export const bookkeepingActivityOptions: ActivityOptions = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: nonRetryableErrorCodes },
 };
 
-/** Webhooks: a few spaced attempts, then given up (a webhook never blocks a sync). */
+/** Webhooks sent inline by runs recorded before delivery moved to its own workflow (replay only). */
 export const notificationActivityOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
+};
+
+/** Starting the delivery workflow: quick, a few attempts, then the events are dropped (never the sync). */
+export const notificationHandOffActivityOptions: ActivityOptions = {
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 3 },
+};
+
+/**
+ * Webhook delivery in its own workflow (nothing waits for it): spaced attempts over about half an
+ * hour, then given up. A receiver that hangs costs one request timeout per attempt.
+ */
+export const notificationDeliveryActivityOptions: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 12 },
 };

@@ -1,8 +1,10 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, patched, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { nonRetryableErrorCodes } from '../errors/codes.js';
 import { bookkeepingActivityOptions, incrementalPagingActivityOptions, notificationActivityOptions } from './activity-options.js';
-import type { IncrementalSyncInput, IncrementalSyncResult, LogStream, RunRef } from './types.js';
+import { handOffNotifications, NOTIFY_IN_OWN_WORKFLOW } from './notification-delivery.js';
+import type { Notification } from './notifications.js';
+import type { FailureNote, IncrementalSyncInput, IncrementalSyncResult, LogStream, RunRef } from './types.js';
 
 const paging = proxyActivities<Activities>(incrementalPagingActivityOptions);
 const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);
@@ -20,7 +22,10 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Incr
   const run: RunRef = { tenantId: input.tenantId, workflowId: info.workflowId, runId: info.firstExecutionRunId };
   const counts: Record<string, number> = {};
   try {
-    const plan = await bookkeeping.beginIncrementalRun(run);
+    const plan = await bookkeeping.beginIncrementalRun.executeWithOptions(
+      { ...bookkeepingActivityOptions, summary: 'Plan the run: streams to sync, roster due or not' },
+      [run],
+    );
     for (const stream of plan.streams) {
       counts[stream] = await syncStream(input.tenantId, stream);
       setCurrentDetails(Object.entries(counts).map(([s, n]) => `**${s}:** ${n} new`).join('\n\n'));
@@ -30,20 +35,28 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Incr
       counts.users = roster.users;
       counts.usersMarkedDeleted = roster.usersMarkedDeleted;
     }
-    const outcome = await bookkeeping.finishIncrementalRun(run, { outcome: 'completed', counts });
-    await sendBestEffort(outcome.notifications);
+    const outcome = await bookkeeping.finishIncrementalRun.executeWithOptions(
+      { ...bookkeepingActivityOptions, summary: `Finish run: completed, ${describeCounts(counts)}` },
+      [run, { outcome: 'completed', counts }],
+    );
+    await notifyBestEffort(input.tenantId, outcome.notifications);
     return { counts };
   } catch (error) {
     if (isCancellation(error)) {
-      await CancellationScope.nonCancellable(() => bookkeeping.recordRunCancelled(run, counts));
+      await CancellationScope.nonCancellable(() =>
+        bookkeeping.recordRunCancelled.executeWithOptions({ ...bookkeepingActivityOptions, summary: 'Record the run as cancelled' }, [run, counts]),
+      );
       throw error;
     }
     const failure = describeFailure(error);
-    const outcome = await bookkeeping.finishIncrementalRun(run, { outcome: 'failed', counts, error: failure });
+    const outcome = await bookkeeping.finishIncrementalRun.executeWithOptions(
+      { ...bookkeepingActivityOptions, summary: `Finish run: failed with ${failure.code}` },
+      [run, { outcome: 'failed', counts, error: failure }],
+    );
     if (nonRetryable(failure.code) || outcome.pauseNow) {
-      await bookkeeping.pauseForAttention(input.tenantId, failure);
+      await bookkeeping.pauseForAttention.executeWithOptions(pauseOptions(failure), [input.tenantId, failure]);
     }
-    await sendBestEffort(outcome.notifications);
+    await notifyBestEffort(input.tenantId, outcome.notifications);
     throw ApplicationFailure.create({ type: failure.code, message: failure.message, nonRetryable: true });
   }
 }
@@ -61,15 +74,26 @@ async function syncStream(tenantId: string, stream: LogStream): Promise<number> 
   return total;
 }
 
-/** Webhooks never fail or block a sync beyond their own bounded retries. */
-async function sendBestEffort(notifications: Parameters<Activities['sendNotification']>[0][]): Promise<void> {
+/** Webhooks never fail or hold a sync: delivery runs in its own workflow, retried there. */
+async function notifyBestEffort(tenantId: string, notifications: Notification[]): Promise<void> {
+  if (notifications.length === 0) return;
+  if (patched(NOTIFY_IN_OWN_WORKFLOW)) return handOffNotifications(tenantId, notifications);
+  // Runs recorded before the patch sent them inline, one activity each.
   for (const notification of notifications) {
     try {
-      await notify.sendNotification(notification);
+      await notify.sendNotification.executeWithOptions({ ...notificationActivityOptions, summary: `Webhook ${notification.type}` }, [notification]);
     } catch {
       // Given up after the notification retries; the sync itself is unaffected.
     }
   }
+}
+
+const pauseOptions = (failure: FailureNote) => ({ ...bookkeepingActivityOptions, summary: `Pause the schedule: ${failure.code}` });
+
+/** "auth 12 new, users 40": what the run did, for the activity summary (counts only). */
+function describeCounts(counts: Record<string, number>): string {
+  const parts = Object.entries(counts).map(([name, n]) => `${name} ${n}`);
+  return parts.length ? parts.join(', ') : 'nothing new';
 }
 
 function nonRetryable(code: string): boolean {

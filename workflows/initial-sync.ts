@@ -4,6 +4,7 @@ import {
   CancellationScope,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -13,6 +14,8 @@ import type { Activities } from '../activities/index.js';
 import { nonRetryableErrorCodes } from '../errors/codes.js';
 import { bookkeepingActivityOptions, notificationActivityOptions, pagingActivityOptions } from './activity-options.js';
 import { BACKFILL_WINDOW_MS, initialSyncProgressQuery } from './definitions.js';
+import { handOffNotifications, NOTIFY_IN_OWN_WORKFLOW } from './notification-delivery.js';
+import type { Notification } from './notifications.js';
 import type { InitialSyncInput, InitialSyncPhase, LogWindowInput, RunRef, SyncTotals } from './types.js';
 
 const paging = proxyActivities<Activities>(pagingActivityOptions);
@@ -57,11 +60,13 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncTotals> 
     );
 
   try {
-    if (!input.resume) await bookkeeping.beginInitialSync(run);
+    if (!input.resume) {
+      await bookkeeping.beginInitialSync.executeWithOptions({ ...bookkeepingActivityOptions, summary: 'Record the initial sync as started' }, [run]);
+    }
 
     if (phase === 'roster') {
       showProgress();
-      await bookkeeping.recordInitialSyncPhase(input.tenantId, 'roster');
+      await recordPhase(input.tenantId, 'roster');
       const roster = await paging.syncRoster.executeWithOptions(
         { ...pagingActivityOptions, summary: 'Roster: groups, then users with memberships' },
         [input.tenantId],
@@ -69,7 +74,7 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncTotals> 
       totals.users = roster.users;
       totals.groups = roster.groups;
       phase = 'auth_logs';
-      await bookkeeping.recordInitialSyncPhase(input.tenantId, phase);
+      await recordPhase(input.tenantId, phase);
     }
 
     while (phase === 'auth_logs' && nextWindowEndMs > input.backfillStartMs) {
@@ -97,27 +102,45 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncTotals> 
 
     phase = 'finishing';
     showProgress();
-    await bookkeeping.completeInitialSync(run, totals);
+    await bookkeeping.completeInitialSync.executeWithOptions(
+      { ...bookkeepingActivityOptions, summary: `Complete: ${totals.users} users, ${totals.groups} groups, ${totals.events} auth events` },
+      [run, totals],
+    );
     phase = 'done';
     showProgress();
-    await notify
-      .sendNotification({ type: 'initial_sync.completed', tenantId: input.tenantId, at: new Date().toISOString(), details: { ...totals } })
-      .catch(() => false); // best effort: a webhook never fails the sync
+    const completed: Notification = { type: 'initial_sync.completed', tenantId: input.tenantId, at: new Date().toISOString(), details: { ...totals } };
+    if (patched(NOTIFY_IN_OWN_WORKFLOW)) {
+      await handOffNotifications(input.tenantId, [completed]);
+    } else {
+      // Runs recorded before the patch sent it inline; best effort: a webhook never fails the sync.
+      await notify.sendNotification.executeWithOptions({ ...notificationActivityOptions, summary: `Webhook ${completed.type}` }, [completed]).catch(() => false);
+    }
     return totals;
   } catch (error) {
     if (isCancellation(error)) {
-      await CancellationScope.nonCancellable(() => bookkeeping.recordRunCancelled(run, { ...totals }));
+      await CancellationScope.nonCancellable(() =>
+        bookkeeping.recordRunCancelled.executeWithOptions({ ...bookkeepingActivityOptions, summary: 'Record the run as cancelled' }, [run, { ...totals }]),
+      );
       throw error;
     }
     const failure = nonRetryableFailure(error);
     if (!failure) throw error;
-    await bookkeeping.failInitialSync(run, failure, totals);
+    await bookkeeping.failInitialSync.executeWithOptions(
+      { ...bookkeepingActivityOptions, summary: `Record the failure: ${failure.code}` },
+      [run, failure, totals],
+    );
     // The incremental schedule would fail the same way: pause it with a note saying why.
-    await bookkeeping.pauseForAttention(input.tenantId, failure);
+    await bookkeeping.pauseForAttention.executeWithOptions(
+      { ...bookkeepingActivityOptions, summary: `Pause the incremental schedule: ${failure.code}` },
+      [input.tenantId, failure],
+    );
     // Typed and non-retryable: operators see the code (e.g. DUO_CREDENTIALS_REJECTED) in the UI.
     throw ApplicationFailure.create({ type: failure.code, message: failure.message, nonRetryable: true });
   }
 }
+
+const recordPhase = (tenantId: string, phase: InitialSyncPhase) =>
+  bookkeeping.recordInitialSyncPhase.executeWithOptions({ ...bookkeepingActivityOptions, summary: `Phase: ${phase}` }, [tenantId, phase]);
 
 /** The activity failure that ends the sync: one of our non-retryable codes. */
 function nonRetryableFailure(error: unknown): { code: string; message: string } | undefined {
