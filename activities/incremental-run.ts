@@ -1,6 +1,6 @@
 import { findIntegration, getFailureStreak, recordIncrementalOutcome, recordTimedOutRuns, setSchedulePaused } from '../db/integrations.js';
 import { closeStaleIncrementalRuns, finishSyncRun, incrementalRunsAround, RUN_TIMED_OUT, startSyncRun, type FinishedRun } from '../db/sync-runs.js';
-import { INCREMENTAL_RUN_TIMEOUT_MS, pauseIncrementalSchedule } from '../client/schedules.js';
+import { INCREMENTAL_RUN_TIMEOUT_MS, pauseIncrementalSchedule, syncIntervalMinutes } from '../client/schedules.js';
 import { AppError } from '../errors/app-error.js';
 import { nonRetryableErrorCodes } from '../errors/codes.js';
 import type { Notification } from '../workflows/notifications.js';
@@ -32,15 +32,30 @@ export async function beginIncrementalRun(deps: ActivityDeps, run: RunRef): Prom
   });
   const enabled = integration.settings.streams ?? {};
   const streams: LogStream[] = ['auth', ...(['telephony', 'activity', 'administrator'] as const).filter((s) => enabled[s] === true)];
-  return { streams, rosterDue: isRosterDue(integration.lastRosterSyncAt, integration.settings.rosterRefreshHourUtc, new Date()) };
+  return { streams, rosterDue: isRosterDue(integration.lastRosterSyncAt, integration.settings.rosterRefreshHourUtc, new Date(), syncIntervalMinutes(deps.config, integration)) };
 }
 
-/** Daily: at the tenant's chosen UTC hour when set, else 24 hours after the last refresh. */
-export function isRosterDue(last: Date | null, hourUtc: number | undefined, now: Date): boolean {
+/**
+ * Daily, measured against the runs that actually happen: a tenant's runs land every `intervalMinutes`
+ * (plus jitter), so a strict 24 h would miss by minutes on one day and wait a whole interval more.
+ * Without a chosen hour: due once the last refresh is within half an interval of 24 h old.
+ * With a chosen UTC hour: due at the first run at or after that hour (within the run spacing, since a
+ * run need not land inside the hour) once the last refresh is 20 h old, so one just before the hour
+ * (e.g. the initial sync's) is not repeated; two days without one refresh it anyway.
+ */
+export function isRosterDue(last: Date | null, hourUtc: number | undefined, now: Date, intervalMinutes = 0): boolean {
   if (!last) return true;
   const ageMs = now.getTime() - last.getTime();
-  if (hourUtc === undefined) return ageMs >= DAY_MS;
-  return (now.getUTCHours() === hourUtc && ageMs >= 20 * 3_600_000) || ageMs >= 2 * DAY_MS;
+  const intervalMs = intervalMinutes * 60_000;
+  if (hourUtc === undefined) return ageMs >= DAY_MS - intervalMs / 2;
+  if (ageMs >= 2 * DAY_MS) return true;
+  const hourMs = 3_600_000;
+  const startOfDay = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
+  let hourStart = startOfDay + hourUtc * hourMs;
+  if (hourStart > now.getTime()) hourStart -= DAY_MS;
+  // Two intervals: the first run after the hour may be skipped (overlap) or fail before the roster.
+  const withinReach = now.getTime() - hourStart < Math.max(hourMs, 2 * intervalMs);
+  return withinReach && last.getTime() < hourStart && ageMs >= 20 * hourMs;
 }
 
 export interface IncrementalOutcome {
