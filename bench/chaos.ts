@@ -17,12 +17,13 @@
  * uses the shared server instead. test/e2e/chaos-reduced.test.ts runs a smaller plan of the same code
  * inside `npm test` (with a Temporal restart, without a Postgres restart).
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
 import { buildApp } from '../client/app.js';
@@ -613,6 +614,17 @@ export function fullPlan(seed: number, overrides: Partial<ChaosPlan> = {}): Chao
   };
 }
 
+/** The commit the run is on, and whether tracked files differ from it (figures belong to a commit). */
+async function commitOf(): Promise<string> {
+  const git = (args: string[]) => promisify(execFile)('git', args, { cwd: fileURLToPath(new URL('..', import.meta.url)) }).then((r) => r.stdout.trim());
+  try {
+    const [commit, changes] = await Promise.all([git(['rev-parse', 'HEAD']), git(['status', '--porcelain', '--untracked-files=no'])]);
+    return changes ? `${commit} with uncommitted changes to ${changes.split('\n').length} files` : commit;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -637,7 +649,8 @@ async function main(): Promise<void> {
   const plan = fullPlan(seed, overrides);
   const restartPostgres = !values['no-postgres-restart'];
   const restartTemporal = !values['no-temporal-restart'];
-  const startedAt = Date.now();
+  // Set-up lines count from the start of the script, the run's lines from the start of the run (as the table does).
+  let startedAt = Date.now();
   const log = (line: string) => process.stdout.write(`[chaos ${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${line}\n`);
 
   const stateDir = mkdtempSync(join(tmpdir(), 'duo-chaos-'));
@@ -659,7 +672,9 @@ async function main(): Promise<void> {
       `seed ${seed}, database ${databaseName} on ${cluster ? `a private Postgres ${cluster.version} cluster ${cluster.name} (port ${cluster.port})` : 'the shared Postgres'}, ` +
         `Temporal ${devServer.address} (state in ${dbFilename})`,
     );
+    log(`commit ${await commitOf()}`);
     log(`plan ${JSON.stringify(plan)}`);
+    startedAt = Date.now();
 
     const restartCluster = cluster;
     const report = await runChaos(plan, {
