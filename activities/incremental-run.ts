@@ -1,3 +1,4 @@
+import { ScheduleNotFoundError } from '@temporalio/client';
 import { findIntegration, getFailureStreak, recordIncrementalOutcome, recordTimedOutRuns, setSchedulePaused } from '../db/integrations.js';
 import { closeStaleIncrementalRuns, finishSyncRun, incrementalRunsAround, RUN_TIMED_OUT, startSyncRun, type FinishedRun } from '../db/sync-runs.js';
 import { INCREMENTAL_RUN_TIMEOUT_MS, pauseIncrementalSchedule, syncIntervalMinutes } from '../client/schedules.js';
@@ -154,7 +155,13 @@ export async function pauseForAttention(deps: ActivityDeps, tenantId: string, fa
   const note = attentionNote(failure);
   await setSchedulePaused(deps.db, tenantId, true, note, 'needs_attention', failure);
   if (!deps.temporal) throw new Error('pauseForAttention needs a Temporal client in the activity dependencies');
-  await pauseIncrementalSchedule(deps.temporal, tenantId, note);
+  try {
+    await pauseIncrementalSchedule(deps.temporal, tenantId, note);
+  } catch (error) {
+    // No schedule: the tenant was disconnected while this run was finishing (nothing left to pause),
+    // or reconciliation has yet to recreate it, and then creates it paused from the row written above.
+    if (!(error instanceof ScheduleNotFoundError)) throw error;
+  }
 }
 
 const attentionNote = (failure: FailureNote): string => `Paused by duo-usage-sync: ${failure.code}: ${failure.message}`.slice(0, 1000);

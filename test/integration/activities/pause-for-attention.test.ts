@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { pauseForAttention } from '../../../activities/incremental-run.js';
+import { createKeyring } from '../../../db/credentials.js';
+import { findIntegration, insertIntegration, markDisconnected } from '../../../db/integrations.js';
+import { testConfig } from '../../helpers/config.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
+
+describe('pauseForAttention', () => {
+  let connection: Connection;
+  let database: TestDatabase;
+  const tenantId = `pause-gone-${randomBytes(3).toString('hex')}`;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    connection = await Connection.connect({ address: inject('temporalAddress') });
+  });
+  afterAll(async () => {
+    await connection?.close();
+    await database?.drop();
+  });
+
+  it('finishes for a tenant disconnected meanwhile, whose schedule is gone, and leaves it disconnected', async () => {
+    const now = new Date();
+    await insertIntegration(database.db, {
+      tenantId, apiHost: 'api-x.duosecurity.com', integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKeySealed: 'v1.k.a.b.c',
+      encryptionKeyId: 'k', anchorAt: now, backfillStartAt: now, initialSyncWorkflowId: `duo-initial-sync:${tenantId}`,
+    });
+    await markDisconnected(database.db, tenantId, { purge: false });
+    const config = testConfig({ DATABASE_URL: database.url });
+    const deps = { db: database.db, config, keyring: createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }), temporal: new Client({ connection }) };
+
+    await expect(pauseForAttention(deps, tenantId, { code: 'INTEGRATION_NOT_CONNECTED', message: 'gone' })).resolves.toBeUndefined();
+    expect((await findIntegration(database.db, tenantId))?.status).toBe('disconnected');
+  });
+});
