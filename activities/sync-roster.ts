@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { assertConnectedForWrite, setLastRosterSync } from '../db/integrations.js';
 import { clearMalformedRosterPage, recordMalformedRosterPage } from '../db/roster-malformed.js';
 import { sweepRoster, upsertGroups, upsertUsers } from '../db/roster.js';
@@ -28,6 +28,10 @@ export async function syncRoster(deps: ActivityDeps, tenantId: string): Promise<
   let groups = 0;
   let users = 0;
   let memberships = 0;
+  // Offset paging over a list that changes during the scan can skip an entry (one deleted before it
+  // shifts the rest left). Duo's count changing between pages, or fewer distinct ids than it counts,
+  // says this scan may have missed someone, and then nobody is marked deleted this time.
+  const lists = { groups: new ListScan(), users: new ListScan() };
   try {
     for await (const page of duo.groupPages({ signal })) {
       await deps.db.transaction(async (tx) => {
@@ -36,6 +40,7 @@ export async function syncRoster(deps: ActivityDeps, tenantId: string): Promise<
         await clearMalformedRosterPage(tx, tenantId, position);
       });
       groups += page.items.length;
+      lists.groups.saw(page.items.map((group) => group.group_id), page.totalObjects);
       position = `groups offset ${page.next ?? 'end'}`;
       beat({ groups });
     }
@@ -48,6 +53,7 @@ export async function syncRoster(deps: ActivityDeps, tenantId: string): Promise<
         await clearMalformedRosterPage(tx, tenantId, position);
       });
       users += records.length;
+      lists.users.saw(records.map((record) => record.userId), page.totalObjects);
       memberships += records.reduce((n, r) => n + r.groupIds.length, 0);
       position = `users offset ${page.next ?? 'end'}`;
       beat({ groups, users });
@@ -60,10 +66,37 @@ export async function syncRoster(deps: ActivityDeps, tenantId: string): Promise<
       `roster ${failedAt} (the roster rescans from its first page)`,
     );
   }
+  const complete = { groups: lists.groups.complete(), users: lists.users.complete() };
+  if (!complete.groups || !complete.users) {
+    log.warn('Duo roster changed during the scan; nothing is marked deleted this time', {
+      tenantId, groups: lists.groups.summary(), users: lists.users.summary(),
+    });
+  }
   const swept = await deps.db.transaction(async (tx) => {
-    const result = await sweepRoster(tx, tenantId, scanStartedAt);
+    const result = await sweepRoster(tx, tenantId, scanStartedAt, complete);
     await setLastRosterSync(tx, tenantId, scanStartedAt);
     return result;
   });
   return { users, groups, memberships, ...swept };
+}
+
+/** Whether one offset-paged scan saw the whole list: Duo's count stayed put and every entry was seen. */
+class ListScan {
+  private readonly ids = new Set<string>();
+  private counts = new Set<number>();
+
+  saw(ids: string[], totalObjects: number | null): void {
+    for (const id of ids) this.ids.add(id);
+    if (totalObjects !== null) this.counts.add(totalObjects);
+  }
+
+  /** Without counts from Duo there is nothing to check against: the scan is taken as complete. */
+  complete(): boolean {
+    const [count] = this.counts;
+    return count === undefined || (this.counts.size === 1 && this.ids.size >= count);
+  }
+
+  summary(): { seen: number; duoCounts: number[] } {
+    return { seen: this.ids.size, duoCounts: [...this.counts] };
+  }
 }

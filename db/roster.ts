@@ -85,16 +85,22 @@ export interface SweepResult {
 
 /**
  * After a complete roster scan that started at `scanStartedAt`: users and groups Duo no longer lists
- * are marked deleted (never erased), with the time they disappeared.
+ * are marked deleted (never erased), with the time they disappeared. A list whose scan missed entries
+ * (`scanComplete` false: Duo's list changed under the offset paging) sweeps nothing this time.
  */
-export async function sweepRoster(db: Queryable, tenantId: string, scanStartedAt: Date): Promise<SweepResult> {
-  const users = await db.execute<{ n: number }>(sql`
+export async function sweepRoster(
+  db: Queryable,
+  tenantId: string,
+  scanStartedAt: Date,
+  scanComplete: { users: boolean; groups: boolean } = { users: true, groups: true },
+): Promise<SweepResult> {
+  const users = !scanComplete.users ? [{ n: 0 }] : await db.execute<{ n: number }>(sql`
     with swept as (
       update duo_users set deleted_at = now()
       where tenant_id = ${tenantId} and in_roster and deleted_at is null and last_seen_at < ${scanStartedAt.toISOString()}::timestamptz
       returning 1)
     select count(*)::int as n from swept`);
-  const groups = await db.execute<{ n: number }>(sql`
+  const groups = !scanComplete.groups ? [{ n: 0 }] : await db.execute<{ n: number }>(sql`
     with swept as (
       update duo_groups set deleted_at = now()
       where tenant_id = ${tenantId} and deleted_at is null and last_seen_at < ${scanStartedAt.toISOString()}::timestamptz

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { checkDuoCredentials, type CredentialCheckResult } from './credential-check.js';
 import { DuoInvalidWindowError, malformedFromZodError } from './errors.js';
 import {
+  type OffsetPage,
   authCursorFromNextOffset,
   logCursorPages,
   mintimePages,
@@ -113,8 +114,8 @@ export interface CheckCredentialsOptions extends PageRequestOptions {
 /** A read-only Duo Admin API client for one account. Every method is lazy and page-at-a-time. */
 export interface DuoClient {
   readonly apiHost: string;
-  userPages(options?: OffsetPageOptions): AsyncGenerator<Page<DuoUser, number>, void, undefined>;
-  groupPages(options?: OffsetPageOptions): AsyncGenerator<Page<DuoGroup, number>, void, undefined>;
+  userPages(options?: OffsetPageOptions): AsyncGenerator<OffsetPage<DuoUser>, void, undefined>;
+  groupPages(options?: OffsetPageOptions): AsyncGenerator<OffsetPage<DuoGroup>, void, undefined>;
   /** Always `sort=ts:asc`; cursor `"ts_ms,txid"`. Throws DuoInvalidWindowError at call time. */
   authLogPages(options: LogWindowOptions): AsyncGenerator<LogPage<DuoAuthLog>, void, undefined>;
   /** Always `sort=ts:asc`; cursor `"ts_ms,id"` as Duo sends it. */
@@ -207,7 +208,12 @@ export function createDuoClient(options: DuoClientOptions): DuoClient {
         // Required: without it the end of the list is unknowable, and a roster cut short would mark users deleted.
         const metadata = parseOrThrow(offsetMetadataSchema, ok.metadata, path, ok.status, 'metadata');
         const next = metadata?.next_offset;
-        return { items, nextOffset: next === null || next === undefined ? null : Number(next) };
+        const total = metadata?.total_objects;
+        return {
+          items,
+          nextOffset: next === null || next === undefined ? null : Number(next),
+          totalObjects: typeof total === 'number' && Number.isSafeInteger(total) && total >= 0 ? total : null,
+        };
       },
       Math.max(0, Math.floor(opts.offset ?? 0)),
     );

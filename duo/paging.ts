@@ -10,10 +10,17 @@ export interface Page<T, C extends string | number> {
   next: C | null;
 }
 
+/** A page of an offset-paged list, with the list's length as Duo counted it for this request. */
+export interface OffsetPage<T> extends Page<T, number> {
+  /** `metadata.total_objects`, or null when Duo did not send a count. */
+  totalObjects: number | null;
+}
+
 /** What a fetcher of an offset-paged list returns for one request. */
 export interface OffsetPageResult<T> {
   items: T[];
   nextOffset: number | null;
+  totalObjects: number | null;
 }
 
 /** What a fetcher of a v2 log page returns for one request. */
@@ -34,12 +41,12 @@ export async function* offsetPages<T>(
   endpoint: string,
   fetchPage: (offset: number) => Promise<OffsetPageResult<T>>,
   startOffset = 0,
-): AsyncGenerator<Page<T, number>, void, undefined> {
+): AsyncGenerator<OffsetPage<T>, void, undefined> {
   let offset = startOffset;
   for (;;) {
-    const { items, nextOffset } = await fetchPage(offset);
+    const { items, nextOffset, totalObjects } = await fetchPage(offset);
     if (nextOffset !== null && nextOffset <= offset) throw notAdvancing(endpoint, 'next_offset');
-    yield { items, next: nextOffset };
+    yield { items, next: nextOffset, totalObjects };
     if (nextOffset === null) return;
     offset = nextOffset;
   }

@@ -70,3 +70,45 @@ describe('a roster page that Duo answers malformed', () => {
     expect(await streak()).toEqual({ malformed_streak: MALFORMED_ATTEMPTS_BEFORE_STALL - 1, malformed_at: 'users offset 300' });
   });
 });
+
+describe('a user deleted in Duo while the roster is being scanned', () => {
+  // 700 users: pages at offsets 0, 300 and 600. Deleting a user of the first page before the second
+  // is fetched shifts every later user one place left, so the user first at offset 300 is on no page.
+  const account = makeAccount({ dataset: { seed: 5050, users: 700, groups: 2, authEvents: 10, days: 1 } });
+  const tenantId = 'roster-shifted';
+  let tenant: SimulatedTenant;
+  let deletedUserId = '';
+  const markedDeleted = async () => {
+    const rows = await tenant.database.sql<{ user_id: string }[]>`
+      select user_id from duo_users where tenant_id = ${tenantId} and deleted_at is not null order by user_id`;
+    return rows.map((row) => row.user_id);
+  };
+
+  beforeAll(async () => {
+    tenant = await startSimulatedTenant(tenantId, [account]);
+    // The tenant already holds all 700 users from an earlier refresh.
+    expect(await runAttempt(1, syncRoster, tenant.deps, tenantId)).toMatchObject({ ok: true, value: { users: 700 } });
+    tenant.proxy.script = async (request) => {
+      if (!deletedUserId && request.path === '/admin/v1/users' && request.params.get('offset') === '300') {
+        const roster = await tenant.simulator.control.roster(account.integrationKey);
+        deletedUserId = roster.users[0]!.user_id;
+        await tenant.simulator.control.deleteUser(account.integrationKey, deletedUserId);
+      }
+      return undefined;
+    };
+  });
+  afterAll(async () => { await tenant?.close(); });
+
+  it('marks nobody deleted after a scan during which Duo\'s count changed', async () => {
+    const outcome = await runAttempt(1, syncRoster, tenant.deps, tenantId);
+    expect(deletedUserId).not.toBe('');
+    expect(outcome).toMatchObject({ ok: true, value: { users: 699, usersMarkedDeleted: 0 } });
+    expect(await markedDeleted()).toEqual([]);
+  });
+
+  it('marks exactly the deleted user at the next complete scan', async () => {
+    const outcome = await runAttempt(1, syncRoster, tenant.deps, tenantId);
+    expect(outcome).toMatchObject({ ok: true, value: { users: 699, usersMarkedDeleted: 1 } });
+    expect(await markedDeleted()).toEqual([deletedUserId]);
+  });
+});

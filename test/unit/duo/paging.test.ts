@@ -13,29 +13,29 @@ describe('offsetPages', () => {
   it('follows next_offset until it is absent', async () => {
     const data = [1, 2, 3, 4, 5];
     const pages = await collect(
-      offsetPages('/admin/v1/users', async (offset) => ({ items: data.slice(offset, offset + 2), nextOffset: offset + 2 < data.length ? offset + 2 : null })),
+      offsetPages('/admin/v1/users', async (offset) => ({ items: data.slice(offset, offset + 2), nextOffset: offset + 2 < data.length ? offset + 2 : null, totalObjects: data.length })),
     );
     expect(pages).toEqual([
-      { items: [1, 2], next: 2 },
-      { items: [3, 4], next: 4 },
-      { items: [5], next: null },
+      { items: [1, 2], next: 2, totalObjects: 5 },
+      { items: [3, 4], next: 4, totalObjects: 5 },
+      { items: [5], next: null, totalObjects: 5 },
     ]);
   });
 
   it('resumes from a stored offset', async () => {
     const offsets: number[] = [];
-    await collect(offsetPages('/admin/v1/users', async (offset) => (offsets.push(offset), { items: [], nextOffset: null }), 600));
+    await collect(offsetPages('/admin/v1/users', async (offset) => (offsets.push(offset), { items: [], nextOffset: null, totalObjects: null }), 600));
     expect(offsets).toEqual([600]);
   });
 
   it('refuses a next_offset that does not advance', async () => {
-    const pages = offsetPages('/admin/v1/users', async () => ({ items: [1], nextOffset: 0 }));
+    const pages = offsetPages('/admin/v1/users', async () => ({ items: [1], nextOffset: 0, totalObjects: null }));
     await expect(collect(pages)).rejects.toBeInstanceOf(DuoMalformedResponseError);
   });
 
   it('fetches the next page only when asked, holding one page at a time', async () => {
     let fetches = 0;
-    const pages = offsetPages('/admin/v1/users', async (offset) => (fetches++, { items: [offset], nextOffset: offset + 1 }));
+    const pages = offsetPages('/admin/v1/users', async (offset) => (fetches++, { items: [offset], nextOffset: offset + 1, totalObjects: null }));
     await pages.next();
     expect(fetches).toBe(1);
     await pages.return(undefined);
