@@ -8,8 +8,8 @@ import { startInProcessWorker, type RunningWorker } from '../helpers/worker.js';
 // The status document while a real worker runs the initial sync against the simulator.
 // Every Duo answer takes a little while, so the sync runs long enough to be watched mid-way.
 const account = makeAccount({
-  dataset: { seed: 7, users: 30, groups: 4, authEvents: 400, days: 3 },
-  faults: { slowRate: 1, slowMs: 250 },
+  dataset: { seed: 7, users: 30, groups: 4, authEvents: 400, days: 12 },
+  faults: { slowRate: 1, slowMs: 400 },
 });
 
 let simulator: TestSimulator;
@@ -18,7 +18,7 @@ let worker: RunningWorker;
 
 beforeAll(async () => {
   simulator = await startTestSimulator([account]);
-  api = await createTestApi({ duoOrigin: simulator.origin, env: { BACKFILL_DAYS: '4' } });
+  api = await createTestApi({ duoOrigin: simulator.origin, env: { BACKFILL_DAYS: '12' } });
   worker = await startInProcessWorker(api.config, api.database.db);
 });
 
@@ -27,6 +27,8 @@ afterAll(async () => {
   await api?.close();
   await simulator?.close();
 });
+
+const status0 = (statuses: IntegrationStatusDocument[]) => statuses[0]!;
 
 describe('GET /v1/tenants/:tenantId/integrations/duo during and after the initial sync', () => {
   it('follows the sync to completed with the counts Postgres holds', async () => {
@@ -41,11 +43,18 @@ describe('GET /v1/tenants/:tenantId/integrations/duo during and after the initia
     expect(put.statusCode).toBe(202);
 
     const seen: IntegrationStatusDocument[] = [];
+    // What the Temporal UI shows as the workflow's Current details, read the way the UI reads it.
+    const detailsSeen: string[] = [];
+    const workflow = api.temporal.workflow.getHandle(`duo-initial-sync:${tenantId}`);
     const read = async () => {
       const response = await api.app.inject({ method: 'GET', url, headers: api.auth });
       expect(response.statusCode).toBe(200);
       const status = integrationStatusSchema.parse(response.json());
       seen.push(status);
+      if (status.initialSync.state === 'running') {
+        const metadata = await workflow.query<{ currentDetails?: string }>('__temporal_workflow_metadata').catch(() => undefined);
+        if (metadata?.currentDetails) detailsSeen.push(metadata.currentDetails);
+      }
       return status;
     };
     await expect.poll(async () => (await read()).initialSync.state, { timeout: 50_000, interval: 200 }).toBe('completed');
@@ -55,6 +64,12 @@ describe('GET /v1/tenants/:tenantId/integrations/duo during and after the initia
     expect(running.length).toBeGreaterThan(0);
     expect(running.some((status) => status.initialSync.progressSource === 'workflow')).toBe(true);
     for (const status of running) expect(status.status).toBe('syncing');
+    // Once a day is done the document estimates when the rest will be.
+    const estimates = running.filter((status) => status.initialSync.backfill.windowsDone > 0).map((status) => status.initialSync.estimatedCompletionAt);
+    expect(estimates.length).toBeGreaterThan(0);
+    expect(estimates.every((at) => at !== null && Date.parse(at) > Date.parse(status0(running).initialSync.startedAt ?? ''))).toBe(true);
+    // The UI's Current details follow the phases and count the days.
+    expect(detailsSeen.some((details) => details.includes('**Phase:** auth_logs') && /\*\*Days done:\*\* [1-9]\d* of 12/.test(details))).toBe(true);
 
     const done = await read();
     const truth = await simulator.control.truth(account.integrationKey);
