@@ -1,7 +1,7 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initialSyncWorkflowId } from '../../workflows/definitions.js';
-import { startRecordingProxy, type RecordingProxy } from '../helpers/recording-proxy.js';
+import { startScriptedDuoProxy, type ScriptedDuoProxy } from '../helpers/scripted-duo-proxy.js';
 import { makeAccount } from '../helpers/simulator.js';
 import {
   authSyncedThroughMs,
@@ -33,7 +33,7 @@ describe('runs across the lifecycle: disconnect, reconnect, and a shared budget 
     rateLimits: { logRequestsPerMinute: LOG_REQUESTS_PER_MINUTE },
   });
   let harness: SyncHarness;
-  let proxy: RecordingProxy;
+  let proxy: ScriptedDuoProxy;
 
   const call = async (tenantId: string, method: 'POST' | 'DELETE', path = '') => {
     const response = await harness.api.app.inject({ method, url: `/v1/tenants/${tenantId}/integrations/duo${path}`, headers: harness.api.auth });
@@ -62,7 +62,7 @@ describe('runs across the lifecycle: disconnect, reconnect, and a shared budget 
   };
 
   beforeAll(async () => {
-    proxy = await startRecordingProxy();
+    proxy = await startScriptedDuoProxy();
     harness = await startSyncHarness({
       accounts: [leaving, returning, returningNewKeys, busy],
       env: { DUO_API_ORIGIN_OVERRIDE: proxy.origin, DUO_LOG_REQUESTS_PER_MINUTE: String(LOG_REQUESTS_PER_MINUTE) },

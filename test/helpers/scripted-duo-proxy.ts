@@ -26,6 +26,8 @@ export interface ProxyAnswer {
 
 export interface ScriptedDuoProxy {
   origin: string;
+  /** Where requests go (the simulator's origin); may be set after start, once the simulator is up. */
+  upstream: string;
   requests: ProxiedRequest[];
   /** Called for every request before it is forwarded: an answer replaces Duo's, undefined forwards. */
   script: (request: ProxiedRequest) => ProxyAnswer | undefined | Promise<ProxyAnswer | undefined>;
@@ -52,9 +54,10 @@ function integrationKeyOf(request: IncomingMessage): string {
   return match ? Buffer.from(match[1] ?? '', 'base64').toString('utf8').split(':')[0] ?? '' : '';
 }
 
-export async function startScriptedDuoProxy(upstream: string): Promise<ScriptedDuoProxy> {
+export async function startScriptedDuoProxy(upstream = ''): Promise<ScriptedDuoProxy> {
   const proxy: ScriptedDuoProxy = {
     origin: '',
+    upstream,
     requests: [],
     script: () => undefined,
     rewrite: (_request, body) => body,
@@ -75,7 +78,7 @@ export async function startScriptedDuoProxy(upstream: string): Promise<ScriptedD
       const value = request.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
-    const answer = await fetch(`${upstream}${request.url ?? '/'}`, { method: request.method ?? 'GET', headers });
+    const answer = await fetch(`${proxy.upstream}${request.url ?? '/'}`, { method: request.method ?? 'GET', headers });
     let body = await answer.text();
     if (answer.status === 200) body = JSON.stringify(proxy.rewrite(seen, JSON.parse(body)));
     response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
