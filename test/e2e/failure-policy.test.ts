@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAccount } from '../helpers/simulator.js';
 import { startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 import { waitFor } from '../helpers/waiting.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 /**
  * The failure policy over real runs: failures in a row pause the tenant for attention, a PUT with
@@ -14,9 +13,9 @@ describe('failure policy: streak, pause for attention, recovery', () => {
   const account = makeAccount({ dataset: { seed: 11, users: 10, groups: 2, authEvents: 100, days: 3 } });
   const tenantId = 'streaky';
   let harness: SyncHarness;
-  let receiver: Server;
-  const received: Array<{ type: string; tenantId: string; details: Record<string, unknown> }> = [];
-  const webhooks = (type: string) => received.filter((event) => event.type === type).length;
+  let receiver: WebhookReceiver;
+  const received = () => receiver.received;
+  const webhooks = (type: string) => received().filter((event) => event.type === type).length;
 
   const call = async (method: 'POST' | 'GET', path: string, payload?: Record<string, unknown>) => {
     const response = await harness.api.app.inject({ method, url: `/v1/tenants/${tenantId}/integrations/duo${path}`, headers: harness.api.auth, payload });
@@ -42,23 +41,15 @@ describe('failure policy: streak, pause for attention, recovery', () => {
   }
 
   beforeAll(async () => {
-    receiver = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => { body += chunk.toString(); });
-      request.on('end', () => {
-        received.push(JSON.parse(body));
-        response.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const webhook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    receiver = await startWebhookReceiver();
+    const webhook = receiver.url;
     harness = await startSyncHarness({ accounts: [account], env: { NOTIFY_WEBHOOK_URL: webhook, SYNC_FAILURES_BEFORE_PAUSE: '2' } });
     expect((await harness.connect(tenantId, account)).statusCode).toBe(202);
     await harness.waitForInitialSync(tenantId);
   }, 120_000);
   afterAll(async () => {
     await harness?.close();
-    await new Promise((resolve) => receiver?.close(resolve));
+    await receiver?.close();
   });
 
   it('after a PUT recovered a paused tenant, one failure does not pause it again, and the next good run announces recovery', async () => {
@@ -81,7 +72,7 @@ describe('failure policy: streak, pause for attention, recovery', () => {
     await healDuo();
     expect(await runOnce()).toBe('completed');
     await waitFor('the recovered webhook', async () => webhooks('sync.recovered') === 1);
-    expect(received.find((event) => event.type === 'sync.recovered')).toMatchObject({ tenantId, details: { afterFailures: 3 } });
+    expect(received().find((event) => event.type === 'sync.recovered')).toMatchObject({ tenantId, details: { afterFailures: 3 } });
     expect(webhooks('sync.failing')).toBe(1); // one streak, announced once
   }, 300_000);
 

@@ -1,17 +1,16 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileSchedules } from '../../client/reconcile-schedules.js';
 import { makeAccount } from '../helpers/simulator.js';
 import { finishedIncrementalRuns, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 import { waitFor } from '../helpers/waiting.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 describe('integration lifecycle: pause, resume, settings, failures, webhooks, disconnect, reconciliation', () => {
   const account = makeAccount({ dataset: { seed: 8, users: 20, groups: 3, authEvents: 400, days: 3 } });
   const tenantId = 'life';
   let harness: SyncHarness;
-  let receiver: Server;
-  const received: Array<{ type: string; tenantId: string; details: Record<string, unknown> }> = [];
+  let receiver: WebhookReceiver;
+  const received = () => receiver.received;
 
   const call = async (method: 'POST' | 'PATCH' | 'DELETE' | 'GET', path: string, payload?: Record<string, unknown>) => {
     const response = await harness.api.app.inject({ method, url: `/v1/tenants/${tenantId}/integrations/duo${path}`, headers: harness.api.auth, payload });
@@ -20,29 +19,21 @@ describe('integration lifecycle: pause, resume, settings, failures, webhooks, di
   const schedule = () => harness.temporal.schedule.getHandle(`duo-incremental:${tenantId}`).describe();
 
   beforeAll(async () => {
-    receiver = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => { body += chunk.toString(); });
-      request.on('end', () => {
-        received.push(JSON.parse(body));
-        response.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const webhook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    receiver = await startWebhookReceiver();
+    const webhook = receiver.url;
     harness = await startSyncHarness({ accounts: [account], env: { NOTIFY_WEBHOOK_URL: webhook, SYNC_FAILURES_BEFORE_PAUSE: '2' } });
     expect((await harness.connect(tenantId, account)).statusCode).toBe(202);
     await harness.waitForInitialSync(tenantId);
   }, 120_000);
   afterAll(async () => {
     await harness?.close();
-    await new Promise((resolve) => receiver?.close(resolve));
+    await receiver?.close();
   });
 
   it('posts a webhook when the initial sync completes, without secrets', async () => {
-    await waitFor('the completion webhook', async () => received.some((e) => e.type === 'initial_sync.completed'));
-    expect(received.find((e) => e.type === 'initial_sync.completed')).toMatchObject({ tenantId });
-    expect(JSON.stringify(received)).not.toContain(account.secretKey);
+    await waitFor('the completion webhook', async () => received().some((e) => e.type === 'initial_sync.completed'));
+    expect(received().find((e) => e.type === 'initial_sync.completed')).toMatchObject({ tenantId });
+    expect(JSON.stringify(received())).not.toContain(account.secretKey);
   });
 
   it('pauses with a note saying who and why, and resumes', async () => {
@@ -77,7 +68,7 @@ describe('integration lifecycle: pause, resume, settings, failures, webhooks, di
     await waitFor('the pause', async () => (await schedule()).state.paused);
     expect((await schedule()).state.note).toContain('DUO_CREDENTIALS_REJECTED');
     expect((await call('GET', '')).body).toMatchObject({ status: 'needs_attention', lastError: { code: 'DUO_CREDENTIALS_REJECTED' } });
-    await waitFor('the failing webhook', async () => received.some((e) => e.type === 'sync.failing'));
+    await waitFor('the failing webhook', async () => received().some((e) => e.type === 'sync.failing'));
 
     await harness.simulator.control.restore(account.integrationKey, { keys: true });
     expect((await harness.connect(tenantId, account)).statusCode).toBe(202);
@@ -86,7 +77,7 @@ describe('integration lifecycle: pause, resume, settings, failures, webhooks, di
     expect((await call('POST', '/sync')).statusCode).toBe(202);
     await waitFor('a good run', async () => (await finishedIncrementalRuns(harness, tenantId)) > recovered);
     expect((await call('GET', '')).body).toMatchObject({ status: 'active', lastError: null, lastRun: { outcome: 'completed' } });
-    await waitFor('the recovered webhook', async () => received.some((e) => e.type === 'sync.recovered'));
+    await waitFor('the recovered webhook', async () => received().some((e) => e.type === 'sync.recovered'));
   }, 120_000);
 
   it('reconciliation recreates a schedule deleted behind its back and removes one with no tenant', async () => {
