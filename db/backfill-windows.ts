@@ -11,19 +11,17 @@ export interface WindowKey {
   windowEndMs: number;
 }
 
+/** The window's primary key. */
+const isWindow = (key: WindowKey) =>
+  and(eq(backfillWindows.tenantId, key.tenantId), eq(backfillWindows.stream, key.stream), eq(backfillWindows.windowStartMs, key.windowStartMs));
+
 /** Returns the window's saved state, creating it on first use. */
 export async function openBackfillWindow(db: Queryable, key: WindowKey): Promise<BackfillWindowRow> {
   await db.insert(backfillWindows).values(key).onConflictDoNothing();
   const [row] = await db
     .select()
     .from(backfillWindows)
-    .where(
-      and(
-        eq(backfillWindows.tenantId, key.tenantId),
-        eq(backfillWindows.stream, key.stream),
-        eq(backfillWindows.windowStartMs, key.windowStartMs),
-      ),
-    );
+    .where(isWindow(key));
   if (!row) throw new Error('backfill window row vanished');
   return row;
 }
@@ -46,13 +44,7 @@ export async function advanceBackfillWindow(
       malformedAt: null,
       updatedAt: new Date(),
     })
-    .where(
-      and(
-        eq(backfillWindows.tenantId, key.tenantId),
-        eq(backfillWindows.stream, key.stream),
-        eq(backfillWindows.windowStartMs, key.windowStartMs),
-      ),
-    );
+    .where(isWindow(key));
 }
 
 /**
@@ -68,13 +60,7 @@ export async function recordMalformedBackfillPage(db: Queryable, key: WindowKey,
       malformedAt: cursor,
       updatedAt: new Date(),
     })
-    .where(
-      and(
-        eq(backfillWindows.tenantId, key.tenantId),
-        eq(backfillWindows.stream, key.stream),
-        eq(backfillWindows.windowStartMs, key.windowStartMs),
-      ),
-    )
+    .where(isWindow(key))
     .returning({ streak: backfillWindows.malformedStreak });
   return row?.streak ?? 1;
 }
