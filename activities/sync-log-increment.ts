@@ -4,6 +4,7 @@ import { recordEventsIngested } from '../config/metrics.js';
 import { storeAuthEvents } from '../db/auth-events.js';
 import type { Transaction } from '../db/client.js';
 import { assertConnectedForWrite, findIntegration } from '../db/integrations.js';
+import { runStartedAt } from '../db/sync-runs.js';
 import { storeStreamEvents, type StreamEventRecord } from '../db/optional-streams.js';
 import {
   advanceIncrementalWindow,
@@ -27,11 +28,20 @@ type V2LogStream = Exclude<LogStream, 'administrator'>;
 /** One run pages at most one day per stream call, so a long-paused tenant catches up over several calls. */
 export const MAX_INCREMENT_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * How long one incremental run may page through Duo, counted from its start. A long catch-up (after a
+ * pause, at Duo's 1–2 log requests a minute) then ends as a completed run well inside the run timeout
+ * and the next runs continue from the saved cursor, instead of being killed and counted as failures.
+ */
+export const RUN_PAGING_BUDGET_MS = 30 * 60_000;
+
 export interface LogIncrementResult {
   events: number;
   pages: number;
   /** The stream reached now minus Duo's delay: nothing more to fetch in this run. */
   caughtUp: boolean;
+  /** The run's paging budget is spent: the rest waits for the next run (the cursor is saved). */
+  runBudgetSpent?: boolean;
   syncedThroughMs: number;
 }
 
@@ -53,7 +63,11 @@ export async function syncLogIncrement(deps: ActivityDeps, input: { tenantId: st
   const { duo, builtFrom } = await loadDuoClient(deps, tenantId, { onBudgetWait: beat });
   // Rows newer than this may not be visible yet (Duo's delay): no checkpoint ever moves past it.
   const latestEndMs = now - DUO_LOG_DELAY_MS - deps.config.DUO_LOG_SAFETY_SECONDS * 1000;
-  const run = { deps, duo, tenantId, latestEndMs, progress, beat };
+  // workflowExecution is absent only for standalone activities, which have no run to budget.
+  const execution = context.info.workflowExecution;
+  const runStart = execution ? await runStartedAt(deps.db, execution.workflowId, execution.runId) : null;
+  const budgetSpent = () => runStart !== null && Date.now() - runStart.getTime() >= RUN_PAGING_BUDGET_MS;
+  const run = { deps, duo, tenantId, latestEndMs, progress, beat, budgetSpent };
   try {
     if (stream === 'administrator') return await syncAdministratorIncrement(run, checkpoint.syncedThroughMs);
     return await syncV2Increment(run, stream, Math.max(checkpoint.syncedThroughMs, earliestServedMs), checkpoint.syncedThroughMs);
@@ -69,11 +83,13 @@ interface IncrementRun {
   latestEndMs: number;
   progress: { pages: number; events: number };
   beat: () => void;
+  /** Checked after each stored page: at least one page is fetched per call. */
+  budgetSpent: () => boolean;
 }
 
 /** v2 logs (auth, telephony, activity): `startMs` is the checkpoint, moved up to what Duo still serves. */
 async function syncV2Increment(run: IncrementRun, stream: V2LogStream, startMs: number, syncedThroughMs: number): Promise<LogIncrementResult> {
-  const { deps, duo, tenantId, latestEndMs, progress, beat } = run;
+  const { deps, duo, tenantId, latestEndMs, progress, beat, budgetSpent } = run;
   const context = Context.current();
   const pinned = await pinIncrementalWindow(deps.db, tenantId, stream, Math.min(latestEndMs, startMs + MAX_INCREMENT_MS));
   const windowEndMs = pinned.windowEndMs ?? latestEndMs;
@@ -97,18 +113,22 @@ async function syncV2Increment(run: IncrementRun, stream: V2LogStream, startMs: 
     cursor = page.next;
     beat();
   };
+  let stopped = false;
   try {
     if (stream === 'auth') {
       for await (const page of duo.authLogPages(window)) {
         await store(page, async (tx) => (await storeAuthEvents(tx, tenantId, page.items.map(toAuthEventRecord))).inserted);
+        if (page.next !== null && (stopped = budgetSpent())) break;
       }
     } else if (stream === 'telephony') {
       for await (const page of duo.telephonyLogPages(window)) {
         await store(page, (tx) => storeStreamEvents(tx, tenantId, 'telephony', page.items.map(telephonyRecord)));
+        if (page.next !== null && (stopped = budgetSpent())) break;
       }
     } else {
       for await (const page of duo.activityLogPages(window)) {
         await store(page, (tx) => storeStreamEvents(tx, tenantId, 'activity', page.items.map(activityRecord)));
+        if (page.next !== null && (stopped = budgetSpent())) break;
       }
     }
   } catch (error) {
@@ -117,6 +137,8 @@ async function syncV2Increment(run: IncrementRun, stream: V2LogStream, startMs: 
     const position = `${stream} window ${new Date(startMs).toISOString()}..${new Date(windowEndMs).toISOString()}, cursor ${cursor ?? '(window start)'} (kept in stream_checkpoints)`;
     throw await countMalformedPage(error, () => recordMalformedStreamPage(deps.db, tenantId, stream, failedAt), position, INCREMENTAL_MAX_ATTEMPTS);
   }
+  // Stopped mid-window: the window stays pinned with its cursor, and the checkpoint where it was.
+  if (stopped) return { events: progress.events, pages: progress.pages, caughtUp: false, runBudgetSpent: true, syncedThroughMs };
   return { events: progress.events, pages: progress.pages, caughtUp: windowEndMs >= latestEndMs, syncedThroughMs: windowEndMs };
 }
 
@@ -128,7 +150,7 @@ async function syncV2Increment(run: IncrementRun, stream: V2LogStream, startMs: 
  * deduped when the next scan sees them again.
  */
 async function syncAdministratorIncrement(run: IncrementRun, syncedThroughMs: number): Promise<LogIncrementResult> {
-  const { deps, duo, tenantId, latestEndMs, progress, beat } = run;
+  const { deps, duo, tenantId, latestEndMs, progress, beat, budgetSpent } = run;
   if (latestEndMs <= syncedThroughMs) return { events: 0, pages: 0, caughtUp: true, syncedThroughMs };
   let through = syncedThroughMs;
   let mintimeSec = Math.floor(syncedThroughMs / 1000);
@@ -152,6 +174,9 @@ async function syncAdministratorIncrement(run: IncrementRun, syncedThroughMs: nu
       beat();
       if (page.next === null || pageThrough >= latestEndMs) break;
       mintimeSec = page.next;
+      if (budgetSpent()) {
+        return { events: progress.events, pages: progress.pages, caughtUp: false, runBudgetSpent: true, syncedThroughMs: through };
+      }
     }
   } catch (error) {
     const position = `administrator scan from mintime ${mintimeSec} (${new Date(mintimeSec * 1000).toISOString()}, kept in stream_checkpoints)`;

@@ -8,6 +8,15 @@ export type SyncRunOutcome = 'running' | 'completed' | 'failed' | 'cancelled';
 /** The code a run closed by the run after it carries: it never reported an outcome (killed by its run timeout). */
 export const RUN_TIMED_OUT = 'RUN_TIMED_OUT';
 
+/** When a recorded run started (null when it was never recorded). */
+export async function runStartedAt(db: Queryable, workflowId: string, runId: string): Promise<Date | null> {
+  const [row] = await db
+    .select({ startedAt: syncRuns.startedAt })
+    .from(syncRuns)
+    .where(and(eq(syncRuns.workflowId, workflowId), eq(syncRuns.runId, runId)));
+  return row?.startedAt ?? null;
+}
+
 /** Records a run once (idempotent per workflow id and first run id). */
 export async function startSyncRun(
   db: Queryable,

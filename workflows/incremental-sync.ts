@@ -69,7 +69,8 @@ async function syncStream(tenantId: string, stream: LogStream): Promise<number> 
       [{ tenantId, stream }],
     );
     total += result.events;
-    if (result.caughtUp) break;
+    // Branches on the recorded result only (older results lack the field), so replay is unaffected.
+    if (result.caughtUp || result.runBudgetSpent) break;
   }
   return total;
 }

@@ -124,3 +124,42 @@ describe('administrator logs, which Duo may show up to two minutes late', () => 
     expect(rows.map((row) => row.row_hash).sort()).toEqual([...ids].sort());
   });
 });
+
+describe('an incremental run whose paging budget is spent', () => {
+  // One day of ~4000 events to catch up: several pages.
+  const account = makeAccount({ dataset: { seed: 813, users: 50, groups: 3, authEvents: 12_000, days: 3, anchorMs: minute(Date.now() - 10 * 60_000) } });
+  const tenantId = 'incremental-budget';
+  let tenant: SimulatedTenant;
+  // MockActivityEnvironment's workflow execution: the run the activity belongs to.
+  const mockRun = { workflowId: 'test', runId: '00000000-0000-0000-0000-000000000000' };
+  const authRequests = () => tenant.proxy.requests.filter((request) => request.path === '/admin/v2/logs/authentication').length;
+
+  beforeAll(async () => {
+    tenant = await startSimulatedTenant(tenantId, [account], { anchorAt: new Date(minute(Date.now() - 2 * DAY)) });
+  });
+  afterAll(async () => { await tenant?.close(); });
+
+  it('stores one page, keeps the window and cursor for the next run, and says the budget is spent', async () => {
+    await tenant.database.sql`
+      insert into sync_runs (tenant_id, kind, workflow_id, run_id, started_at)
+      values (${tenantId}, 'incremental', ${mockRun.workflowId}, ${mockRun.runId}, now() - interval '31 minutes')`;
+    const before = await checkpointRow(tenant, 'auth').catch(() => undefined);
+    const outcome = await runAttempt(1, syncLogIncrement, tenant.deps, { tenantId, stream: 'auth' });
+    expect(outcome).toMatchObject({ ok: true, value: { pages: 1, caughtUp: false, runBudgetSpent: true } });
+    expect(authRequests()).toBe(1);
+    const checkpoint = await checkpointRow(tenant, 'auth');
+    expect(checkpoint.cursor).toMatch(/^\d{13},/);
+    expect(checkpoint.syncedThroughMs).toBe(before?.syncedThroughMs ?? minute(Date.now() - 2 * DAY));
+  });
+
+  it('continues from that cursor in a run with budget left, to the end of the window', async () => {
+    await tenant.database.sql`update sync_runs set started_at = now() where workflow_id = ${mockRun.workflowId}`;
+    const cursor = (await checkpointRow(tenant, 'auth')).cursor;
+    const from = tenant.proxy.requests.length;
+    const outcome = await runAttempt(1, syncLogIncrement, tenant.deps, { tenantId, stream: 'auth' });
+    if (!outcome.ok) throw outcome.error;
+    expect(outcome.value.runBudgetSpent).toBeUndefined();
+    expect(outcome.value.pages).toBeGreaterThan(1);
+    expect(tenant.proxy.requests[from]?.params.get('next_offset')).toBe(cursor);
+  });
+});
