@@ -82,7 +82,7 @@ export async function finishIncrementalRun(
   const threshold = deps.config.SYNC_FAILURES_BEFORE_PAUSE;
   const { consecutiveFailures, history, closedByNextRun } = await deps.db.transaction(async (tx) => {
     const closed = await finishSyncRun(tx, run, { outcome: result.outcome, counts: result.counts, error: result.error });
-    const history = await incrementalRunsAround(tx, run.tenantId, run);
+    const history = await incrementalRunsAround(tx, run.tenantId, run, INCREMENTAL_RUN_TIMEOUT_MS);
     if (closed.state === 'already_finished') {
       // A retry answers as the first attempt did; a run the next one already closed as timed out
       // (it outlived its timeout after all) was counted then and says nothing more.

@@ -41,6 +41,8 @@ export async function startNotificationDelivery(
   try {
     await deps.temporal.workflow.start<typeof deliverNotifications>('deliverNotifications', {
       workflowId,
+      // Once per run, even when an earlier attempt started it and the delivery has already finished.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
       taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
       args: [args],
       typedSearchAttributes: [{ key: tenantIdSearchAttribute, value: input.tenantId }],

@@ -346,8 +346,16 @@ export async function requestRosterRefresh(db: Queryable, tenantId: string): Pro
   await db.update(duoIntegrations).set({ lastRosterSyncAt: null }).where(eq(duoIntegrations.tenantId, tenantId));
 }
 
+/**
+ * A human stepped in (PUT with working keys, or resume): the failure streak and every malformed-page
+ * streak start over, so a page that stalled the sync gets its full number of attempts again instead
+ * of stalling it at the first glitch.
+ */
 export async function resetFailureStreak(db: Queryable, tenantId: string): Promise<void> {
   await db.update(duoIntegrations).set({ consecutiveFailures: 0 }).where(eq(duoIntegrations.tenantId, tenantId));
+  await db.execute(sql`update backfill_windows set malformed_streak = 0, malformed_at = null where tenant_id = ${tenantId} and malformed_streak > 0`);
+  await db.execute(sql`update stream_checkpoints set malformed_streak = 0, malformed_at = null where tenant_id = ${tenantId} and malformed_streak > 0`);
+  await db.execute(sql`delete from roster_malformed_pages where tenant_id = ${tenantId}`);
 }
 
 /**

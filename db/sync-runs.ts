@@ -98,6 +98,7 @@ export async function incrementalRunsAround(
   db: Queryable,
   tenantId: string,
   run: { workflowId: string; runId: string },
+  runTimeoutMs: number,
 ): Promise<{ previous: FinishedRun | undefined; closedSince: FinishedRun[]; failuresBefore: number; finishedAt: Date | undefined }> {
   const [own] = await db
     .select({ finishedAt: syncRuns.finishedAt })
@@ -118,7 +119,7 @@ export async function incrementalRunsAround(
     order by started_at desc, id desc limit 1`);
   // A run still open at the previous run's start and older than the run timeout was closed by that
   // run, so whatever this one closed started at most a run timeout (plus slack) before the previous one.
-  const closedFrom = previous ? new Date(instant(previous.started_at).getTime() - 2 * 3_600_000).toISOString() : '-infinity';
+  const closedFrom = previous ? new Date(instant(previous.started_at).getTime() - 2 * runTimeoutMs).toISOString() : '-infinity';
   const closedSince = await db.execute<Row>(sql`
     select outcome, error_code, started_at, finished_at from sync_runs
     where tenant_id = ${tenantId} and kind = 'incremental' and started_at >= ${closedFrom}::timestamptz and started_at <= ${start}
