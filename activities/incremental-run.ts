@@ -80,8 +80,11 @@ export async function finishIncrementalRun(
 ): Promise<IncrementalOutcome> {
   const now = new Date();
   const threshold = deps.config.SYNC_FAILURES_BEFORE_PAUSE;
-  const { consecutiveFailures, history, closedByNextRun } = await deps.db.transaction(async (tx) => {
+  const finished = await deps.db.transaction(async (tx) => {
     const closed = await finishSyncRun(tx, run, { outcome: result.outcome, counts: result.counts, error: result.error });
+    // Never recorded: its start found the tenant disconnected or gone. Nothing to count or announce,
+    // and a retried finish must not count it again either.
+    if (closed.state === 'missing') return undefined;
     const history = await incrementalRunsAround(tx, run.tenantId, run, INCREMENTAL_RUN_TIMEOUT_MS);
     if (closed.state === 'already_finished') {
       // A retry answers as the first attempt did; a run the next one already closed as timed out
@@ -99,6 +102,8 @@ export async function finishIncrementalRun(
     }
     return { consecutiveFailures: streak.consecutiveFailures, history, closedByNextRun: false };
   });
+  if (!finished) return { consecutiveFailures: 0, pauseNow: false, notifications: [] };
+  const { consecutiveFailures, history, closedByNextRun } = finished;
   if (closedByNextRun) return { consecutiveFailures, pauseNow: false, notifications: [] };
   const { finishedAt, ...around } = history;
   const notifications = outcomeNotifications({

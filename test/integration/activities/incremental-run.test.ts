@@ -202,3 +202,25 @@ describe('isRosterDue', () => {
     expect(isRosterDue(new Date('2026-11-26T01:00:00Z'), 5, now)).toBe(true);
   });
 });
+
+describe('finishing a run that was never recorded (its start found the tenant disconnected)', () => {
+  let database: TestDatabase;
+  let deps: ActivityDeps;
+  const tenantId = 'never-recorded';
+  beforeAll(async () => {
+    ({ database, deps } = await connectedTenant(tenantId));
+    await database.sql`update duo_integrations set status = 'disconnected', secret_key_sealed = null where tenant_id = ${tenantId}`;
+  });
+  afterAll(async () => { await database.drop(); });
+
+  it('counts nothing and announces nothing, however often the finish is retried', async () => {
+    const ref = { tenantId, workflowId: `duo-incremental:${tenantId}-1`, runId: 'run-1' };
+    await expect(beginIncrementalRun(deps, ref)).rejects.toMatchObject({ code: 'INTEGRATION_NOT_CONNECTED' });
+    const failed = { outcome: 'failed' as const, counts: {}, error: { code: 'INTEGRATION_NOT_CONNECTED', message: 'disconnected' } };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect(await finishIncrementalRun(deps, ref, failed)).toEqual({ consecutiveFailures: 0, pauseNow: false, notifications: [] });
+    }
+    const [row] = await database.sql`select consecutive_failures, status from duo_integrations where tenant_id = ${tenantId}`;
+    expect(row).toEqual({ consecutive_failures: 0, status: 'disconnected' });
+  });
+});
