@@ -146,8 +146,8 @@ async function syncV2Increment(run: IncrementRun, stream: V2LogStream, startMs: 
  * Administrator logs (v1) have no maxtime and no ids: scan from the checkpoint's second (inclusive,
  * so boundary rows repeat) and dedupe by a hash of each row. Like the v2 streams, the checkpoint
  * never passes now − Duo's delay − the margin: a row Duo shows late, older than rows already seen,
- * is still ahead of the next scan's start. Rows past that end are stored when a page holds them and
- * deduped when the next scan sees them again.
+ * is still ahead of the next scan's start. Rows of later seconds are left to the next scan; rows of
+ * the checkpoint's own second are seen again by it and deduped.
  */
 async function syncAdministratorIncrement(run: IncrementRun, syncedThroughMs: number): Promise<LogIncrementResult> {
   const { deps, duo, tenantId, latestEndMs, progress, beat, budgetSpent } = run;
@@ -163,7 +163,10 @@ async function syncAdministratorIncrement(run: IncrementRun, syncedThroughMs: nu
       const next = Math.max(through, pageThrough);
       const inserted = await deps.db.transaction(async (tx) => {
         await assertConnectedForWrite(tx, tenantId);
-        const n = await storeStreamEvents(tx, tenantId, 'administrator', page.items.map(adminRecord));
+        // Rows of seconds after the end wait for the next scan (it starts at the checkpoint's second),
+        // so what is stored is exactly what lies before the checkpoint's next second.
+        const due = page.items.filter((row) => row.timestamp * 1000 <= latestEndMs);
+        const n = await storeStreamEvents(tx, tenantId, 'administrator', due.map(adminRecord));
         await setSyncedThrough(tx, tenantId, 'administrator', next);
         return n;
       });
