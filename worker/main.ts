@@ -12,6 +12,7 @@ import { prebuiltWorkflowBundle } from './build-bundle.js';
 import { createWorker } from './create-worker.js';
 import { startWorkerMetrics } from './metrics.js';
 import { startScheduleReconciler } from './schedule-reconciler.js';
+import { incrementalTaskQueue } from '../workflows/definitions.js';
 
 export interface RunningWorker {
   /** Resolves once the worker has drained after shutdown (or rejects if it failed). */
@@ -32,7 +33,7 @@ export async function startWorker(config: Config, logger: Logger, options: { mig
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const worker = await createWorker({ deps: { db: database.db, config, keyring, temporal }, connection, workflowBundle: prebuiltWorkflowBundle(config) });
   const reconciler = startScheduleReconciler({ client: temporal, db: database.db, config, logger });
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, incrementalTaskQueue: incrementalTaskQueue(config.TEMPORAL_TASK_QUEUE), namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
   const done = worker.run().finally(async () => {
     reconciler.stop();
     await closeDuoConnections();

@@ -6,6 +6,9 @@ import type { InitialSyncProgress } from './types.js';
 export const initialSyncWorkflowId = (tenantId: string) => `duo-initial-sync:${tenantId}`;
 export const incrementalScheduleId = (tenantId: string) => `duo-incremental:${tenantId}`;
 
+/** The recurring sync's own task queue, so backfills waiting on Duo's budget never take its worker slots. */
+export const incrementalTaskQueue = (taskQueue: string) => `${taskQueue}-incremental`;
+
 /** Keyword search attribute on every workflow and schedule: operators filter with `TenantId = "acme"`. */
 export const tenantIdSearchAttribute = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
 

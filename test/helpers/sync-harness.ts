@@ -4,7 +4,7 @@ import type { AccountSpec } from '../../simulator/server.js';
 import { initialSyncWorkflowId } from '../../workflows/definitions.js';
 import { createTestApi, type TestApi } from './api.js';
 import { startTestSimulator, type TestSimulator } from './simulator.js';
-import { startInProcessWorker, type RunningWorker } from './worker.js';
+import { startInProcessWorker, type RunningWorker, type WorkerOverrides } from './worker.js';
 
 /**
  * The whole system for one test file: the HTTP API on a fresh database, the run's Temporal dev
@@ -26,6 +26,8 @@ export async function startSyncHarness(options: {
   accounts: AccountSpec[];
   env?: Record<string, string>;
   withWorker?: boolean;
+  /** Worker options for both task queues (e.g. fewer activity slots). */
+  workerOverrides?: WorkerOverrides;
   temporalAddress?: string;
 }): Promise<SyncHarness> {
   const simulator = await startTestSimulator(options.accounts);
@@ -33,7 +35,7 @@ export async function startSyncHarness(options: {
     duoOrigin: simulator.origin,
     env: { ...(options.temporalAddress ? { TEMPORAL_ADDRESS: options.temporalAddress } : {}), ...options.env },
   });
-  const worker = options.withWorker === false ? undefined : await startInProcessWorker(api.config, api.database.db);
+  const worker = options.withWorker === false ? undefined : await startInProcessWorker(api.config, api.database.db, options.workerOverrides);
   return {
     api,
     simulator,

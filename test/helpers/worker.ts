@@ -1,15 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Config } from '../../config/config.js';
 import type { Database } from '../../db/client.js';
 import { createKeyring } from '../../db/credentials.js';
-import { createWorker } from '../../worker/create-worker.js';
+import { createWorker, type CreateWorkerOptions, type SyncWorker } from '../../worker/create-worker.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface RunningWorker {
-  worker: Worker;
+  worker: SyncWorker;
   /** Shuts the worker down and waits until it has drained. */
   stop(): Promise<void>;
 }
@@ -17,7 +17,9 @@ export interface RunningWorker {
 let runtimeInstalled = false;
 
 /** A worker in this process, on the test file's task queue, with real activities. */
-export async function startInProcessWorker(config: Config, db: Database): Promise<RunningWorker> {
+export type WorkerOverrides = CreateWorkerOptions['overrides'];
+
+export async function startInProcessWorker(config: Config, db: Database, overrides?: WorkerOverrides): Promise<RunningWorker> {
   if (!runtimeInstalled) {
     // Once per process (the SDK refuses a second install): keep test output to warnings.
     Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -25,7 +27,7 @@ export async function startInProcessWorker(config: Config, db: Database): Promis
   }
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const keyring = createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }, config.ENCRYPTION_PREVIOUS_KEYS);
-  const worker = await createWorker({ deps: { db, config, keyring }, connection, overrides: { shutdownGraceTime: '2s' } });
+  const worker = await createWorker({ deps: { db, config, keyring }, connection, overrides: { shutdownGraceTime: '2s', ...overrides } });
   const running = worker.run();
   return {
     worker,
