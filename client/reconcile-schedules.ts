@@ -3,7 +3,7 @@ import { msOptionalToNumber } from '@temporalio/common/lib/time.js';
 import type { Config } from '../config/config.js';
 import type { Queryable } from '../db/client.js';
 import { findIntegration, listIntegrations, type IntegrationRow } from '../db/integrations.js';
-import { incrementalScheduleId, incrementalTaskQueue } from '../workflows/definitions.js';
+import { incrementalScheduleId } from '../workflows/definitions.js';
 import { deleteIncrementalSchedule, desiredSchedule } from './schedules.js';
 
 export interface ReconcileReport {
@@ -65,9 +65,7 @@ export async function reconcileSchedules(client: Client, db: Queryable, config: 
       const tenantId = schedule.scheduleId.slice(SCHEDULE_PREFIX.length);
       if (known.has(tenantId)) continue;
       await attempt(tenantId, async () => {
-        // Only schedules of this deployment (others may share the namespace); older ones started on the main queue.
-        const queue = await scheduleTaskQueue(client, schedule.scheduleId);
-        if (queue !== incrementalTaskQueue(config.TEMPORAL_TASK_QUEUE) && queue !== config.TEMPORAL_TASK_QUEUE) return;
+        if ((await scheduleTaskQueue(client, schedule.scheduleId)) !== config.TEMPORAL_TASK_QUEUE) return;
         // Connected since the pass listed the integrations: its connect made this schedule.
         if (isConnected(await findIntegration(db, tenantId))) return;
         if (await deleteIncrementalSchedule(client, tenantId)) report.deleted.push(tenantId);

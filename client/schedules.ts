@@ -7,7 +7,7 @@ import {
 } from '@temporalio/client';
 import type { Config } from '../config/config.js';
 import type { IntegrationRow } from '../db/integrations.js';
-import { incrementalScheduleId, incrementalTaskQueue, tenantIdSearchAttribute } from '../workflows/definitions.js';
+import { incrementalScheduleId, tenantIdSearchAttribute } from '../workflows/definitions.js';
 
 /** How long one incremental run may take; a run still open after this never reports (see beginIncrementalRun). */
 export const INCREMENTAL_RUN_TIMEOUT_MS = 60 * 60_000;
@@ -34,7 +34,7 @@ export function desiredSchedule(config: Config, integration: IntegrationRow): Sc
       type: 'startWorkflow',
       workflowType: 'incrementalSync',
       workflowId: incrementalScheduleId(tenantId),
-      taskQueue: incrementalTaskQueue(config.TEMPORAL_TASK_QUEUE),
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
       args: [{ tenantId }],
       // A hung run must not block SKIP forever.
       workflowRunTimeout: INCREMENTAL_RUN_TIMEOUT_MS,

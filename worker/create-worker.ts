@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type State, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type State, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { ActivityDeps } from '../activities/deps.js';
 import { incrementalTaskQueue } from '../workflows/definitions.js';
@@ -10,7 +10,7 @@ export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', impo
 export interface CreateWorkerOptions {
   deps: ActivityDeps;
   connection: NativeConnection;
-  /** A pre-built bundle (production); otherwise the workflows are bundled from source, once. */
+  /** A pre-built bundle (production); otherwise the workflows are bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   overrides?: Partial<WorkerOptions>;
 }
@@ -25,24 +25,24 @@ export interface SyncWorker {
 /**
  * Builds the process's workers from its dependencies; used by worker/main.ts and by tests.
  *
- * Two task queues, each with its own activity slots: initial syncs on TEMPORAL_TASK_QUEUE, whose
- * backfill windows hold a slot for as long as they wait for their Duo account's budget (hours at
- * Duo's real limits), and the recurring sync on `<queue>-incremental`, so recent data keeps flowing
- * for every tenant however many others are backfilling.
+ * Two task queues, each with its own activity slots: every workflow and the initial sync's activities
+ * on TEMPORAL_TASK_QUEUE, where backfill windows hold a slot for as long as they wait for their Duo
+ * account's budget (hours at Duo's real limits), and the recurring sync's Duo paging on
+ * `<queue>-incremental`, so recent data keeps flowing for every tenant however many others are
+ * backfilling. The second worker runs activities only: no second workflow thread and bundle in memory.
  */
 export async function createWorker({ deps, connection, workflowBundle, overrides }: CreateWorkerOptions): Promise<SyncWorker> {
-  const bundle = workflowBundle ?? { code: (await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger })).code };
   const common = {
     connection,
     namespace: deps.config.TEMPORAL_NAMESPACE,
-    workflowBundle: bundle,
     // Activities that manage schedules (pause on failure) use a client over the worker's connection.
     activities: createActivities({ ...deps, temporal: deps.temporal ?? new Client({ connection, namespace: deps.config.TEMPORAL_NAMESPACE }) }),
     // In-flight activities get time to finish their page and commit its cursor on SIGTERM.
     shutdownGraceTime: '30s',
   } satisfies Partial<WorkerOptions>;
-  const backfill = await Worker.create({
+  const main = await Worker.create({
     ...common,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
     // Duo allows a handful of requests per minute per account: many concurrent activities mostly wait
     // on the shared budget, so a modest cap keeps memory bounded without slowing anyone down.
@@ -52,32 +52,22 @@ export async function createWorker({ deps, connection, workflowBundle, overrides
   const incremental = await Worker.create({
     ...common,
     taskQueue: incrementalTaskQueue(deps.config.TEMPORAL_TASK_QUEUE),
-    // Runs last minutes and usually fetch one small page: few slots, and the SDK's smallest workflow
-    // cache (about 2 MB a workflow; an evicted run replays its short history).
+    // Usually one small page per run and tenant.
     maxConcurrentActivityTaskExecutions: 10,
-    maxCachedWorkflows: 10,
-    maxConcurrentWorkflowTaskExecutions: 10,
     ...overrides,
   });
-  const workers = [backfill, incremental];
+  const workers = [main, incremental];
   const shutdown = () => {
     for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
   };
   return {
     async run() {
-      // One failing stops both: a process serving only half its queues would look healthy.
+      // One failing stops both: a process serving only one of its queues would look healthy.
       const outcomes = await Promise.allSettled(workers.map((worker) => worker.run().catch((error: unknown) => { shutdown(); throw error; })));
       const failed = outcomes.find((outcome) => outcome.status === 'rejected');
       if (failed) throw failed.reason;
     },
     shutdown,
-    getState: () => backfill.getState(),
+    getState: () => main.getState(),
   };
 }
-
-// The bundler's progress lines are noise in every test and start-up; its warnings still show.
-const quietBundlerLogger = {
-  log: () => {}, trace: () => {}, debug: () => {}, info: () => {},
-  warn: (message: string, meta?: Record<string, unknown>) => console.warn(message, meta ?? ''),
-  error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta ?? ''),
-};

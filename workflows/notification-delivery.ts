@@ -43,12 +43,12 @@ export async function deliverNotifications(input: DeliverNotificationsInput): Pr
  * Called by a sync workflow: starts the delivery of its events (when a webhook is configured) and
  * returns without waiting for it. Best effort: failing to start it never fails the sync.
  */
-export async function handOffNotifications(tenantId: string, notifications: Notification[]): Promise<void> {
+export async function handOffNotifications(tenantId: string, notifications: Notification[], queue: { taskQueue?: string } = {}): Promise<void> {
   if (notifications.length === 0) return;
   const workflowId = notificationDeliveryWorkflowId(tenantId, workflowInfo().runId);
   try {
     await handOff.startNotificationDelivery.executeWithOptions(
-      { ...notificationHandOffActivityOptions, summary: `Start webhook delivery: ${notifications.map((n) => n.type).join(', ')}` },
+      { ...notificationHandOffActivityOptions, ...queue, summary: `Start webhook delivery: ${notifications.map((n) => n.type).join(', ')}` },
       [{ workflowId, tenantId, notifications }],
     );
   } catch (error) {

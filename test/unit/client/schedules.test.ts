@@ -99,7 +99,7 @@ describe('the incremental schedule derived from an integration', () => {
 
   it('starts the incrementalSync workflow for the tenant with a readable summary naming it', () => {
     const started = action(desiredSchedule(config, integration()));
-    expect(started).toMatchObject({ type: 'startWorkflow', workflowType: 'incrementalSync', taskQueue: `${config.TEMPORAL_TASK_QUEUE}-incremental`, args: [{ tenantId: 'acme' }] });
+    expect(started).toMatchObject({ type: 'startWorkflow', workflowType: 'incrementalSync', taskQueue: config.TEMPORAL_TASK_QUEUE, args: [{ tenantId: 'acme' }] });
     expect(started.staticSummary).toMatch(/incremental.*acme/i);
   });
 
