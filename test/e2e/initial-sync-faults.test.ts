@@ -3,6 +3,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAccount } from '../helpers/simulator.js';
 import { compareWithTruth, noDifferences, rollupMismatches, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
+import { waitFor } from '../helpers/waiting.js';
+
+/** Waits until the backfill has committed its first page (the moment the tests change the world). */
+async function backfillStarted(harness: SyncHarness, tenantId: string): Promise<void> {
+  await waitFor('the backfill to start', async () => {
+    const [row] = await harness.api.database.sql<{ n: number }[]>`select count(*)::int as n from backfill_windows where tenant_id = ${tenantId} and pages > 0`;
+    return (row?.n ?? 0) > 0;
+  }, 60_000, 50);
+}
 
 const anchorOf = async (harness: SyncHarness, tenantId: string) => {
   const [row] = await harness.api.database.sql<{ anchor: number }[]>`select (extract(epoch from anchor_at) * 1000)::bigint as anchor from duo_integrations where tenant_id = ${tenantId}`;
@@ -60,13 +69,7 @@ describe('initial sync when the keys are revoked mid-sync', () => {
   beforeAll(async () => {
     harness = await startSyncHarness({ accounts: [account], env: { DUO_LOG_REQUESTS_PER_MINUTE: '120' } });
     expect((await harness.connect(tenantId, account)).statusCode).toBe(202);
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const [row] = await harness.api.database.sql<{ n: number }[]>`select count(*)::int as n from backfill_windows where tenant_id = ${tenantId} and pages > 0`;
-      if ((row?.n ?? 0) > 0) break;
-      if (Date.now() > deadline) throw new Error('backfill did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await backfillStarted(harness, tenantId);
     await harness.simulator.control.revoke(account.integrationKey, { keys: true });
     failure = await harness.waitForInitialSync(tenantId).then(() => undefined, (error: unknown) => error);
   }, 180_000);
@@ -110,13 +113,7 @@ describe('initial sync when the customer rotates the keys mid-backfill and delet
   beforeAll(async () => {
     harness = await startSyncHarness({ accounts: [oldKeys, newKeys], env: { DUO_LOG_REQUESTS_PER_MINUTE: '120' } });
     expect((await harness.connect(tenantId, oldKeys)).statusCode).toBe(202);
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const [row] = await harness.api.database.sql<{ n: number }[]>`select count(*)::int as n from backfill_windows where tenant_id = ${tenantId} and pages > 0`;
-      if ((row?.n ?? 0) > 0) break;
-      if (Date.now() > deadline) throw new Error('backfill did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await backfillStarted(harness, tenantId);
     expect((await harness.connect(tenantId, newKeys)).statusCode).toBe(202);
     await harness.simulator.control.revoke(oldKeys.integrationKey, { keys: true });
     const [open] = await harness.api.database.sql<{ n: number }[]>`select count(*)::int as n from backfill_windows where tenant_id = ${tenantId} and not done`;
