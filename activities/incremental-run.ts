@@ -1,5 +1,5 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { findIntegration, getFailureStreak, recordIncrementalOutcome, recordTimedOutRuns, setSchedulePaused } from '../db/integrations.js';
+import { findIntegration, getFailureStreak, pauseWhileNeedsAttention, recordIncrementalOutcome, recordTimedOutRuns, setSchedulePaused } from '../db/integrations.js';
 import { closeStaleIncrementalRuns, finishSyncRun, incrementalRunsAround, RUN_TIMED_OUT, startSyncRun, type FinishedRun } from '../db/sync-runs.js';
 import { INCREMENTAL_RUN_TIMEOUT_MS, pauseIncrementalSchedule, syncIntervalMinutes } from '../client/schedules.js';
 import { AppError } from '../errors/app-error.js';
@@ -158,7 +158,9 @@ export function outcomeNotifications(input: {
  */
 export async function pauseForAttention(deps: ActivityDeps, tenantId: string, failure: FailureNote): Promise<void> {
   const note = attentionNote(failure);
-  await setSchedulePaused(deps.db, tenantId, true, note, 'needs_attention', failure);
+  // The failure itself set needs_attention when it was recorded; this step runs later, and must not
+  // undo a recovery (a PUT of working keys, a resume) that came in between.
+  if (!(await pauseWhileNeedsAttention(deps.db, tenantId, note))) return;
   if (!deps.temporal) throw new Error('pauseForAttention needs a Temporal client in the activity dependencies');
   try {
     await pauseIncrementalSchedule(deps.temporal, tenantId, note);

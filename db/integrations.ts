@@ -260,6 +260,20 @@ export async function setSchedulePaused(
     .where(and(eq(duoIntegrations.tenantId, tenantId), sql`${duoIntegrations.status} <> 'disconnected'`));
 }
 
+/**
+ * Records the schedule as paused for attention, but only while the integration still needs it: the
+ * failure set `needs_attention` when it was recorded, and a PUT or resume since then (or a disconnect)
+ * means a human has dealt with it. Returns whether the schedule should be paused.
+ */
+export async function pauseWhileNeedsAttention(db: Queryable, tenantId: string, note: string): Promise<boolean> {
+  const rows = await db
+    .update(duoIntegrations)
+    .set({ schedulePaused: true, pauseNote: note, updatedAt: new Date() })
+    .where(and(eq(duoIntegrations.tenantId, tenantId), eq(duoIntegrations.status, 'needs_attention')))
+    .returning({ tenantId: duoIntegrations.tenantId });
+  return rows.length > 0;
+}
+
 export async function setLastRosterSync(db: Queryable, tenantId: string, at: Date): Promise<void> {
   await db.update(duoIntegrations).set({ lastRosterSyncAt: at }).where(eq(duoIntegrations.tenantId, tenantId));
 }

@@ -21,6 +21,22 @@ describe('pauseForAttention', () => {
     await database?.drop();
   });
 
+  it('leaves alone a tenant a human recovered after the failure was recorded (PUT or resume in between)', async () => {
+    const recovered = `${tenantId}-recovered`;
+    const now = new Date();
+    await insertIntegration(database.db, {
+      tenantId: recovered, apiHost: 'api-x.duosecurity.com', integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKeySealed: 'v1.k.a.b.c',
+      encryptionKeyId: 'k', anchorAt: now, backfillStartAt: now, initialSyncWorkflowId: `duo-initial-sync:${recovered}`,
+    });
+    await database.sql`update duo_integrations set status = 'active', schedule_paused = false, last_error_code = null where tenant_id = ${recovered}`;
+    const config = testConfig({ DATABASE_URL: database.url });
+    const deps = { db: database.db, config, keyring: createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }), temporal: new Client({ connection }) };
+
+    await pauseForAttention(deps, recovered, { code: 'DUO_CREDENTIALS_REJECTED', message: 'Duo rejected the credentials' });
+    const [row] = await database.sql`select status, schedule_paused, last_error_code from duo_integrations where tenant_id = ${recovered}`;
+    expect(row).toEqual({ status: 'active', schedule_paused: false, last_error_code: null });
+  });
+
   it('finishes for a tenant disconnected meanwhile, whose schedule is gone, and leaves it disconnected', async () => {
     const now = new Date();
     await insertIntegration(database.db, {
