@@ -1,7 +1,7 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { findIntegration, getFailureStreak, pauseWhileNeedsAttention, recordIncrementalOutcome, recordTimedOutRuns, setSchedulePaused } from '../db/integrations.js';
 import { closeStaleIncrementalRuns, finishSyncRun, incrementalRunsAround, RUN_TIMED_OUT, startSyncRun, type FinishedRun } from '../db/sync-runs.js';
-import { INCREMENTAL_RUN_TIMEOUT_MS, pauseIncrementalSchedule, syncIntervalMinutes } from '../client/schedules.js';
+import { INCREMENTAL_RUN_TIMEOUT_MS, pauseIncrementalSchedule, syncIntervalMinutes } from '../integrations/schedules.js';
 import { AppError } from '../errors/app-error.js';
 import { nonRetryableErrorCodes } from '../errors/codes.js';
 import type { Notification } from '../workflows/notifications.js';

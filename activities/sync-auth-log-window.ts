@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { storeAuthEvents } from '../db/auth-events.js';
 import { advanceBackfillWindow, openBackfillWindow, recordMalformedBackfillPage } from '../db/backfill-windows.js';
 import { assertConnectedForWrite } from '../db/integrations.js';
-import { recordEventsIngested } from '../config/metrics.js';
+import { recordEventsIngested } from '../observability/metrics.js';
 import { DUO_MAX_LOG_AGE_MS } from '../duo/client.js';
 import type { LogWindowInput, LogWindowResult } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';

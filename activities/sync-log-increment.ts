@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { recordEventsIngested } from '../config/metrics.js';
+import { recordEventsIngested } from '../observability/metrics.js';
 import { storeAuthEvents } from '../db/auth-events.js';
 import type { Transaction } from '../db/client.js';
 import { assertConnectedForWrite, findIntegration } from '../db/integrations.js';

@@ -5,7 +5,7 @@ import { AppError } from '../errors/app-error.js';
 import { duoSecretContext, needsReseal, openSecret, resealIfNeeded } from '../db/credentials.js';
 import { findIntegration, type IntegrationRow } from '../db/integrations.js';
 import { PostgresRateBudget } from '../db/rate-budget.js';
-import { instrumentBudget } from '../config/metrics.js';
+import { instrumentBudget } from '../observability/metrics.js';
 import type { ActivityDeps } from './deps.js';
 
 /** Which credentials a client was built from; the secret only as a digest (a re-seal changes nothing). */

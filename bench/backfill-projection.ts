@@ -12,14 +12,14 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import postgres from 'postgres';
 import { loadConfig } from '../config/config.js';
-import { connectIntegration } from '../client/connect-integration.js';
+import { connectIntegration } from '../integrations/connect.js';
 import { createDatabase } from '../db/client.js';
 import { createKeyring } from '../db/credentials.js';
 import { runMigrations } from '../db/migrate.js';
 import { startSimulator } from '../simulator/server.js';
 import { initialSyncWorkflowId } from '../workflows/definitions.js';
 import { createWorker } from '../worker/create-worker.js';
-import { startTemporalDevServer } from '../worker/temporal-dev-server.js';
+import { startTemporalDevServer } from '../local/temporal-dev-server.js';
 
 const { values } = parseArgs({
   options: {

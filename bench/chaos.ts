@@ -26,20 +26,21 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
-import { buildApp } from '../client/app.js';
-import { loadConfig, type Config } from '../config/config.js';
+import { buildApp } from '../api/app.js';
+import { configToEnv, loadConfig, type Config } from '../config/config.js';
 import { createDatabase } from '../db/client.js';
 import { createKeyring } from '../db/credentials.js';
 import { runMigrations } from '../db/migrate.js';
 import { startSimulator, type AccountSpec, type FaultSpec } from '../simulator/server.js';
 import { Rng } from '../simulator/prng.js';
-import { configToEnv, testEnv } from '../test/helpers/config.js';
-import { createControlClient, makeAccount, type SimulatorControl } from '../test/helpers/simulator.js';
-import { startWorkerProcess, type WorkerProcess } from '../test/helpers/worker.js';
+import { isolatedEnv } from '../local/isolated-env.js';
+import { createControlClient, type SimulatorControl } from '../simulator/control-client.js';
+import { makeAccount } from '../simulator/account-builder.js';
+import { startWorkerProcess, type WorkerProcess } from '../local/worker-process.js';
 import { incrementalScheduleId, initialSyncWorkflowId } from '../workflows/definitions.js';
-import { freePort, startTemporalDevServer, type DevServer } from '../worker/temporal-dev-server.js';
+import { freePort, startTemporalDevServer, type DevServer } from '../local/temporal-dev-server.js';
 import { createPrivateCluster, type PrivateCluster } from './lib/chaos-postgres.js';
-import { rollupMismatches } from './lib/rollup-check.js';
+import { rollupMismatches } from '../db/rollup-check.js';
 
 /** What the chaos run does; the reduced plan (in `npm test`) and the full one differ only here. */
 export interface ChaosPlan {
@@ -248,7 +249,7 @@ export async function runChaos(plan: ChaosPlan, environment: ChaosEnvironment): 
   const simulator = await startSimulator({ accounts });
   const control: SimulatorControl = createControlClient(simulator.origin);
   const config: Config = loadConfig(
-    testEnv({
+    isolatedEnv({
       DATABASE_URL: environment.databaseUrl,
       TEMPORAL_ADDRESS: environment.temporalAddress,
       DUO_API_ORIGIN_OVERRIDE: simulator.origin,

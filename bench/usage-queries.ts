@@ -3,7 +3,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../client/app.js';
+import { buildApp } from '../api/app.js';
 import { loadConfig } from '../config/config.js';
 import { createDatabase } from '../db/client.js';
 import { createKeyring } from '../db/credentials.js';

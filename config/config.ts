@@ -142,3 +142,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return Object.freeze({ ...result.data, DATABASE_URL: result.data.DATABASE_URL ?? LOCAL_DATABASE_URL });
 }
+
+/** The env that reproduces a Config, for a child process (e.g. `npm run worker` under test). */
+export function configToEnv(config: Config): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(config)) {
+    if (value === undefined) continue;
+    if (name === 'ENCRYPTION_PREVIOUS_KEYS') {
+      const keys = value as Config['ENCRYPTION_PREVIOUS_KEYS'];
+      if (keys.length > 0) env[name] = keys.map((k) => `${k.id}:${k.key}`).join(',');
+      continue;
+    }
+    env[name] = String(value);
+  }
+  return env;
+}

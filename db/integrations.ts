@@ -1,10 +1,10 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import { AppError } from '../errors/app-error.js';
 import type { Queryable } from './client.js';
+import type { IntegrationStatus } from './integration-states.js';
 import { backfillWindows, duoGroups, duoIntegrations, duoUsers, streamCheckpoints, tenants, type IntegrationSettings } from './schema.js';
 
 export type IntegrationRow = typeof duoIntegrations.$inferSelect;
-export type IntegrationStatus = 'syncing' | 'active' | 'paused' | 'needs_attention' | 'disconnected';
 
 export async function findIntegration(db: Queryable, tenantId: string): Promise<IntegrationRow | undefined> {
   const [row] = await db.select().from(duoIntegrations).where(eq(duoIntegrations.tenantId, tenantId));

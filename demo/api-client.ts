@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { IntegrationStatusDocument } from '../client/schemas.js';
+import type { IntegrationStatusDocument } from '../integrations/status-document.js';
 import type { ApplicationUsage as ServiceApplicationUsage } from '../db/usage-applications.js';
 
 /** The few calls the demo makes to the service's own HTTP API, exactly as a customer would. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSimulator, type RunningSimulator } from '../simulator/server.js';
-import { startLocalStack, type LocalStack } from '../worker/local-stack.js';
+import { startLocalStack, type LocalStack } from '../local/local-stack.js';
 import { DemoApiClient, type IntegrationStatus } from './api-client.js';
 import { demoAccountSpec, demoDuoKeys } from './duo-account.js';
 import { DEMO_HELP, DemoUsageError, parseDemoOptions, type DemoOptions } from './options.js';

@@ -2,7 +2,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../config/config.js';
-import { createLogger, toTemporalLogger } from '../config/logger.js';
+import { createLogger, toTemporalLogger } from '../observability/logger.js';
 import { createDatabase } from '../db/client.js';
 import { createKeyring, verifyKeyring } from '../db/credentials.js';
 import { runMigrations } from '../db/migrate.js';
@@ -10,7 +10,7 @@ import { closeDuoConnections } from '../duo/transport.js';
 import { AppError } from '../errors/app-error.js';
 import { prebuiltWorkflowBundle } from './build-bundle.js';
 import { createWorker } from './create-worker.js';
-import { startWorkerMetrics } from './metrics.js';
+import { startWorkerMetrics } from './metrics-endpoint.js';
 import { startScheduleReconciler } from './schedule-reconciler.js';
 import { incrementalTaskQueue } from '../workflows/definitions.js';
 

@@ -2,9 +2,9 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Queryable } from '../db/client.js';
-import { reconcileSchedules } from '../client/reconcile-schedules.js';
+import { reconcileSchedules } from '../integrations/reconcile-schedules.js';
 import { sendNotification } from '../activities/notify.js';
-import { checkRetentionHorizon } from './retention-watch.js';
+import { checkRetentionHorizon } from '../integrations/retention-alarm.js';
 
 /** Up to three spaced attempts; a webhook that stays down is logged, never retried forever. */
 async function notifyWithRetries(config: Config, logger: Logger, notification: Parameters<typeof sendNotification>[1]): Promise<void> {

@@ -5,7 +5,9 @@
 
 export type LogStream = 'auth' | 'telephony' | 'activity' | 'administrator';
 
-export type InitialSyncPhase = 'roster' | 'auth_logs' | 'finishing' | 'done';
+import type { InitialSyncPhase } from '../db/integration-states.js';
+
+export type { InitialSyncPhase };
 
 export interface InitialSyncInput {
   tenantId: string;

@@ -8,14 +8,14 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import postgres from 'postgres';
 import { loadConfig, type Config } from '../../config/config.js';
-import type { ConnectDeps } from '../../client/connect-integration.js';
-import { deleteIncrementalSchedule } from '../../client/schedules.js';
+import type { ConnectDeps } from '../../integrations/connect.js';
+import { deleteIncrementalSchedule } from '../../integrations/schedules.js';
 import { createDatabase, type DatabaseHandle } from '../../db/client.js';
 import { createKeyring } from '../../db/credentials.js';
 import { runMigrations } from '../../db/migrate.js';
 import type { AccountSpec, DatasetSpec } from '../../simulator/server.js';
 import { workflowsEntry } from '../../worker/build-bundle.js';
-import { startTemporalDevServer, type DevServer } from '../../worker/temporal-dev-server.js';
+import { startTemporalDevServer, type DevServer } from '../../local/temporal-dev-server.js';
 import { processSample, type ProcessSample } from './proc.js';
 
 /**

@@ -1,7 +1,7 @@
-import { connectIntegration } from '../../client/connect-integration.js';
+import { connectIntegration } from '../../integrations/connect.js';
 import { startSimulator, type AccountSpec } from '../../simulator/server.js';
 import { initialSyncWorkflowId } from '../../workflows/definitions.js';
-import { createControlClient } from '../../test/helpers/simulator.js';
+import { createControlClient } from '../../simulator/control-client.js';
 import { credentialsOf, deleteSchedules, log, makeAccount, scenarioClient, scenarioEnv, startWorkerChild, type BenchStack } from '../lib/stack.js';
 import { sleep } from '../lib/stats.js';
 import { withDeadline } from '../lib/wait.js';

@@ -1,5 +1,5 @@
-import { connectIntegration } from '../../client/connect-integration.js';
-import { syncNow } from '../../client/lifecycle.js';
+import { connectIntegration } from '../../integrations/connect.js';
+import { syncNow } from '../../integrations/lifecycle.js';
 import { DUO_LOG_DELAY_MS } from '../../duo/client.js';
 import { startSimulator } from '../../simulator/server.js';
 import { initialSyncWorkflowId } from '../../workflows/definitions.js';

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { sql } from 'drizzle-orm';
-import { connectIntegration } from '../../client/connect-integration.js';
+import { connectIntegration } from '../../integrations/connect.js';
 import { storeAuthEvents } from '../../db/auth-events.js';
 import { createDatabase } from '../../db/client.js';
 import { startSimulator } from '../../simulator/server.js';

@@ -1,4 +1,4 @@
-import { connectIntegration } from '../../client/connect-integration.js';
+import { connectIntegration } from '../../integrations/connect.js';
 import { startSimulator } from '../../simulator/server.js';
 import { initialSyncWorkflowId } from '../../workflows/definitions.js';
 import { largestHistory } from '../lib/history.js';

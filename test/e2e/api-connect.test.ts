@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorResponseSchema, integrationStatusSchema } from '../../client/schemas.js';
+import { errorResponseSchema } from '../../api/schemas/integration.js';
+import { integrationStatusSchema } from '../../integrations/status-document.js';
 import { createKeyring, duoSecretContext, sealSecret } from '../../db/credentials.js';
 import type { AccountSpec } from '../../simulator/server.js';
 import { initialSyncWorkflowId, tenantIdSearchAttribute } from '../../workflows/definitions.js';
 import { closedPort, createTestApi, initialSyncExists, storedRows, type TestApi } from '../helpers/api.js';
-import { makeAccount, startTestSimulator, type TestSimulator } from '../helpers/simulator.js';
+import { makeAccount } from '../../simulator/account-builder.js';
+import { startTestSimulator, type TestSimulator } from '../helpers/simulator.js';
 
 // The API against the simulator over HTTP, a fresh database and the run's Temporal dev server. No
 // worker polls this file's task queue, so a started initial sync stays in its first state.

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ensureIncrementalSchedule } from '../../client/schedules.js';
-import { errorResponseSchema, integrationStatusSchema } from '../../client/schemas.js';
+import { ensureIncrementalSchedule } from '../../integrations/schedules.js';
+import { errorResponseSchema } from '../../api/schemas/integration.js';
+import { integrationStatusSchema } from '../../integrations/status-document.js';
 import { findIntegration, insertIntegration, markDisconnected } from '../../db/integrations.js';
 import { incrementalScheduleId, initialSyncWorkflowId } from '../../workflows/definitions.js';
 import { closedPort, createTestApi, storedRows, type TestApi } from '../helpers/api.js';

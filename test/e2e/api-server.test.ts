@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig, type Config } from '../../config/config.js';
-import { integrationStatusSchema } from '../../client/schemas.js';
-import { startApi } from '../../client/server.js';
+import { integrationStatusSchema } from '../../integrations/status-document.js';
+import { startApi } from '../../api/server.js';
 import { AppError } from '../../errors/app-error.js';
-import { createLogger } from '../../config/logger.js';
+import { createLogger } from '../../observability/logger.js';
 import { testEnv } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { makeAccount, startTestSimulator, type TestSimulator } from '../helpers/simulator.js';
+import { makeAccount } from '../../simulator/account-builder.js';
+import { startTestSimulator, type TestSimulator } from '../helpers/simulator.js';
 
 // The process entry's startApi over a real socket: listening, auth, graceful close, fail-fast keys.
 const slow = makeAccount({ faults: { slowRate: 1, slowMs: 700 } });

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { integrationStatusSchema, type IntegrationStatusDocument } from '../../client/schemas.js';
+import { integrationStatusSchema, type IntegrationStatusDocument } from '../../integrations/status-document.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';
-import { makeAccount, startTestSimulator, type TestSimulator } from '../helpers/simulator.js';
+import { makeAccount } from '../../simulator/account-builder.js';
+import { startTestSimulator, type TestSimulator } from '../helpers/simulator.js';
 import { startInProcessWorker, type RunningWorker } from '../helpers/worker.js';
 
 // The status document while a real worker runs the initial sync against the simulator.

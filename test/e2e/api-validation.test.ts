@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { BODY_LIMIT_BYTES } from '../../client/app.js';
-import { errorResponseSchema } from '../../client/schemas.js';
+import { BODY_LIMIT_BYTES } from '../../api/app.js';
+import { errorResponseSchema } from '../../api/schemas/integration.js';
 import { closedPort, createTestApi, initialSyncExists, storedRows, type TestApi } from '../helpers/api.js';
 
 // Requests here never get past validation, except the one that shows Duo being unreachable: the Duo

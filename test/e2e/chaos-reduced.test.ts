@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatReport, runChaos, type ChaosPlan, type ChaosReport } from '../../bench/chaos.js';
-import { freePort, startTemporalDevServer, type DevServer } from '../../worker/temporal-dev-server.js';
+import { freePort, startTemporalDevServer, type DevServer } from '../../local/temporal-dev-server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 
 /**

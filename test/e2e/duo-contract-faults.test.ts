@@ -1,7 +1,8 @@
 import type { FaultSpec } from '../../simulator/server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initialSyncWorkflowId } from '../../workflows/definitions.js';
-import { makeAccount, type SimulatorStats } from '../helpers/simulator.js';
+import { makeAccount } from '../../simulator/account-builder.js';
+import { type SimulatorStats } from '../../simulator/control-client.js';
 import { compareWithTruth, finishedIncrementalRuns, noDifferences, rollupMismatches, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 import { waitFor } from '../helpers/waiting.js';
 

@@ -9,7 +9,7 @@ import { createKeyring } from '../../db/credentials.js';
 import { AppError } from '../../errors/app-error.js';
 import { initialSyncWorkflowId } from '../../workflows/definitions.js';
 import type { LogWindowInput } from '../../workflows/types.js';
-import { makeAccount } from '../helpers/simulator.js';
+import { makeAccount } from '../../simulator/account-builder.js';
 import { finishedIncrementalRuns, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 import { waitFor } from '../helpers/waiting.js';
 

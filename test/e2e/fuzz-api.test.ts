@@ -3,11 +3,11 @@ import { ScheduleNotFoundError } from '@temporalio/client';
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BODY_LIMIT_BYTES } from '../../client/app.js';
-import { errorResponseSchema } from '../../client/schemas.js';
+import { BODY_LIMIT_BYTES } from '../../api/app.js';
+import { errorResponseSchema } from '../../api/schemas/integration.js';
 import { incrementalScheduleId } from '../../workflows/definitions.js';
 import { initialSyncExists } from '../helpers/api.js';
-import { makeAccount } from '../helpers/simulator.js';
+import { makeAccount } from '../../simulator/account-builder.js';
 import { startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 import { waitFor } from '../helpers/waiting.js';
 import { startInProcessWorker } from '../helpers/worker.js';
@@ -151,7 +151,7 @@ const routeTemplates: readonly RouteTemplate[] = [
   { method: 'GET', path: '/v1/tenants/{t}/duo/groups', params: ['includeDeleted'] },
   { method: 'GET', path: '/openapi.json', params: [] },
   { method: 'GET', path: '/metrics', params: [] },
-  // The two probes answer without a token by design (client/health.ts); everything else needs it.
+  // The two probes answer without a token by design (api/probes.ts); everything else needs it.
   { method: 'GET', path: '/healthz', params: [] },
   { method: 'GET', path: '/readyz', params: [] },
 ];

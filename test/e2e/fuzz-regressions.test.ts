@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorResponseSchema } from '../../client/schemas.js';
-import { makeAccount } from '../helpers/simulator.js';
+import { errorResponseSchema } from '../../api/schemas/integration.js';
+import { makeAccount } from '../../simulator/account-builder.js';
 import { startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 
 /**

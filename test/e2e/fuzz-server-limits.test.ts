@@ -1,10 +1,10 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BODY_LIMIT_BYTES } from '../../client/app.js';
-import { errorResponseSchema } from '../../client/schemas.js';
-import { startApi, type RunningApi } from '../../client/server.js';
+import { BODY_LIMIT_BYTES } from '../../api/app.js';
+import { errorResponseSchema } from '../../api/schemas/integration.js';
+import { startApi, type RunningApi } from '../../api/server.js';
 import { loadConfig, type Config } from '../../config/config.js';
-import { createLogger } from '../../config/logger.js';
+import { createLogger } from '../../observability/logger.js';
 import { testEnv } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 

@@ -1,7 +1,7 @@
 import { TypedSearchAttributes, type SearchAttributePair } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantIdSearchAttribute } from '../../workflows/definitions.js';
-import { makeAccount } from '../helpers/simulator.js';
+import { makeAccount } from '../../simulator/account-builder.js';
 import {
   authSyncedThroughMs,
   compareWithTruth,

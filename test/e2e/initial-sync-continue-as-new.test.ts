@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAccount } from '../helpers/simulator.js';
+import { makeAccount } from '../../simulator/account-builder.js';
 import { compareWithTruth, noDifferences, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
-import { startTemporalDevServer, type DevServer } from '../../worker/temporal-dev-server.js';
+import { startTemporalDevServer, type DevServer } from '../../local/temporal-dev-server.js';
 
 describe('initial sync continues as new when the server suggests it', () => {
   const account = makeAccount({ dataset: { seed: 31, users: 30, groups: 3, authEvents: 3000, days: 9 } });

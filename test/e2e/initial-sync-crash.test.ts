@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configToEnv } from '../helpers/config.js';
-import { makeAccount } from '../helpers/simulator.js';
+import { configToEnv } from '../../config/config.js';
+import { makeAccount } from '../../simulator/account-builder.js';
 import { compareWithTruth, noDifferences, rollupMismatches, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 import { waitFor } from '../helpers/waiting.js';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker.js';
+import { startWorkerProcess, type WorkerProcess } from '../../local/worker-process.js';
 
 
 describe('initial sync survives a worker killed with SIGKILL mid-backfill', () => {

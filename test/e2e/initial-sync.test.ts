@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initialSyncWorkflowId, tenantIdSearchAttribute } from '../../workflows/definitions.js';
-import { makeAccount } from '../helpers/simulator.js';
+import { makeAccount } from '../../simulator/account-builder.js';
 import { compareWithTruth, noDifferences, rollupMismatches, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 
 describe('initial sync, end to end (API → Temporal → worker → simulator → Postgres)', () => {

@@ -2,7 +2,7 @@ import { ScheduleNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initialSyncWorkflowId } from '../../workflows/definitions.js';
 import { startScriptedDuoProxy, type ScriptedDuoProxy } from '../helpers/scripted-duo-proxy.js';
-import { makeAccount } from '../helpers/simulator.js';
+import { makeAccount } from '../../simulator/account-builder.js';
 import {
   authSyncedThroughMs,
   compareWithTruth,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reconcileSchedules } from '../../client/reconcile-schedules.js';
-import { makeAccount } from '../helpers/simulator.js';
+import { reconcileSchedules } from '../../integrations/reconcile-schedules.js';
+import { makeAccount } from '../../simulator/account-builder.js';
 import { finishedIncrementalRuns, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 import { waitFor } from '../helpers/waiting.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';

@@ -1,17 +1,18 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildApp } from '../../client/app.js';
-import { tenantGaugeRegistry } from '../../client/metrics.js';
+import { buildApp } from '../../api/app.js';
+import { tenantGaugeRegistry } from '../../api/metrics-route.js';
 import { createDatabase } from '../../db/client.js';
 import { createKeyring } from '../../db/credentials.js';
-import { freePort } from '../../worker/temporal-dev-server.js';
+import { freePort } from '../../local/temporal-dev-server.js';
 import { closedPort } from '../helpers/api.js';
-import { configToEnv, testConfig } from '../helpers/config.js';
+import { configToEnv } from '../../config/config.js';
+import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { makeAccount } from '../helpers/simulator.js';
+import { makeAccount } from '../../simulator/account-builder.js';
 import { finishedIncrementalRuns, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 import { waitFor } from '../helpers/waiting.js';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker.js';
+import { startWorkerProcess, type WorkerProcess } from '../../local/worker-process.js';
 
 // Prometheus metrics: the API's /metrics after a real initial and incremental sync (per-tenant gauges
 // from Postgres), and the worker process's METRICS_PORT endpoint (Temporal SDK + our own metrics).

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syncNow, updateIntegrationSettings } from '../../client/lifecycle.js';
-import type { ConnectDeps } from '../../client/connect-integration.js';
+import { syncNow, updateIntegrationSettings } from '../../integrations/lifecycle.js';
+import type { ConnectDeps } from '../../integrations/connect.js';
 import { createKeyring } from '../../db/credentials.js';
-import { makeAccount } from '../helpers/simulator.js';
+import { makeAccount } from '../../simulator/account-builder.js';
 import { describeTenantWorkflows, finishedIncrementalRuns, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 import { waitFor } from '../helpers/waiting.js';
 

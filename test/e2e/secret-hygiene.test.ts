@@ -4,13 +4,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTemporalDevServer, type DevServer } from '../../worker/temporal-dev-server.js';
+import { startTemporalDevServer, type DevServer } from '../../local/temporal-dev-server.js';
 import { incrementalScheduleId } from '../../workflows/definitions.js';
-import { configToEnv } from '../helpers/config.js';
-import { makeAccount } from '../helpers/simulator.js';
+import { configToEnv } from '../../config/config.js';
+import { makeAccount } from '../../simulator/account-builder.js';
 import { startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 import { waitFor } from '../helpers/waiting.js';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker.js';
+import { startWorkerProcess, type WorkerProcess } from '../../local/worker-process.js';
 
 /**
  * Secret hygiene over a whole lifecycle: connect, sync, rotate the keys, fail on revoked keys, recover

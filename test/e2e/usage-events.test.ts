@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userEventListSchema } from '../../client/usage-schemas.js';
+import { userEventListSchema } from '../../api/schemas/usage.js';
 import { storeAuthEvents } from '../../db/auth-events.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';
 import { authEvent, connectUsageTenant, DAY_MS, seedOtherTenant } from '../helpers/usage-tenant.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applicationListSchema, groupListSchema, usageSchema, userListSchema } from '../../client/usage-schemas.js';
+import { applicationListSchema, groupListSchema, usageSchema, userListSchema } from '../../api/schemas/usage.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';
 import { seedOtherTenant, seedUsageScenario } from '../helpers/usage-tenant.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applicationListSchema, groupListSchema, usageSchema } from '../../client/usage-schemas.js';
+import { applicationListSchema, groupListSchema, usageSchema } from '../../api/schemas/usage.js';
 import { storeAuthEvents } from '../../db/auth-events.js';
 import { advanceBackfillWindow, openBackfillWindow } from '../../db/backfill-windows.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';

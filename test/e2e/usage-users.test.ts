@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userListSchema, type userUsageSchema } from '../../client/usage-schemas.js';
+import { userListSchema, type userUsageSchema } from '../../api/schemas/usage.js';
 import type { z } from 'zod';
 import { createTestApi, type TestApi } from '../helpers/api.js';
 import { upsertUsers } from '../../db/roster.js';

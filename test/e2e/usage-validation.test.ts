@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { errorResponseSchema } from '../../client/schemas.js';
+import { errorResponseSchema } from '../../api/schemas/integration.js';
 import fc from 'fast-check';
-import { decodeEventCursor, decodeUserCursor, encodeEventCursor, encodeUserCursor } from '../../client/usage-schemas.js';
+import { decodeEventCursor, decodeUserCursor, encodeEventCursor, encodeUserCursor } from '../../api/schemas/usage.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';
 import { seedUsageScenario } from '../helpers/usage-tenant.js';
 

@@ -1,9 +1,9 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RETENTION_ALARM_AGE_MS } from '../../worker/retention-watch.js';
+import { RETENTION_ALARM_AGE_MS } from '../../integrations/retention-alarm.js';
 import { startScheduleReconciler } from '../../worker/schedule-reconciler.js';
-import { makeAccount } from '../helpers/simulator.js';
+import { makeAccount } from '../../simulator/account-builder.js';
 import { authSyncedThroughMs, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 import { waitFor } from '../helpers/waiting.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';

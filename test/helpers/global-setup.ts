@@ -2,7 +2,7 @@ import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { runMigrations } from '../../db/migrate.js';
 import { adminUrl, databaseUrl, runDatabasePrefix } from './postgres.js';
-import { startTemporalDevServer, type DevServer } from '../../worker/temporal-dev-server.js';
+import { startTemporalDevServer, type DevServer } from '../../local/temporal-dev-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

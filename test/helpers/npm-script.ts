@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * Runs an npm script's own command (from package.json, e.g. `tsx worker/start-all.ts`) as a child
+ * Runs an npm script's own command (from package.json, e.g. `tsx local/start.ts`) as a child
  * process with `cwd` as its working directory, so its ./.data lands in a temporary folder instead of
  * the checkout. Binaries resolve from the repository's node_modules/.bin, scripts from the repository.
  */

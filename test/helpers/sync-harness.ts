@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { rollupMismatches as compareRollups } from '../../bench/lib/rollup-check.js';
+import { rollupMismatches as compareRollups } from '../../db/rollup-check.js';
 import type { AccountSpec } from '../../simulator/server.js';
 import { initialSyncWorkflowId } from '../../workflows/definitions.js';
 import { createTestApi, type TestApi } from './api.js';

@@ -1,12 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Config } from '../../config/config.js';
 import type { Database } from '../../db/client.js';
 import { createKeyring } from '../../db/credentials.js';
 import { createWorker, type CreateWorkerOptions, type SyncWorker } from '../../worker/create-worker.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface RunningWorker {
   worker: SyncWorker;
@@ -36,34 +32,5 @@ export async function startInProcessWorker(config: Config, db: Database, overrid
       await running;
       await connection.close();
     },
-  };
-}
-
-export interface WorkerProcess {
-  child: ChildProcess;
-  /** Everything the process wrote to stdout and stderr so far (for log scanning). */
-  output(): string;
-  kill(signal?: NodeJS.Signals): Promise<void>;
-}
-
-/** The real worker entry (`npm run worker`) as a child process, so a test can SIGKILL it. */
-export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  return {
-    child,
-    output: () => output,
-    kill: (signal = 'SIGTERM') =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill(signal);
-      }),
   };
 }

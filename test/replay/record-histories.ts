@@ -6,17 +6,18 @@ import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import postgres from 'postgres';
-import { buildApp } from '../../client/app.js';
+import { buildApp } from '../../api/app.js';
 import { createDatabase } from '../../db/client.js';
 import { createKeyring } from '../../db/credentials.js';
 import { runMigrations } from '../../db/migrate.js';
 import { closeDuoConnections } from '../../duo/transport.js';
 import { createWorker } from '../../worker/create-worker.js';
-import { startTemporalDevServer, type DevServer } from '../../worker/temporal-dev-server.js';
+import { startTemporalDevServer, type DevServer } from '../../local/temporal-dev-server.js';
 import { initialSyncWorkflowId } from '../../workflows/definitions.js';
 import { testConfig } from '../helpers/config.js';
 import { adminUrl, databaseUrl } from '../helpers/postgres.js';
-import { makeAccount, startTestSimulator } from '../helpers/simulator.js';
+import { makeAccount } from '../../simulator/account-builder.js';
+import { startTestSimulator } from '../helpers/simulator.js';
 import { waitFor } from '../helpers/waiting.js';
 
 /**

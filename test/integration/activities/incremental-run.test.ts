@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { beginIncrementalRun, finishIncrementalRun, isRosterDue } from '../../../activities/incremental-run.js';
 import type { ActivityDeps } from '../../../activities/deps.js';
-import { INCREMENTAL_RUN_TIMEOUT_MS } from '../../../client/schedules.js';
+import { INCREMENTAL_RUN_TIMEOUT_MS } from '../../../integrations/schedules.js';
 import { createKeyring } from '../../../db/credentials.js';
 import { insertIntegration, resetFailureStreak } from '../../../db/integrations.js';
 import { testConfig } from '../../helpers/config.js';

@@ -5,14 +5,15 @@ import { AppError } from '../../../errors/app-error.js';
 import type { AccountSpec } from '../../../simulator/server.js';
 import type { LogWindowInput } from '../../../workflows/types.js';
 import { malformedAnswer, serverErrorAnswer, type ProxiedRequest } from '../../helpers/scripted-duo-proxy.js';
-import { makeAccount } from '../../helpers/simulator.js';
+import { makeAccount } from '../../../simulator/account-builder.js';
 import { runAttempt, startSimulatedTenant, type SimulatedTenant } from './simulated-tenant.js';
 
 const DAY = 86_400_000;
 const AUTH_LOG = '/admin/v2/logs/authentication';
-// History ends 10 minutes ago (all of it visible); ~4000 events a day: 4 or 5 pages per day window.
+// History ends 10 minutes ago (all of it visible); ~10,000 events a day, so even a weekend day (about
+// 0.4 of the mean in the simulator's week) holds several pages.
 const anchorMs = Math.floor((Date.now() - 10 * 60_000) / 60_000) * 60_000;
-const dataset = { seed: 4711, users: 50, groups: 3, authEvents: 12_000, days: 3, anchorMs };
+const dataset = { seed: 4711, users: 50, groups: 3, authEvents: 30_000, days: 3, anchorMs };
 const dayWindow = (tenantId: string, daysBeforeAnchor: number): LogWindowInput => ({
   tenantId,
   stream: 'auth',

@@ -3,7 +3,7 @@ import { adminRecord, syncLogIncrement } from '../../../activities/sync-log-incr
 import { AppError } from '../../../errors/app-error.js';
 import { INCREMENTAL_MAX_ATTEMPTS } from '../../../workflows/activity-options.js';
 import { malformedAnswer, serverErrorAnswer, type ProxiedRequest, type ProxyAnswer } from '../../helpers/scripted-duo-proxy.js';
-import { makeAccount } from '../../helpers/simulator.js';
+import { makeAccount } from '../../../simulator/account-builder.js';
 import { runAttempt, startSimulatedTenant, type SimulatedTenant } from './simulated-tenant.js';
 
 const DAY = 86_400_000;
@@ -26,7 +26,7 @@ async function checkpointRow(tenant: SimulatedTenant, stream: string) {
 describe('an incremental page that Duo answers malformed', () => {
   // Three days of history up to 10 minutes ago; the checkpoint two days back, so the run's window is
   // one day (~4000 events, several pages).
-  const account = makeAccount({ dataset: { seed: 812, users: 50, groups: 3, authEvents: 12_000, days: 3, anchorMs: minute(Date.now() - 10 * 60_000) } });
+  const account = makeAccount({ dataset: { seed: 812, users: 50, groups: 3, authEvents: 30_000, days: 3, anchorMs: minute(Date.now() - 10 * 60_000) } });
   const tenantId = 'incremental-malformed';
   let tenant: SimulatedTenant;
   let attempt = 0;
@@ -129,7 +129,7 @@ describe('administrator logs, which Duo may show up to two minutes late', () => 
 
 describe('an incremental run whose paging budget is spent', () => {
   // One day of ~4000 events to catch up: several pages.
-  const account = makeAccount({ dataset: { seed: 813, users: 50, groups: 3, authEvents: 12_000, days: 3, anchorMs: minute(Date.now() - 10 * 60_000) } });
+  const account = makeAccount({ dataset: { seed: 813, users: 50, groups: 3, authEvents: 30_000, days: 3, anchorMs: minute(Date.now() - 10 * 60_000) } });
   const tenantId = 'incremental-budget';
   let tenant: SimulatedTenant;
   // MockActivityEnvironment's workflow execution: the run the activity belongs to.

@@ -3,7 +3,7 @@ import { MALFORMED_ATTEMPTS_BEFORE_STALL } from '../../../activities/failures.js
 import { syncRoster } from '../../../activities/sync-roster.js';
 import { AppError } from '../../../errors/app-error.js';
 import { malformedAnswer } from '../../helpers/scripted-duo-proxy.js';
-import { makeAccount } from '../../helpers/simulator.js';
+import { makeAccount } from '../../../simulator/account-builder.js';
 import { runAttempt, startSimulatedTenant, type SimulatedTenant } from './simulated-tenant.js';
 
 function failureOf(outcome: { ok: true } | { ok: false; error: unknown }): AppError {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDuoClient } from '../../../activities/tenant-connection.js';
 import { createKeyring, duoSecretContext, openSecret } from '../../../db/credentials.js';
-import { makeAccount } from '../../helpers/simulator.js';
+import { makeAccount } from '../../../simulator/account-builder.js';
 import { startSimulatedTenant, type SimulatedTenant } from './simulated-tenant.js';
 
 describe('loadDuoClient after ENCRYPTION_KEY was rotated', () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeIntegrationStatus } from '../../../client/integration-status.js';
+import { composeIntegrationStatus } from '../../../integrations/status.js';
 import { advanceBackfillWindow, openBackfillWindow } from '../../../db/backfill-windows.js';
 import { findIntegration, getBackfillProgress, getTenantCounts, insertIntegration, markInitialSyncRestarted } from '../../../db/integrations.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';

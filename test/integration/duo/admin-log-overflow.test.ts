@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuoClient, type DuoClientLogger } from '../../../duo/client.js';
 import { closeDuoConnections } from '../../../duo/transport.js';
-import { makeAccount, manualClock, startTestSimulator, type TestSimulator } from '../../helpers/simulator.js';
+import { makeAccount } from '../../../simulator/account-builder.js';
+import { manualClock, startTestSimulator, type TestSimulator } from '../../helpers/simulator.js';
 
 /*
  * Duo's v1 administrator log returns the 1000 earliest rows from `mintime` (seconds) and cannot page

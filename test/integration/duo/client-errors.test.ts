@@ -13,7 +13,8 @@ import {
 } from '../../../duo/errors.js';
 import type { EndpointClass, RequestOutcome } from '../../../duo/request-budget.js';
 import { closeDuoConnections, createDuoTransport } from '../../../duo/transport.js';
-import { makeAccount, manualClock, startTestSimulator, type TestSimulator } from '../../helpers/simulator.js';
+import { makeAccount } from '../../../simulator/account-builder.js';
+import { manualClock, startTestSimulator, type TestSimulator } from '../../helpers/simulator.js';
 
 /*
  * Every Duo client error class, provoked through the simulator over real HTTP, and checked for

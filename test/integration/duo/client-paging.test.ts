@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuoClient, DUO_LOG_DELAY_MS, type DuoClientOptions } from '../../../duo/client.js';
 import type { SignatureVersion } from '../../../duo/signing.js';
 import { closeDuoConnections } from '../../../duo/transport.js';
-import { makeAccount, manualClock, startTestSimulator, type TestSimulator } from '../../helpers/simulator.js';
+import { makeAccount } from '../../../simulator/account-builder.js';
+import { manualClock, startTestSimulator, type TestSimulator } from '../../helpers/simulator.js';
 
 /*
  * Full walks of every endpoint against the Duo simulator over HTTP, compared with what the

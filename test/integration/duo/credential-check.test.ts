@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runDuoCli, type CliIo } from '../../../duo/cli.js';
+import { runDuoCli, type CliIo } from '../../../cli/duo.js';
 import { createDuoClient } from '../../../duo/client.js';
 import { closeDuoConnections } from '../../../duo/transport.js';
-import { makeAccount, manualClock, startTestSimulator, type TestSimulator } from '../../helpers/simulator.js';
+import { makeAccount } from '../../../simulator/account-builder.js';
+import { manualClock, startTestSimulator, type TestSimulator } from '../../helpers/simulator.js';
 
 /* The credential check and the `duo check` command against the simulator over HTTP. */
 

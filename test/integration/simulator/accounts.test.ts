@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountSpec } from '../../../simulator/server.js';
-import { ControlApiError, duoGet, makeAccount, manualClock, startTestSimulator, type TestSimulator } from '../../helpers/simulator.js';
+import { ControlApiError } from '../../../simulator/control-client.js';
+import { duoGet, manualClock, startTestSimulator, type TestSimulator } from '../../helpers/simulator.js';
+import { makeAccount } from '../../../simulator/account-builder.js';
 
 const clock = manualClock(Date.UTC(2026, 3, 20, 7, 0, 0));
 const DAY = 86_400_000;

@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { duoGet, duoGetJson, makeAccount, manualClock, signGet, startTestSimulator, type TestSimulator } from '../../helpers/simulator.js';
+import { duoGet, duoGetJson, manualClock, signGet, startTestSimulator, type TestSimulator } from '../../helpers/simulator.js';
+import { makeAccount } from '../../../simulator/account-builder.js';
 
 const clock = manualClock(Date.UTC(2026, 5, 1, 12, 0, 0));
 const account = makeAccount();

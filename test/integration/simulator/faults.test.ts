@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { duoGet, makeAccount, manualClock, startTestSimulator, type SimResponse, type TestSimulator } from '../../helpers/simulator.js';
+import { duoGet, manualClock, startTestSimulator, type SimResponse, type TestSimulator } from '../../helpers/simulator.js';
+import { makeAccount } from '../../../simulator/account-builder.js';
 
 const clock = manualClock(Date.UTC(2026, 10, 3, 9, 0, 0));
 const account = makeAccount({ dataset: { seed: 8, users: 120, groups: 6, authEvents: 5000, days: 3 } });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { duoGetJson, makeAccount, manualClock, startTestSimulator, type TestSimulator } from '../../helpers/simulator.js';
+import { duoGetJson, manualClock, startTestSimulator, type TestSimulator } from '../../helpers/simulator.js';
+import { makeAccount } from '../../../simulator/account-builder.js';
 
 const START = Date.UTC(2026, 8, 14, 15, 30, 0);
 const DAY = 86_400_000;

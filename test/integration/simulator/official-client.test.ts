@@ -2,7 +2,8 @@ import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeader
 import https from 'node:https';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeAccount, startTestSimulator, type TestSimulator } from '../../helpers/simulator.js';
+import { makeAccount } from '../../../simulator/account-builder.js';
+import { startTestSimulator, type TestSimulator } from '../../helpers/simulator.js';
 
 /**
  * Duo's own Node client against the simulator. That client only speaks HTTPS to Duo's pinned CAs,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountSpec } from '../../../simulator/server.js';
-import { duoGet, makeAccount, manualClock, startTestSimulator, type SimResponse, type TestSimulator } from '../../helpers/simulator.js';
+import { duoGet, manualClock, startTestSimulator, type SimResponse, type TestSimulator } from '../../helpers/simulator.js';
+import { makeAccount } from '../../../simulator/account-builder.js';
 
 const clock = manualClock(Date.UTC(2026, 9, 1, 10, 0, 0));
 const limited = makeAccount({ rateLimits: { logRequestsPerMinute: 2, objectRequestsPerMinute: 3 } });

@@ -1,0 +1,121 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { listApplicationUsage } from '../../db/usage-applications.js';
+import { getFreshness, type Freshness } from '../../db/usage-freshness.js';
+import { listGroupUsage } from '../../db/usage-groups.js';
+import { COUNT_WINDOWS_DAYS } from '../../db/usage-periods.js';
+import { getUsageTotals } from '../../db/usage-totals.js';
+import { tenantParamsSchema } from '../schemas/integration.js';
+import {
+  applicationListSchema,
+  applicationsQuerySchema,
+  DEFAULT_GRACE_DAYS,
+  DEFAULT_THRESHOLDS,
+  groupListSchema,
+  groupsQuerySchema,
+  usageQuerySchema,
+  usageSchema,
+} from '../schemas/usage.js';
+import { tenantNotFound, usageErrors, type UsageDeps, type UsageRoutesOptions } from './usage-shared.js';
+import { userEventRoutes } from './usage-events.js';
+import { userUsageRoutes } from './usage-users.js';
+
+async function freshnessOrNotFound(deps: UsageDeps, tenantId: string, thresholds: number[], nowMs: number): Promise<Freshness> {
+  const freshness = await getFreshness(deps.db, tenantId, thresholds, nowMs);
+  if (!freshness) throw tenantNotFound(tenantId);
+  return freshness;
+}
+
+/**
+ * The usage API: who is active, who holds an idle licence, per group and per application. Every
+ * answer is read from ingest-maintained rollups and duo_users; handlers only parse, call and shape.
+ */
+export const usageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async (app, { deps }) => {
+  const now = () => deps.now?.() ?? Date.now();
+  await app.register(userUsageRoutes, { deps });
+  await app.register(userEventRoutes, { deps });
+
+  app.get(
+    '/v1/tenants/:tenantId/duo/usage',
+    {
+      schema: {
+        summary: 'Totals by status and group, active/inactive per threshold, licence-reclaim candidates, data freshness',
+        tags: ['usage'],
+        params: tenantParamsSchema,
+        querystring: usageQuerySchema,
+        response: { 200: { description: 'The usage summary', content: { 'application/json': { schema: usageSchema } } }, ...usageErrors },
+      },
+    },
+    async (request) => {
+      const { tenantId } = request.params;
+      const thresholds = request.query.thresholds ?? DEFAULT_THRESHOLDS;
+      const graceDays = request.query.graceDays ?? DEFAULT_GRACE_DAYS;
+      const nowMs = now();
+      const [freshness, totals, groups] = await Promise.all([
+        freshnessOrNotFound(deps, tenantId, thresholds, nowMs),
+        getUsageTotals(deps.db, tenantId, { thresholdDays: thresholds, graceDays }, nowMs),
+        listGroupUsage(deps.db, tenantId, { includeDeleted: false }, nowMs),
+      ]);
+      const inactiveDays = Math.max(...thresholds);
+      return {
+        users: totals.users,
+        byStatus: totals.byStatus,
+        byGroup: groups.map((g) => ({ groupId: g.groupId, name: g.name, members: g.members, active30d: g.activeMembers.d30 })),
+        thresholds: totals.thresholds,
+        reclaimCandidates: {
+          count: totals.reclaimCandidates,
+          inactiveDays,
+          graceDays,
+          usersQuery: `status=active&inactiveForDays=${inactiveDays}&createdMoreThanDaysAgo=${graceDays}`,
+        },
+        freshness,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/tenants/:tenantId/duo/applications',
+    {
+      schema: {
+        summary: 'Per application: distinct active users and authentications over 30/60/90 days, optionally for one group',
+        tags: ['usage'],
+        params: tenantParamsSchema,
+        querystring: applicationsQuerySchema,
+        response: {
+          200: { description: 'Applications, most used first', content: { 'application/json': { schema: applicationListSchema } } },
+          ...usageErrors,
+        },
+      },
+    },
+    async (request) => {
+      const { tenantId } = request.params;
+      const nowMs = now();
+      const [freshness, answer] = await Promise.all([
+        freshnessOrNotFound(deps, tenantId, [...COUNT_WINDOWS_DAYS], nowMs),
+        listApplicationUsage(deps.db, tenantId, { groups: request.query.group ?? [] }, nowMs),
+      ]);
+      return { ...answer, freshness };
+    },
+  );
+
+  app.get(
+    '/v1/tenants/:tenantId/duo/groups',
+    {
+      schema: {
+        summary: 'Groups with member counts and active-member counts over 30/60/90 days',
+        tags: ['usage'],
+        params: tenantParamsSchema,
+        querystring: groupsQuerySchema,
+        response: { 200: { description: 'Groups by name', content: { 'application/json': { schema: groupListSchema } } }, ...usageErrors },
+      },
+    },
+    async (request) => {
+      const { tenantId } = request.params;
+      const nowMs = now();
+      const [freshness, groups] = await Promise.all([
+        freshnessOrNotFound(deps, tenantId, [...COUNT_WINDOWS_DAYS], nowMs),
+        listGroupUsage(deps.db, tenantId, { includeDeleted: request.query.includeDeleted ?? false }, nowMs),
+      ]);
+      return { groups, freshness };
+    },
+  );
+};

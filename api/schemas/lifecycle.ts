@@ -1,0 +1,118 @@
+import { z } from 'zod';
+
+/**
+ * Request schemas of the lifecycle routes (sync now, pause, resume, settings, disconnect): part of the
+ * published HTTP contract, like api/schemas/integration.ts. Bodies are strict, so a typo is refused instead of
+ * silently doing nothing, and every message names its field.
+ */
+
+/** The non-object and unknown-key issues of a strict object, phrased for the fields it accepts. */
+function objectIssues(what: string, fields: readonly string[]) {
+  return (issue: { code: string }) => {
+    if (issue.code === 'unrecognized_keys') return `only ${fields.join(', ')} are accepted in ${what}`;
+    if (issue.code === 'invalid_type') return `${what} must be a JSON object with ${fields.join(', ')}`;
+    return undefined;
+  };
+}
+
+export const syncNowBodySchema = z
+  .strictObject(
+    {
+      roster: z
+        .boolean({ error: 'roster must be true or false' })
+        .optional()
+        .meta({ description: 'Also refresh users, groups and memberships in this run (default false: only when the daily refresh is due)' }),
+    },
+    { error: objectIssues('the body', ['roster']) },
+  )
+  .meta({ id: 'SyncNowRequest', description: 'Optional: no body, an empty body and {} all mean a plain run' })
+  // Fastify hands a missing body to validation as null, so null must pass for "no body" to work.
+  .nullish();
+
+export type SyncNowBody = z.infer<typeof syncNowBodySchema>;
+
+const operatorNoteFields = ['by', 'reason'] as const;
+
+/** Who pauses or resumes and why: written into the schedule's note in the Temporal UI. */
+export const operatorNoteBodySchema = z
+  .strictObject(
+    {
+      by: z
+        .string({ error: 'by must be a string' })
+        .trim()
+        .min(1, 'by must be 1 to 200 characters')
+        .max(200, 'by must be 1 to 200 characters')
+        .meta({ description: 'Who asks: an operator\'s name or address, or a system', example: 'ops@example.com' }),
+      reason: z
+        .string({ error: 'reason must be a string' })
+        .trim()
+        .min(1, 'reason must be 1 to 500 characters')
+        .max(500, 'reason must be 1 to 500 characters')
+        .meta({ description: 'Why; shown in the schedule\'s note', example: 'maintenance window' }),
+    },
+    { error: objectIssues('the body', operatorNoteFields) },
+  )
+  .meta({ id: 'OperatorNote' });
+
+export type OperatorNoteBody = z.infer<typeof operatorNoteBodySchema>;
+
+const streamFields = ['telephony', 'activity', 'administrator'] as const;
+const settingsFields = ['syncIntervalMinutes', 'streams', 'rosterRefreshHourUtc'] as const;
+
+const streamSwitch = (name: string, description: string) =>
+  z.boolean({ error: `streams.${name} must be true or false` }).optional().meta({ description });
+
+const intervalMessage = 'syncIntervalMinutes must be a whole number of minutes from 1 to 1440';
+const hourMessage = 'rosterRefreshHourUtc must be a whole hour from 0 to 23, or null';
+
+/** A partial update: only the fields sent change; at least one must be sent. */
+export const settingsPatchBodySchema = z
+  .strictObject(
+    {
+      syncIntervalMinutes: z
+        .int({ error: intervalMessage })
+        .min(1, intervalMessage)
+        .max(1440, intervalMessage)
+        .optional()
+        .meta({ description: 'Minutes between incremental runs (1 to 1440); the schedule is updated in place', example: 5 }),
+      streams: z
+        .strictObject(
+          {
+            telephony: streamSwitch('telephony', 'Telephony logs (v2)'),
+            activity: streamSwitch('activity', 'Activity logs (v2)'),
+            administrator: streamSwitch('administrator', 'Administrator logs (v1)'),
+          },
+          { error: objectIssues('streams', streamFields) },
+        )
+        .refine((streams) => Object.keys(streams).length > 0, `streams must name at least one of ${streamFields.join(', ')}`)
+        .optional()
+        .meta({ description: 'Switch optional log streams on or off (all off by default; authentication logs are always on)' }),
+      rosterRefreshHourUtc: z
+        .int({ error: hourMessage })
+        .min(0, hourMessage)
+        .max(23, hourMessage)
+        .nullable()
+        .optional()
+        .meta({ description: 'UTC hour of the daily roster refresh; null: 24 hours after the previous one', example: 3 }),
+    },
+    { error: objectIssues('the body', settingsFields) },
+  )
+  .refine((patch) => Object.keys(patch).length > 0, `send at least one of ${settingsFields.join(', ')}`)
+  .meta({ id: 'SettingsPatch' });
+
+export type SettingsPatchBody = z.infer<typeof settingsPatchBodySchema>;
+
+/**
+ * `purge` as query text: exactly `true` or `false`. Not z.stringbool(), which also takes `1`, `yes`,
+ * `on`: deleting a tenant's data should need the one spelling the documentation shows.
+ */
+export const disconnectQuerySchema = z.strictObject(
+  {
+    purge: z
+      .enum(['true', 'false'], { error: 'purge must be true or false' })
+      .default('false')
+      .transform((value) => value === 'true')
+      .meta({ description: 'true also deletes the synced data; false (default) keeps it so a reconnect resumes' }),
+  },
+  { error: objectIssues('the query string', ['purge']) },
+);

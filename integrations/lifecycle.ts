@@ -1,0 +1,136 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { DUO_MAX_LOG_AGE_MS } from '../duo/client.js';
+import {
+  findIntegration,
+  markDisconnected,
+  purgeTenantData,
+  requestRosterRefresh,
+  resetFailureStreak,
+  setSchedulePaused,
+  updateSettings,
+  type IntegrationRow,
+} from '../db/integrations.js';
+import type { IntegrationSettings } from '../db/schema.js';
+import { setStreamEnabled } from '../db/stream-checkpoints.js';
+import { AppError } from '../errors/app-error.js';
+import type { ConnectDeps } from './connect.js';
+import {
+  deleteIncrementalSchedule,
+  ensureIncrementalSchedule,
+  pauseIncrementalSchedule,
+  triggerIncrementalSync,
+  unpauseIncrementalSchedule,
+} from './schedules.js';
+
+/**
+ * The integration's lifecycle after connect. Postgres holds the desired state and is written first;
+ * Temporal is then made to match. If Temporal is unreachable the request fails with
+ * TEMPORAL_UNAVAILABLE and reconciliation applies the stored state once Temporal answers.
+ */
+
+async function requireConnected(deps: ConnectDeps, tenantId: string): Promise<IntegrationRow> {
+  const integration = await findIntegration(deps.db, tenantId);
+  if (!integration) throw new AppError('TENANT_NOT_FOUND', `Tenant ${tenantId} has no Duo integration`);
+  if (integration.status === 'disconnected') {
+    throw new AppError('INTEGRATION_NOT_CONNECTED', `Tenant ${tenantId} is disconnected; connect it again with PUT first`);
+  }
+  return integration;
+}
+
+async function applyToTemporal<T>(
+  action: () => Promise<T>,
+  message = 'Stored, but Temporal could not be updated now; it will be reconciled shortly',
+): Promise<T> {
+  try {
+    return await action();
+  } catch (cause) {
+    throw new AppError('TEMPORAL_UNAVAILABLE', message, { cause });
+  }
+}
+
+/** "Sync now": one incremental run at once at most (overlap SKIP); `roster` also refreshes the roster. */
+export async function syncNow(deps: ConnectDeps, tenantId: string, options: { roster?: boolean } = {}): Promise<void> {
+  await requireConnected(deps, tenantId);
+  if (options.roster) await requestRosterRefresh(deps.db, tenantId);
+  await applyToTemporal(() => triggerIncrementalSync(deps.temporal, tenantId), 'Temporal could not be reached to start the run; try again shortly');
+}
+
+export interface PauseInput {
+  /** Who asks (an operator's name or a system); shown in the Temporal UI note. */
+  by: string;
+  reason: string;
+}
+
+const noteOf = (verb: string, input: PauseInput) => `${verb} by ${input.by}: ${input.reason}`.slice(0, 1000);
+
+export async function pauseIntegration(deps: ConnectDeps, tenantId: string, input: PauseInput): Promise<void> {
+  await requireConnected(deps, tenantId);
+  const note = noteOf('Paused', input);
+  await setSchedulePaused(deps.db, tenantId, true, note, 'paused');
+  await applyToTemporal(() => pauseIncrementalSchedule(deps.temporal, tenantId, note));
+}
+
+/**
+ * Resumes a paused (or needs-attention) integration; the failure streak starts again from zero (a
+ * failure before the pause still gets its `sync.recovered`: that is decided from the run log).
+ */
+export async function resumeIntegration(deps: ConnectDeps, tenantId: string, input: PauseInput): Promise<void> {
+  const integration = await requireConnected(deps, tenantId);
+  const note = noteOf('Resumed', input);
+  const status = integration.initialSyncState === 'completed' ? 'active' : 'syncing';
+  await deps.db.transaction(async (tx) => {
+    await setSchedulePaused(tx, tenantId, false, null, status, integration.status === 'needs_attention' ? null : undefined);
+    await resetFailureStreak(tx, tenantId);
+  });
+  await applyToTemporal(() => unpauseIncrementalSchedule(deps.temporal, tenantId, note));
+}
+
+export interface SettingsPatch {
+  syncIntervalMinutes?: number;
+  streams?: { telephony?: boolean; activity?: boolean; administrator?: boolean };
+  rosterRefreshHourUtc?: number | null;
+}
+
+/** Merges settings and updates the schedule in place (interval, jitter, catch-up window). */
+export async function updateIntegrationSettings(deps: ConnectDeps, tenantId: string, patch: SettingsPatch): Promise<IntegrationRow> {
+  const integration = await requireConnected(deps, tenantId);
+  const { rosterRefreshHourUtc, ...rest } = patch;
+  const settings: IntegrationSettings = {
+    ...integration.settings,
+    ...rest,
+    streams: { ...integration.settings.streams, ...patch.streams },
+  };
+  if (rosterRefreshHourUtc === null) delete settings.rosterRefreshHourUtc;
+  else if (rosterRefreshHourUtc !== undefined) settings.rosterRefreshHourUtc = rosterRefreshHourUtc;
+  await updateSettings(deps.db, tenantId, settings);
+  const startMs = Math.max(integration.anchorAt.getTime(), Date.now() - DUO_MAX_LOG_AGE_MS + 60_000);
+  for (const [stream, enabled] of Object.entries(patch.streams ?? {})) {
+    if (enabled !== undefined) await setStreamEnabled(deps.db, tenantId, stream, enabled, startMs);
+  }
+  const updated = await requireConnected(deps, tenantId);
+  await applyToTemporal(() => ensureIncrementalSchedule(deps.temporal, deps.config, updated));
+  return updated;
+}
+
+/**
+ * Disconnect: erase the stored credentials, delete the schedule, cancel running syncs. Without purge
+ * the synced data and cursors stay, so reconnecting resumes; with purge they are deleted too.
+ */
+export async function disconnectIntegration(deps: ConnectDeps, tenantId: string, options: { purge: boolean }): Promise<void> {
+  const integration = await findIntegration(deps.db, tenantId);
+  if (!integration) throw new AppError('TENANT_NOT_FOUND', `Tenant ${tenantId} has no Duo integration`);
+  await deps.db.transaction(async (tx) => {
+    await markDisconnected(tx, tenantId, options);
+    if (options.purge) await purgeTenantData(tx, tenantId);
+  });
+  await applyToTemporal(async () => {
+    await deleteIncrementalSchedule(deps.temporal, tenantId);
+    for await (const execution of deps.temporal.workflow.list({ query: `TenantId = "${tenantId}" AND ExecutionStatus = "Running"` })) {
+      try {
+        await deps.temporal.workflow.getHandle(execution.workflowId, execution.runId).cancel();
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
+    }
+  });
+}
