@@ -35,15 +35,16 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     // Paths the router refuses before any hook (a broken percent-escape, an over-long segment) still
     // get the token check first and our error envelope, never Fastify's own body or the path echoed.
     frameworkErrors: (error, request, reply) => {
-      const send = (target: FastifyReply, status: number, body: ReturnType<typeof errorBody>) => target.code(status).send(body);
+      // A reply is thenable; sending it is what ends the request here, nothing awaits it.
+      const send = (target: FastifyReply, status: number, body: ReturnType<typeof errorBody>) => void target.code(status).send(body);
       if (!isAuthorized(request.headers.authorization)) {
         reply.header('www-authenticate', WWW_AUTHENTICATE);
-        return send(reply, 401, errorBody('unauthorized', 'Send Authorization: Bearer <API_TOKEN>'));
+        send(reply, 401, errorBody('unauthorized', 'Send Authorization: Bearer <API_TOKEN>'));
+      } else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+        send(reply, 414, errorBody('uri_too_long', 'A path segment is longer than the API accepts (512 characters)'));
+      } else {
+        send(reply, 400, errorBody('bad_request', 'The request path is not a valid URL path'));
       }
-      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-        return send(reply, 414, errorBody('uri_too_long', 'A path segment is longer than the API accepts (512 characters)'));
-      }
-      return send(reply, 400, errorBody('bad_request', 'The request path is not a valid URL path'));
     },
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,

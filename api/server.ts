@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { loadConfig, type Config } from '../config/config.js';
+import { loadConfig, processEnvironment, type Config } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
 import { createDatabase } from '../db/client.js';
 import { createKeyring, verifyKeyring } from '../db/credentials.js';
@@ -61,7 +61,7 @@ export async function startApi(config: Config, options: StartApiOptions = {}): P
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+  const config = loadConfig(processEnvironment());
   const logger = createLogger(config);
   const api = await startApi(config, { logger });
   logger.info({ url: api.url }, 'api listening');

@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { duoCliEnvSchema } from '../config/config.js';
+import { duoCliEnvSchema, processEnvironment } from '../config/config.js';
 import { AppError } from '../errors/app-error.js';
 import { apiHostSchema } from '../duo/api-host.js';
 import { createDuoClient } from '../duo/client.js';
@@ -204,7 +204,7 @@ if (isEntryPoint()) {
     err: (text) => process.stderr.write(text),
     readSecret: promptHidden,
   };
-  runDuoCli(process.argv.slice(2), process.env, io).then(
+  runDuoCli(process.argv.slice(2), processEnvironment(), io).then(
     (code) => {
       process.exitCode = code;
     },

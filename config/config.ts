@@ -132,6 +132,11 @@ export function loadDatabaseUrl(env: Record<string, string | undefined> = proces
 
 export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'DATABASE_URL'> & { DATABASE_URL: string }>;
 
+/** The process's environment, read here and nowhere else: entry points pass it on explicitly. */
+export function processEnvironment(): Record<string, string | undefined> {
+  return process.env;
+}
+
 /** Parses the environment once; names every bad variable and never echoes a value. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const result = configSchema.safeParse(env);

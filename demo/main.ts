@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { processEnvironment } from '../config/config.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSimulator, type RunningSimulator } from '../simulator/server.js';
 import { startLocalStack, type LocalStack } from '../local/local-stack.js';
@@ -18,19 +19,20 @@ class InitialSyncFailedError extends Error {
   override readonly name = 'InitialSyncFailedError';
 }
 
+const environment = processEnvironment();
 const out = process.stdout;
 const say = (text = '') => out.write(`${text}\n`);
 
 /** Demo defaults that make a 90-day account sync in about a minute; anything set in the environment wins. */
 function demoEnv(options: DemoOptions, simulatorOrigin: string): Record<string, string | undefined> {
   return {
-    ...process.env,
+    ...environment,
     DUO_API_ORIGIN_OVERRIDE: simulatorOrigin,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    LOG_LEVEL: environment.LOG_LEVEL ?? 'warn',
     // The simulator is not Duo: no reason to wait at Duo's 2 log requests a minute here.
-    DUO_LOG_REQUESTS_PER_MINUTE: process.env.DUO_LOG_REQUESTS_PER_MINUTE ?? '1200',
-    DUO_OBJECT_REQUESTS_PER_MINUTE: process.env.DUO_OBJECT_REQUESTS_PER_MINUTE ?? '1200',
-    BACKFILL_DAYS: process.env.BACKFILL_DAYS ?? String(options.days),
+    DUO_LOG_REQUESTS_PER_MINUTE: environment.DUO_LOG_REQUESTS_PER_MINUTE ?? '1200',
+    DUO_OBJECT_REQUESTS_PER_MINUTE: environment.DUO_OBJECT_REQUESTS_PER_MINUTE ?? '1200',
+    BACKFILL_DAYS: environment.BACKFILL_DAYS ?? String(options.days),
   };
 }
 
@@ -68,7 +70,7 @@ async function main(): Promise<number> {
     process.stderr.write(`demo: ${error.message}\n\n${DEMO_HELP}`);
     return 2;
   }
-  if (process.env.NODE_ENV === 'production') {
+  if (environment.NODE_ENV === 'production') {
     process.stderr.write('demo: refuses to run with NODE_ENV=production (it points the service at a simulated Duo)\n');
     return 2;
   }

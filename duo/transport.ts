@@ -180,6 +180,7 @@ function parseJson(text: Buffer): { ok: true; value: unknown } | { ok: false } {
  * variable there; this catches a caller that builds a transport from anything else.
  */
 function assertOverrideAllowed(): void {
+  // eslint-disable-next-line no-restricted-properties -- defence in depth: a transport built without loadConfig still refuses the override in production
   if (process.env.NODE_ENV === 'production') {
     throw new ConfigError(
       'DUO_API_ORIGIN_OVERRIDE is for tests and local runs only and is refused when NODE_ENV=production',
@@ -222,7 +223,7 @@ export function createDuoTransport(options: DuoTransportOptions): DuoTransport {
     });
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
-    let status = 0;
+    let status: number;
     let raw: Buffer;
     try {
       const response = await poolFor(origin, connectTimeoutMs).request({

@@ -1,8 +1,9 @@
+import { processEnvironment } from '../config/config.js';
 import { startLocalStack } from './local-stack.js';
 
 /** `npm start`: the local stack (see local-stack.ts) until Ctrl-C. */
 async function main(): Promise<void> {
-  const stack = await startLocalStack(process.env);
+  const stack = await startLocalStack(processEnvironment());
   if (stack.generatedApiToken) process.stderr.write(`\nLocal API token (from .data/dev-secrets.json): ${stack.generatedApiToken}\n\n`);
   process.stderr.write(`Database: ${stack.databaseLabel}\n\n`);
 

@@ -3,15 +3,16 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { processEnvironment } from '../config/config.js';
 import { Connection } from '@temporalio/client';
 
 /** The search attributes our workflows and schedules set; registered on every dev server we start. */
 export const searchAttributeFlags = ['--search-attribute', 'TenantId=Keyword'];
 
 /** Where the Temporal CLI is: TEMPORAL_CLI_PATH, then $HOME/go/bin/temporal, then PATH; undefined if nowhere. */
-export function locateTemporalCli(): string | undefined {
-  const candidates = [process.env.TEMPORAL_CLI_PATH, join(homedir(), 'go/bin/temporal')];
-  for (const dir of (process.env.PATH ?? '').split(':')) if (dir) candidates.push(join(dir, 'temporal'));
+export function locateTemporalCli(env: Record<string, string | undefined> = processEnvironment()): string | undefined {
+  const candidates = [env.TEMPORAL_CLI_PATH, join(homedir(), 'go/bin/temporal')];
+  for (const dir of (env.PATH ?? '').split(':')) if (dir) candidates.push(join(dir, 'temporal'));
   return candidates.find((path): path is string => !!path && existsSync(path));
 }
 
@@ -51,7 +52,7 @@ export async function startSdkDownloadedDevServer(options: {
     return { address: environment.address, stop: () => environment.teardown() };
   } catch (error) {
     const cause = error instanceof Error ? error.message : String(error);
-    throw new Error(`Temporal CLI not found, and the Temporal SDK could not download it (${cause.slice(0, 300)}); ${installHint}`);
+    throw new Error(`Temporal CLI not found, and the Temporal SDK could not download it (${cause.slice(0, 300)}); ${installHint}`, { cause: error });
   }
 }
 
@@ -102,7 +103,7 @@ export async function startTemporalDevServer(
       await connection.close();
       break;
     } catch (error) {
-      if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`temporal dev server did not start: ${String(error)} ${stderr}`); }
+      if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`temporal dev server did not start: ${String(error)} ${stderr}`, { cause: error }); }
       await new Promise((r) => setTimeout(r, 200));
     }
   }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { processEnvironment } from '../config/config.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -12,9 +13,10 @@ export interface WorkerProcess {
 
 /** The real worker entry (`npm run worker`) as a child process, so a test or the chaos run can SIGKILL it. */
 export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
+  const inherited = processEnvironment();
   const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: inherited.PATH ?? '', HOME: inherited.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

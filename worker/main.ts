@@ -1,7 +1,7 @@
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { loadConfig, type Config } from '../config/config.js';
+import { loadConfig, processEnvironment, type Config } from '../config/config.js';
 import { createLogger, toTemporalLogger } from '../observability/logger.js';
 import { createDatabase } from '../db/client.js';
 import { createKeyring, verifyKeyring } from '../db/credentials.js';
@@ -46,7 +46,7 @@ export async function startWorker(config: Config, logger: Logger, options: { mig
 
 /** Process entry of `npm run worker`: the SDK's runtime turns SIGTERM/SIGINT into a graceful drain. */
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+  const config = loadConfig(processEnvironment());
   const logger = createLogger(config);
   const metrics = await startWorkerMetrics(config, logger);
   Runtime.install({ logger: toTemporalLogger(logger), telemetryOptions: { logging: { forward: {}, filter: 'WARN' }, metrics: metrics.temporal } });

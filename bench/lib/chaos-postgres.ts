@@ -52,7 +52,7 @@ async function waitReady(adminUrl: string): Promise<void> {
       await sql`select 1`;
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`private Postgres cluster did not accept connections: ${String(error)}`);
+      if (Date.now() > deadline) throw new Error(`private Postgres cluster did not accept connections: ${String(error)}`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 250));
     } finally {
       await sql.end({ timeout: 1 });

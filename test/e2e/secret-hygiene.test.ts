@@ -176,7 +176,7 @@ const sealedValues: Array<string | null> = [];
 let devServer: DevServer;
 let devServerLog = '';
 let histories: string[] = [];
-let executions: string[] = [];
+const executions: string[] = [];
 
 beforeAll(async () => {
   receiver = createServer((request, response) => {

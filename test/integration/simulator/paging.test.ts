@@ -175,7 +175,7 @@ describe.each(['activity', 'telephony'])('GET /admin/v2/logs/%s', (kind) => {
   it('walks every item once by following next_offset to null', async () => {
     const ids: string[] = [];
     let cursor: string | null = null;
-    let total = 0;
+    let total: number;
     do {
       const params: Record<string, string> = { ...window, sort: 'ts:asc', limit: '1000' };
       if (cursor) params.next_offset = cursor;

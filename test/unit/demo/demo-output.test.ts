@@ -25,7 +25,7 @@ describe('demo options', () => {
 describe('demo progress', () => {
   it('draws a bar with phase, events, rate and ETA that fits the terminal', () => {
     const line = renderBar(snapshot, 120);
-    expect(line).toMatch(/^\[█+░+\]  50%  phase auth_logs  3,000 users  30,123 events  45\/90 days  2,500 events\/s  ETA 1:15$/);
+    expect(line).toMatch(/^\[█+░+\] {2}50% {2}phase auth_logs {2}3,000 users {2}30,123 events {2}45\/90 days {2}2,500 events\/s {2}ETA 1:15$/);
     expect(line.length).toBeLessThan(120);
     expect(renderBar({ ...snapshot, phase: 'roster', windowsDone: 0 }, 120)).toContain('   0%');
   });
