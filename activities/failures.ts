@@ -3,9 +3,9 @@ import { AppError } from '../errors/app-error.js';
 
 /**
  * AppError -> ApplicationFailure, in one place: the failure `type` is the stable error code (what the
- * workflow's retry policy and the README's table match on), retryability comes from the code, and a
- * rate-limit delay becomes `nextRetryDelay`. Messages are already safe (no secrets, no Duo bodies).
- * Anything else propagates unchanged and Temporal retries it as a plain error.
+ * workflow's retry policy and the failure-type table of docs/OPERATIONS.md match on), retryability
+ * comes from the code, and a rate-limit delay becomes `nextRetryDelay`. Messages are already safe
+ * (no secrets, no Duo bodies). Anything else propagates unchanged and Temporal retries it as a plain error.
  */
 export function toApplicationFailure(error: unknown): unknown {
   if (!(error instanceof AppError)) return error;

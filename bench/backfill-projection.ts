@@ -2,7 +2,7 @@
  * Checks the "finishes within 24 hours" arithmetic against a real run: the whole system (Temporal dev
  * server, worker, Postgres, the Duo simulator over HTTP) backfills one tenant with the log-endpoint
  * limit scaled down, records when the last 30/60/90 days and the whole backfill were complete, and
- * compares the measured times with the model used in the README.
+ * compares the measured times with the model in docs/CAPACITY.md.
  *
  *   npm run bench:projection -- [--events 60000] [--days 90] [--per-minute 120]
  */
@@ -83,7 +83,7 @@ const reached = async (n: number) => {
 const [pages] = await sql<{ pages: number; events: number }[]>`select sum(pages)::int as pages, sum(events)::int as events from backfill_windows where tenant_id = 'projection'`;
 const marks = { d30: await reached(30), d60: await reached(60), d90: await reached(90) };
 
-// The model (README): each day window costs ceil(events that day / 1000) requests, at the log limit.
+// The model (docs/CAPACITY.md): each day window costs ceil(events that day / 1000) requests, at the log limit.
 const modelPages = (n: number) => n * Math.ceil(events / days / 1000);
 const predict = (n: number) => (modelPages(n) / perMinute) * 60_000;
 const predictedMs = predict(days);

@@ -1,5 +1,5 @@
 /**
- * Chaos run (issue 6): a full initial sync plus recurring syncs with live events for a few tenants while
+ * Chaos run: a full initial sync plus recurring syncs with live events for a few tenants while
  * the worker is SIGKILLed at random moments (a new one started each time, two at once for part of the
  * run), the Temporal dev server is restarted mid-backfill (persisted with --db-filename), Postgres is
  * restarted mid-backfill, and the Duo simulator fails ~10% of calls (5xx, resets, slow and truncated
@@ -139,7 +139,7 @@ export interface ChaosReport {
   wallMs: number;
 }
 
-/** Roughly `rate` of all calls fail, spread over the types the issue names so each one fires. */
+/** Roughly `rate` of all calls fail, spread over every fault type of the mix so each one fires. */
 export function faultMix(rate: number, seed: number): FaultSpec {
   const share = rate / 0.1;
   return {
@@ -550,7 +550,7 @@ function describeRestarts(report: ChaosReport, kind: 'restart-temporal' | 'resta
   return `${count} (${when.join('; ')})`;
 }
 
-/** The table the issue asks for. */
+/** The table of what happened: kills, restarts, faults by type, differences. */
 export function formatReport(report: ChaosReport): string {
   const faultNames: Record<MixedFaultType, string> = {
     serverError: '5xx (JSON 500, HTML 502/503/504)',

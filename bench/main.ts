@@ -1,11 +1,11 @@
 /**
- * The benchmark of issue 7: ingest ceiling (A), scaling (B), Duo's budget (C), many tenants (D),
+ * The benchmark: ingest ceiling (A), scaling (B), Duo's budget (C), many tenants (D),
  * freshness (E) and usage queries (F), each against the real system (Temporal dev server, the worker
  * as a child process, Postgres, the Duo simulator over HTTP). Prints one table and writes
  * bench/results/<date>.json with one named key per figure.
  *
  *   npm run bench -- --preset small            # the CI smoke run, under 5 minutes on 2 cores
- *   npm run bench -- --preset full [--profile] # the issue's sizes; see docs/BENCHMARKS.md
+ *   npm run bench -- --preset full [--profile] # the sizes of docs/BENCHMARKS.md
  *   npm run bench -- --preset small --only a,c --a-events 100000
  *
  * Run `npm run bench -- --help` for every option.
@@ -356,7 +356,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   return { startedAt: startedAt.toISOString(), finishedAt, preset: options.preset, options, machine, figures, targets: computeTargets(figures), notMeasured, details, scenarioRuns };
 }
 
-/** The issue's targets, for the figures that exist. */
+/** The targets of docs/BENCHMARKS.md, for the figures that exist. */
 export function computeTargets(figures: Record<string, number>): Target[] {
   const targets: Target[] = [];
   const target = (figure: string, text: string, ok: (v: number) => boolean) => {

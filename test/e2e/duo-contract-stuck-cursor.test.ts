@@ -14,8 +14,8 @@ import { finishedIncrementalRuns, startSyncHarness, type SyncHarness } from '../
 import { waitFor } from '../helpers/waiting.js';
 
 /**
- * A next_offset that never advances, for good (issue 6: "if they persist, the stream stops with
- * needs_attention and the exact page position, instead of skipping data or looping").
+ * A next_offset that never advances, for good: the stream stops with needs_attention and the exact
+ * page position, instead of skipping data or looping.
  *
  * The simulator returns the cursor it was sent on every page that has a page after it, so the first
  * page of a window (or of the user list) lands and the second never does. The initial sync retries

@@ -3,18 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { errorCodes, type ErrorCode } from '../../../errors/codes.js';
 
 /**
- * Operators read failure types in the Temporal UI and look them up in the README's "Operating it"
- * table: every code a workflow can fail with must be there, with the retry behaviour the code has.
+ * Operators read failure types in the Temporal UI and look them up in the failure-type table of
+ * docs/OPERATIONS.md: every code a workflow can fail with must be there, with the retry behaviour the
+ * code has.
  */
-const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+const operations = readFileSync(new URL('../../../docs/OPERATIONS.md', import.meta.url), 'utf8');
 
 /** Codes that only ever reach HTTP clients or start-up, never a workflow or activity failure. */
 const notWorkflowFailures: ErrorCode[] = ['TEMPORAL_UNAVAILABLE', 'CONFIG_INVALID', 'VALIDATION_FAILED', 'DUO_UNREACHABLE', 'DUO_ACCOUNT_CHANGED'];
 
 function failureTypesTable(): Map<string, string> {
-  const start = readme.indexOf('| type (= HTTP `error.code` upper-cased) |');
-  expect(start, 'README failure-type table').toBeGreaterThan(-1);
-  const rows = readme.slice(start).split('\n\n')[0]!.split('\n').slice(2);
+  const start = operations.indexOf('| type (= HTTP `error.code` upper-cased) |');
+  expect(start, 'docs/OPERATIONS.md failure-type table').toBeGreaterThan(-1);
+  const rows = operations.slice(start).split('\n\n')[0]!.split('\n').slice(2);
   const retriedByCode = new Map<string, string>();
   for (const row of rows) {
     const [types, retried] = row.split('|').slice(1, 3).map((cell) => cell.trim());
@@ -23,7 +24,7 @@ function failureTypesTable(): Map<string, string> {
   return retriedByCode;
 }
 
-describe('README failure-type table', () => {
+describe('docs/OPERATIONS.md failure-type table', () => {
   it('lists every code a workflow can fail with', () => {
     const listed = failureTypesTable();
     const missing = (Object.keys(errorCodes) as ErrorCode[]).filter((code) => !notWorkflowFailures.includes(code) && !listed.has(code));
