@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { Activities } from '../../activities/index.js';
 import { findTemporalCli, searchAttributeFlags } from '../../local/temporal-dev-server.js';
 import { incrementalTaskQueue } from '../../workflows/definitions.js';
+import { bundleWorkflows } from './workflow-bundles.js';
 
 let runtimeInstalled = false;
 
@@ -71,4 +73,36 @@ export async function withFakeWorker<T>(
   const main = await Worker.create({ ...common, taskQueue, workflowBundle });
   const incremental = await Worker.create({ ...common, taskQueue: incrementalTaskQueue(taskQueue) });
   return main.runUntil(incremental.runUntil(body(taskQueue)));
+}
+
+export interface WorkflowTestHarness {
+  /** The client of the file's environment. */
+  readonly client: Client;
+  /** withFakeWorker on the file's environment and production bundle, with these activities. */
+  withWorker<T>(activities: Activities, body: (taskQueue: string) => Promise<T>, options?: { taskQueue?: string }): Promise<T>;
+}
+
+/**
+ * One test file's environment and production bundle: made before its tests (startWorkflowEnvironment's
+ * options), torn down after them.
+ */
+export function workflowTestHarness(options: { suggestContinueAsNewAfterEvents?: number } = {}): WorkflowTestHarness {
+  let env: TestWorkflowEnvironment | undefined;
+  let workflowBundle: WorkflowBundle | undefined;
+  beforeAll(async () => {
+    [env, workflowBundle] = await Promise.all([startWorkflowEnvironment(options), bundleWorkflows()]);
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  const started = () => {
+    if (!env || !workflowBundle) throw new Error('the workflow test environment starts before the tests: use it inside them');
+    return { env, workflowBundle };
+  };
+  return {
+    get client() {
+      return started().env.client;
+    },
+    withWorker: (activities, body, { taskQueue } = {}) => withFakeWorker({ ...started(), activities, taskQueue }, body),
+  };
 }

@@ -1,8 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities/index.js';
 import { DuoCredentialsRejectedError, DuoRateLimitedError } from '../../duo/errors.js';
 import { INCREMENTAL_MAX_ATTEMPTS } from '../../workflows/activity-options.js';
@@ -12,29 +10,20 @@ import type { Notification } from '../../workflows/notifications.js';
 import type { RunRef } from '../../workflows/types.js';
 import { fakeActivities, type FakeActivities } from '../helpers/fake-activities.js';
 import { waitFor } from '../helpers/waiting.js';
-import { bundleWorkflows } from '../helpers/workflow-bundles.js';
-import { startWorkflowEnvironment, withFakeWorker } from '../helpers/workflow-environment.js';
+import { workflowTestHarness } from '../helpers/workflow-environment.js';
 
 const tenantId = 'fake-tenant';
 const logsEndpoint = { status: 401, duoCode: 40103, endpoint: '/admin/v2/logs/authentication' };
 const failing: Notification = { type: 'sync.failing', tenantId, at: '2026-11-20T00:00:00.000Z', details: { code: 'DUO_CREDENTIALS_REJECTED', consecutiveFailures: 1 } };
 
 describe('incrementalSync (workflow code, fake activities)', () => {
-  let env: TestWorkflowEnvironment;
-  let workflowBundle: WorkflowBundle;
-
-  beforeAll(async () => {
-    [env, workflowBundle] = await Promise.all([startWorkflowEnvironment(), bundleWorkflows()]);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const harness = workflowTestHarness();
 
   /** Runs one incremental run to its end on fresh queues; `cancel` cancels it once an increment is paging. */
   async function runIncremental(fakes: FakeActivities, options: { cancel?: boolean } = {}) {
     const workflowId = `duo-incremental:${tenantId}-${Math.random().toString(36).slice(2)}`;
-    return withFakeWorker({ env, workflowBundle, activities: fakes.activities }, async (taskQueue) => {
-      const handle = await env.client.workflow.start<typeof incrementalSync>('incrementalSync', { workflowId, taskQueue, args: [{ tenantId }] });
+    return harness.withWorker(fakes.activities, async (taskQueue) => {
+      const handle = await harness.client.workflow.start<typeof incrementalSync>('incrementalSync', { workflowId, taskQueue, args: [{ tenantId }] });
       if (options.cancel) {
         await waitFor('an increment to be paging', async () => fakes.argsOf('syncLogIncrement').length > 0);
         await handle.cancel();

@@ -1,11 +1,9 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BACKFILL_WINDOW_MS } from '../../workflows/definitions.js';
 import type { initialSync } from '../../workflows/initial-sync.js';
 import type { InitialSyncInput, LogWindowInput, RunRef } from '../../workflows/types.js';
 import { fakeActivities, type FakeActivities } from '../helpers/fake-activities.js';
-import { bundleWorkflows } from '../helpers/workflow-bundles.js';
-import { startWorkflowEnvironment, withFakeWorker } from '../helpers/workflow-environment.js';
+import { workflowTestHarness } from '../helpers/workflow-environment.js';
 import { continuedAs, startInput, type History } from '../helpers/workflow-history.js';
 
 const tenantId = 'long-backfill';
@@ -15,32 +13,27 @@ const windows = 10;
 const input: InitialSyncInput = { tenantId, anchorMs, backfillStartMs: anchorMs - windows * BACKFILL_WINDOW_MS };
 
 describe('initialSync continuing as new (workflow code, fake activities)', () => {
-  let env: TestWorkflowEnvironment;
+  // A dev server of the file's own whose continue-as-new suggestion comes after 30 history events:
+  // the roster and one batch of windows reach it, so each batch after that ends its run.
+  const harness = workflowTestHarness({ suggestContinueAsNewAfterEvents: 30 });
   let fakes: FakeActivities;
   let histories: History[];
   let firstRun: RunRef;
 
   beforeAll(async () => {
-    // A dev server of the file's own whose continue-as-new suggestion comes after 30 history events:
-    // the roster and one batch of windows reach it, so each batch after that ends its run.
-    const [environment, workflowBundle] = await Promise.all([startWorkflowEnvironment({ suggestContinueAsNewAfterEvents: 30 }), bundleWorkflows()]);
-    env = environment;
     fakes = fakeActivities({ syncAuthLogWindow: async (window) => ({ events: dayNumber(window), pages: 1, expired: false }) });
     const workflowId = `duo-initial-sync:${tenantId}`;
-    await withFakeWorker({ env, workflowBundle, activities: fakes.activities }, async (taskQueue) => {
-      const handle = await env.client.workflow.start<typeof initialSync>('initialSync', { workflowId, taskQueue, args: [input] });
+    await harness.withWorker(fakes.activities, async (taskQueue) => {
+      const handle = await harness.client.workflow.start<typeof initialSync>('initialSync', { workflowId, taskQueue, args: [input] });
       firstRun = { tenantId, workflowId, runId: handle.firstExecutionRunId };
       await handle.result();
     });
     // The chain, run by run: each continued run names the run it started.
     histories = [];
     for (let runId: string | undefined = firstRun.runId; runId; runId = continuedAs(histories[histories.length - 1])) {
-      histories.push(await env.client.workflow.getHandle(workflowId, runId).fetchHistory());
+      histories.push(await harness.client.workflow.getHandle(workflowId, runId).fetchHistory());
     }
   }, 180_000);
-  afterAll(async () => {
-    await env?.teardown();
-  });
 
   /** 1 for the newest day, 10 for the oldest: each window's event count names it. */
   const dayNumber = (window: LogWindowInput) => Math.round((anchorMs - window.windowStartMs) / BACKFILL_WINDOW_MS);

@@ -1,16 +1,13 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DuoCredentialsRejectedError, DuoRateLimitedError } from '../../duo/errors.js';
 import { BACKFILL_WINDOW_MS } from '../../workflows/definitions.js';
 import type { initialSync } from '../../workflows/initial-sync.js';
 import type { InitialSyncInput, RunRef, SyncTotals } from '../../workflows/types.js';
 import { fakeActivities } from '../helpers/fake-activities.js';
 import { waitFor } from '../helpers/waiting.js';
-import { bundleWorkflows } from '../helpers/workflow-bundles.js';
-import { startWorkflowEnvironment, withFakeWorker } from '../helpers/workflow-environment.js';
+import { workflowTestHarness } from '../helpers/workflow-environment.js';
 
 const tenantId = 'fake-tenant';
 const logsEndpoint = { status: 401, duoCode: 40103, endpoint: '/admin/v2/logs/authentication' };
@@ -20,15 +17,7 @@ const input: InitialSyncInput = { tenantId, anchorMs, backfillStartMs: anchorMs 
 const rosterTotals = { users: 3, groups: 2 };
 
 describe('initialSync (workflow code, fake activities)', () => {
-  let env: TestWorkflowEnvironment;
-  let workflowBundle: WorkflowBundle;
-
-  beforeAll(async () => {
-    [env, workflowBundle] = await Promise.all([startWorkflowEnvironment(), bundleWorkflows()]);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const harness = workflowTestHarness();
 
   const workflowId = () => `duo-initial-sync:${tenantId}-${Math.random().toString(36).slice(2)}`;
 
@@ -39,8 +28,8 @@ describe('initialSync (workflow code, fake activities)', () => {
       },
     });
     const id = workflowId();
-    const { error, run } = await withFakeWorker({ env, workflowBundle, activities: fakes.activities }, async (taskQueue) => {
-      const handle = await env.client.workflow.start<typeof initialSync>('initialSync', { workflowId: id, taskQueue, args: [input] });
+    const { error, run } = await harness.withWorker(fakes.activities, async (taskQueue) => {
+      const handle = await harness.client.workflow.start<typeof initialSync>('initialSync', { workflowId: id, taskQueue, args: [input] });
       const ref: RunRef = { tenantId, workflowId: id, runId: handle.firstExecutionRunId };
       return { error: await handle.result().catch((e: unknown) => e), run: ref };
     });
@@ -66,8 +55,8 @@ describe('initialSync (workflow code, fake activities)', () => {
         return { events: 10, pages: 1, expired: false };
       },
     });
-    const totals = await withFakeWorker({ env, workflowBundle, activities: fakes.activities }, async (taskQueue) =>
-      env.client.workflow.execute<typeof initialSync>('initialSync', { workflowId: workflowId(), taskQueue, args: [input] }),
+    const totals = await harness.withWorker(fakes.activities, async (taskQueue) =>
+      harness.client.workflow.execute<typeof initialSync>('initialSync', { workflowId: workflowId(), taskQueue, args: [input] }),
     );
 
     const expected: SyncTotals = { ...rosterTotals, events: 30, windowsDone: 3 };
@@ -90,8 +79,8 @@ describe('initialSync (workflow code, fake activities)', () => {
       },
     });
     const id = workflowId();
-    const { error, run, status } = await withFakeWorker({ env, workflowBundle, activities: fakes.activities }, async (taskQueue) => {
-      const handle = await env.client.workflow.start<typeof initialSync>('initialSync', { workflowId: id, taskQueue, args: [input] });
+    const { error, run, status } = await harness.withWorker(fakes.activities, async (taskQueue) => {
+      const handle = await harness.client.workflow.start<typeof initialSync>('initialSync', { workflowId: id, taskQueue, args: [input] });
       await waitFor('a window to be paging', async () => fakes.argsOf('syncAuthLogWindow').length > 0);
       await handle.cancel();
       const outcome = await handle.result().catch((e: unknown) => e);

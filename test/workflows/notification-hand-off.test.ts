@@ -1,6 +1,4 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities/index.js';
 import { startNotificationDelivery } from '../../activities/notify.js';
 import { notificationHandOffActivityOptions } from '../../workflows/activity-options.js';
@@ -12,8 +10,7 @@ import type { Notification } from '../../workflows/notifications.js';
 import type { DeliverNotificationsWorkflow, InitialSyncInput } from '../../workflows/types.js';
 import { testConfig } from '../helpers/config.js';
 import { fakeActivities, type FakeActivities } from '../helpers/fake-activities.js';
-import { bundleWorkflows } from '../helpers/workflow-bundles.js';
-import { startWorkflowEnvironment, withFakeWorker } from '../helpers/workflow-environment.js';
+import { workflowTestHarness } from '../helpers/workflow-environment.js';
 
 const tenantId = 'notified-tenant';
 const anchorMs = Date.UTC(2026, 10, 20);
@@ -24,15 +21,7 @@ const unreachableTemporal = () => new Error('14 UNAVAILABLE: No connection estab
 const atRisk: Notification = { type: 'retention.at_risk', tenantId, at: '2026-11-20T00:05:00.000Z', details: { stream: 'auth' } };
 
 describe('webhook hand-off from the sync workflows (workflow code, fake activities)', () => {
-  let env: TestWorkflowEnvironment;
-  let workflowBundle: WorkflowBundle;
-
-  beforeAll(async () => {
-    [env, workflowBundle] = await Promise.all([startWorkflowEnvironment(), bundleWorkflows()]);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const harness = workflowTestHarness();
 
   /**
    * A worker whose hand-off is the real startNotificationDelivery (it starts `deliverNotifications`
@@ -40,19 +29,23 @@ describe('webhook hand-off from the sync workflows (workflow code, fake activiti
    */
   function handOffToRealDelivery(overrides: Partial<Activities>): { fakes: FakeActivities; taskQueue: string } {
     const config = testConfig({ NOTIFY_WEBHOOK_URL: 'http://127.0.0.1:9/hook' });
-    const fakes = fakeActivities({ startNotificationDelivery: (input) => startNotificationDelivery({ config, temporal: env.client }, input), ...overrides });
+    const fakes = fakeActivities({ startNotificationDelivery: (input) => startNotificationDelivery({ config, temporal: harness.client }, input), ...overrides });
     return { fakes, taskQueue: config.TEMPORAL_TASK_QUEUE };
   }
 
   /** Waits for the delivery workflow a sync run started and returns how many events it delivered. */
-  const deliveredFor = (runId: string) => env.client.workflow.getHandle<DeliverNotificationsWorkflow>(notificationDeliveryWorkflowId(tenantId, runId)).result();
+  const deliveredFor = (runId: string) => harness.client.workflow.getHandle<DeliverNotificationsWorkflow>(notificationDeliveryWorkflowId(tenantId, runId)).result();
 
   it('starts the delivery workflow with the completed initial sync\'s event, and the delivery posts it', async () => {
     const { fakes, taskQueue } = handOffToRealDelivery({});
-    const { totals, delivered } = await withFakeWorker({ env, workflowBundle, activities: fakes.activities, taskQueue }, async () => {
-      const handle = await env.client.workflow.start<typeof initialSync>('initialSync', { workflowId: `duo-initial-sync:${tenantId}-${Date.now()}`, taskQueue, args: [initialInput] });
-      return { totals: await handle.result(), delivered: await deliveredFor(handle.firstExecutionRunId) };
-    });
+    const { totals, delivered } = await harness.withWorker(
+      fakes.activities,
+      async () => {
+        const handle = await harness.client.workflow.start<typeof initialSync>('initialSync', { workflowId: `duo-initial-sync:${tenantId}-${Date.now()}`, taskQueue, args: [initialInput] });
+        return { totals: await handle.result(), delivered: await deliveredFor(handle.firstExecutionRunId) };
+      },
+      { taskQueue },
+    );
 
     expect(delivered).toBe(1);
     expect(fakes.argsOf('sendNotification')).toEqual([[{ type: 'initial_sync.completed', tenantId, at: expect.any(String), details: { ...totals } }]]);
@@ -62,11 +55,15 @@ describe('webhook hand-off from the sync workflows (workflow code, fake activiti
     const { fakes, taskQueue } = handOffToRealDelivery({
       finishIncrementalRun: async () => ({ consecutiveFailures: 0, pauseNow: false, notifications: [recovered, atRisk] }),
     });
-    const delivered = await withFakeWorker({ env, workflowBundle, activities: fakes.activities, taskQueue }, async () => {
-      const handle = await env.client.workflow.start<typeof incrementalSync>('incrementalSync', { workflowId: `duo-incremental:${tenantId}-${Date.now()}`, taskQueue, args: [{ tenantId }] });
-      await handle.result();
-      return deliveredFor(handle.firstExecutionRunId);
-    });
+    const delivered = await harness.withWorker(
+      fakes.activities,
+      async () => {
+        const handle = await harness.client.workflow.start<typeof incrementalSync>('incrementalSync', { workflowId: `duo-incremental:${tenantId}-${Date.now()}`, taskQueue, args: [{ tenantId }] });
+        await handle.result();
+        return deliveredFor(handle.firstExecutionRunId);
+      },
+      { taskQueue },
+    );
 
     expect(delivered).toBe(2);
     expect(fakes.argsOf('sendNotification')).toEqual([[recovered], [atRisk]]);
@@ -78,8 +75,8 @@ describe('webhook hand-off from the sync workflows (workflow code, fake activiti
         throw unreachableTemporal();
       },
     });
-    const totals = await withFakeWorker({ env, workflowBundle, activities: fakes.activities }, (taskQueue) =>
-      env.client.workflow.execute<typeof initialSync>('initialSync', { workflowId: `duo-initial-sync:${tenantId}-${Date.now()}`, taskQueue, args: [initialInput] }),
+    const totals = await harness.withWorker(fakes.activities, (taskQueue) =>
+      harness.client.workflow.execute<typeof initialSync>('initialSync', { workflowId: `duo-initial-sync:${tenantId}-${Date.now()}`, taskQueue, args: [initialInput] }),
     );
 
     expect(totals).toEqual({ users: 3, groups: 2, events: 20, windowsDone: 2 });
@@ -93,8 +90,8 @@ describe('webhook hand-off from the sync workflows (workflow code, fake activiti
         throw unreachableTemporal();
       },
     });
-    const result = await withFakeWorker({ env, workflowBundle, activities: fakes.activities }, (taskQueue) =>
-      env.client.workflow.execute<typeof incrementalSync>('incrementalSync', { workflowId: `duo-incremental:${tenantId}-${Date.now()}`, taskQueue, args: [{ tenantId }] }),
+    const result = await harness.withWorker(fakes.activities, (taskQueue) =>
+      harness.client.workflow.execute<typeof incrementalSync>('incrementalSync', { workflowId: `duo-incremental:${tenantId}-${Date.now()}`, taskQueue, args: [{ tenantId }] }),
     );
 
     expect(result).toEqual({ counts: { auth: 5 } });
@@ -103,9 +100,9 @@ describe('webhook hand-off from the sync workflows (workflow code, fake activiti
 
   it('counts only the events the receiver took: none while no webhook is configured', async () => {
     const fakes = fakeActivities({ sendNotification: async () => false });
-    const delivered = await withFakeWorker({ env, workflowBundle, activities: fakes.activities }, (taskQueue) =>
+    const delivered = await harness.withWorker(fakes.activities, (taskQueue) =>
       // Typed by the signature the hand-off activity starts it with.
-      env.client.workflow.execute<DeliverNotificationsWorkflow>(deliverNotifications, {
+      harness.client.workflow.execute<DeliverNotificationsWorkflow>(deliverNotifications, {
         workflowId: notificationDeliveryWorkflowId(tenantId, `direct-${Date.now()}`),
         taskQueue,
         args: [{ tenantId, notifications: [recovered, atRisk] }],

@@ -1,14 +1,13 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BACKFILL_WINDOW_MS, incrementalTaskQueue } from '../../workflows/definitions.js';
 import { ACTIVITIES_ON_INCREMENTAL_QUEUE, type incrementalSync } from '../../workflows/incremental-sync.js';
 import type { initialSync } from '../../workflows/initial-sync.js';
 import { NOTIFY_IN_OWN_WORKFLOW } from '../../workflows/notification-delivery.js';
 import { fakeActivities } from '../helpers/fake-activities.js';
-import { activitiesScheduledInReplay, bundleWorkflows, bundleWorkflowsObservingActivities, bundleWorkflowsWithoutOldBranches } from '../helpers/workflow-bundles.js';
-import { startWorkflowEnvironment, withFakeWorker } from '../helpers/workflow-environment.js';
+import { activitiesScheduledInReplay, bundleWorkflowsObservingActivities, bundleWorkflowsWithoutOldBranches } from '../helpers/workflow-bundles.js';
+import { workflowTestHarness } from '../helpers/workflow-environment.js';
 import { patchMarkers, recordedHistory, scheduledActivities, workflowTaskQueue, type History } from '../helpers/workflow-history.js';
 
 const tenantId = 'patched-tenant';
@@ -20,24 +19,16 @@ const anchorMs = Date.UTC(2026, 10, 20);
  * through the old one.
  */
 describe('patched() branches of the sync workflows', () => {
-  let env: TestWorkflowEnvironment;
-  let workflowBundle: WorkflowBundle;
+  const harness = workflowTestHarness();
 
-  beforeAll(async () => {
-    [env, workflowBundle] = await Promise.all([startWorkflowEnvironment(), bundleWorkflows()]);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
-
-  const history = (workflowId: string): Promise<History> => env.client.workflow.getHandle(workflowId).fetchHistory();
+  const history = (workflowId: string): Promise<History> => harness.client.workflow.getHandle(workflowId).fetchHistory();
 
   describe(NOTIFY_IN_OWN_WORKFLOW, () => {
     it('a new initial sync hands its completion to the delivery workflow and records the patch', async () => {
       const fakes = fakeActivities();
       const workflowId = `duo-initial-sync:${tenantId}-${Date.now()}`;
-      await withFakeWorker({ env, workflowBundle, activities: fakes.activities }, (taskQueue) =>
-        env.client.workflow.execute<typeof initialSync>('initialSync', { workflowId, taskQueue, args: [{ tenantId, anchorMs, backfillStartMs: anchorMs - BACKFILL_WINDOW_MS }] }),
+      await harness.withWorker(fakes.activities, (taskQueue) =>
+        harness.client.workflow.execute<typeof initialSync>('initialSync', { workflowId, taskQueue, args: [{ tenantId, anchorMs, backfillStartMs: anchorMs - BACKFILL_WINDOW_MS }] }),
       );
 
       expect(patchMarkers(await history(workflowId))).toEqual([NOTIFY_IN_OWN_WORKFLOW]);
@@ -67,8 +58,8 @@ describe('patched() branches of the sync workflows', () => {
         finishIncrementalRun: async () => ({ consecutiveFailures: 0, pauseNow: false, notifications: [{ type: 'sync.recovered', tenantId, at: new Date(anchorMs).toISOString(), details: { afterFailures: 1 } }] }),
       });
       const workflowId = `duo-incremental:${tenantId}-${Date.now()}`;
-      const taskQueue = await withFakeWorker({ env, workflowBundle, activities: fakes.activities }, async (queue) => {
-        await env.client.workflow.execute<typeof incrementalSync>('incrementalSync', { workflowId, taskQueue: queue, args: [{ tenantId }] });
+      const taskQueue = await harness.withWorker(fakes.activities, async (queue) => {
+        await harness.client.workflow.execute<typeof incrementalSync>('incrementalSync', { workflowId, taskQueue: queue, args: [{ tenantId }] });
         return queue;
       });
 
