@@ -20,8 +20,9 @@ export function installQuietRuntime(): void {
 
 /**
  * A Temporal test environment for workflows with fake activities. Time skipping needs Temporal's
- * Java test server, which the SDK downloads at run time and no package registry carries; so these
- * run on a real dev server in real time, with fakes that answer at once and short retry delays.
+ * Java test server, which the SDK downloads from Temporal's site at run time and no package registry
+ * carries; so these run on a real dev server in real time, with fakes that answer at once and short
+ * retry delays.
  *
  * By default the run's shared dev server (test/helpers/global-setup.ts). With
  * `suggestContinueAsNewAfterEvents`, a dev server of the file's own (the Temporal CLI, never a
@@ -54,7 +55,7 @@ export interface FakeWorkerOptions {
 }
 
 /**
- * Runs `body` while the process's two workers serve a fresh task queue, as worker/create-worker.ts
+ * Runs `body` while the process's two workers serve a task queue, as worker/create-worker.ts
  * lays them out: the workflows and their activities on the queue, and activities only on its
  * `-incremental` queue. Heartbeats are sent at most every 100 ms, so a cancellation reaches an
  * activity at once instead of after the production throttle (0.8 × the one-minute heartbeat timeout).
