@@ -1,8 +1,8 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { request } from 'undici';
 import { tenantIdSearchAttribute } from '../workflows/definitions.js';
-import type { deliverNotifications, DeliverNotificationsInput } from '../workflows/notification-delivery.js';
 import type { Notification } from '../workflows/notifications.js';
+import type { DeliverNotificationsInput, DeliverNotificationsWorkflow } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 
 /**
@@ -39,7 +39,7 @@ export async function startNotificationDelivery(
   if (!deps.temporal) throw new Error('startNotificationDelivery needs a Temporal client in the activity dependencies');
   const { workflowId, ...args } = input;
   try {
-    await deps.temporal.workflow.start<typeof deliverNotifications>('deliverNotifications', {
+    await deps.temporal.workflow.start<DeliverNotificationsWorkflow>('deliverNotifications', {
       workflowId,
       // Once per run, even when an earlier attempt started it and the delivery has already finished.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',

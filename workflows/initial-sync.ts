@@ -1,26 +1,10 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  continueAsNew,
-  isCancellation,
-  patched,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
-import { nonRetryableErrorCodes } from '../errors/codes.js';
-import { bookkeepingActivityOptions, notificationActivityOptions, pagingActivityOptions } from './activity-options.js';
+import { continueAsNew, isCancellation, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { pagingActivityOptions } from './activity-options.js';
 import { BACKFILL_WINDOW_MS, initialSyncProgressQuery } from './definitions.js';
-import { handOffNotifications, NOTIFY_IN_OWN_WORKFLOW } from './notification-delivery.js';
+import { notifyBestEffort } from './notification-delivery.js';
 import type { Notification } from './notifications.js';
+import { nonRetryableActivityFailure, runFailure, runSteps } from './run-steps.js';
 import type { InitialSyncInput, InitialSyncPhase, LogWindowInput, RunRef, SyncTotals } from './types.js';
-
-const paging = proxyActivities<Activities>(pagingActivityOptions);
-const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);
-const notify = proxyActivities<Activities>(notificationActivityOptions);
 
 /** Day windows fetched at once; the per-account request budget, not this, bounds the request rate. */
 const WINDOW_CONCURRENCY = 4;
@@ -39,6 +23,7 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncTotals> 
   let nextWindowEndMs = input.resume?.nextWindowEndMs ?? input.anchorMs;
   const totals: SyncTotals = input.resume?.totals ?? { users: 0, groups: 0, events: 0, windowsDone: 0 };
   const windowsTotal = Math.ceil((input.anchorMs - input.backfillStartMs) / BACKFILL_WINDOW_MS);
+  const steps = runSteps(pagingActivityOptions);
 
   setHandler(initialSyncProgressQuery, () => ({
     tenantId: input.tenantId,
@@ -61,20 +46,17 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncTotals> 
 
   try {
     if (!input.resume) {
-      await bookkeeping.beginInitialSync.executeWithOptions({ ...bookkeepingActivityOptions, summary: 'Record the initial sync as started' }, [run]);
+      await steps.bookkeeping('beginInitialSync', 'Record the initial sync as started', run);
     }
 
     if (phase === 'roster') {
       showProgress();
-      await recordPhase(input.tenantId, 'roster');
-      const roster = await paging.syncRoster.executeWithOptions(
-        { ...pagingActivityOptions, summary: 'Roster: groups, then users with memberships' },
-        [input.tenantId],
-      );
+      await steps.bookkeeping('recordInitialSyncPhase', `Phase: ${phase}`, input.tenantId, phase);
+      const roster = await steps.paging('syncRoster', 'Roster: groups, then users with memberships', input.tenantId);
       totals.users = roster.users;
       totals.groups = roster.groups;
       phase = 'auth_logs';
-      await recordPhase(input.tenantId, phase);
+      await steps.bookkeeping('recordInitialSyncPhase', `Phase: ${phase}`, input.tenantId, phase);
     }
 
     while (phase === 'auth_logs' && nextWindowEndMs > input.backfillStartMs) {
@@ -85,10 +67,7 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncTotals> 
       }
       const results = await Promise.all(
         batch.map((window) =>
-          paging.syncAuthLogWindow.executeWithOptions(
-            { ...pagingActivityOptions, summary: `Auth logs ${day(window.windowStartMs)} → ${new Date(window.windowEndMs).toISOString()}` },
-            [window],
-          ),
+          steps.paging('syncAuthLogWindow', `Auth logs ${day(window.windowStartMs)} → ${new Date(window.windowEndMs).toISOString()}`, window),
         ),
       );
       for (const result of results) totals.events += result.events;
@@ -102,51 +81,23 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncTotals> 
 
     phase = 'finishing';
     showProgress();
-    await bookkeeping.completeInitialSync.executeWithOptions(
-      { ...bookkeepingActivityOptions, summary: `Complete: ${totals.users} users, ${totals.groups} groups, ${totals.events} auth events` },
-      [run, totals],
-    );
+    await steps.bookkeeping('completeInitialSync', `Complete: ${totals.users} users, ${totals.groups} groups, ${totals.events} auth events`, run, totals);
     phase = 'done';
     showProgress();
     const completed: Notification = { type: 'initial_sync.completed', tenantId: input.tenantId, at: new Date().toISOString(), details: { ...totals } };
-    if (patched(NOTIFY_IN_OWN_WORKFLOW)) {
-      await handOffNotifications(input.tenantId, [completed]);
-    } else {
-      // Runs recorded before the patch sent it inline; best effort: a webhook never fails the sync.
-      await notify.sendNotification.executeWithOptions({ ...notificationActivityOptions, summary: `Webhook ${completed.type}` }, [completed]).catch(() => false);
-    }
+    await notifyBestEffort(input.tenantId, [completed]);
     return totals;
   } catch (error) {
     if (isCancellation(error)) {
-      await CancellationScope.nonCancellable(() =>
-        bookkeeping.recordRunCancelled.executeWithOptions({ ...bookkeepingActivityOptions, summary: 'Record the run as cancelled' }, [run, { ...totals }]),
-      );
+      await steps.recordCancelled(run, { ...totals });
       throw error;
     }
-    const failure = nonRetryableFailure(error);
+    // Only a failure no retry can fix ends the sync; anything else (continue-as-new) goes on up as it is.
+    const failure = nonRetryableActivityFailure(error);
     if (!failure) throw error;
-    await bookkeeping.failInitialSync.executeWithOptions(
-      { ...bookkeepingActivityOptions, summary: `Record the failure: ${failure.code}` },
-      [run, failure, totals],
-    );
+    await steps.bookkeeping('failInitialSync', `Record the failure: ${failure.code}`, run, failure, totals);
     // The incremental schedule would fail the same way: pause it with a note saying why.
-    await bookkeeping.pauseForAttention.executeWithOptions(
-      { ...bookkeepingActivityOptions, summary: `Pause the incremental schedule: ${failure.code}` },
-      [input.tenantId, failure],
-    );
-    // Typed and non-retryable: operators see the code (e.g. DUO_CREDENTIALS_REJECTED) in the UI.
-    throw ApplicationFailure.create({ type: failure.code, message: failure.message, nonRetryable: true });
+    await steps.bookkeeping('pauseForAttention', `Pause the incremental schedule: ${failure.code}`, input.tenantId, failure);
+    throw runFailure(failure);
   }
-}
-
-const recordPhase = (tenantId: string, phase: InitialSyncPhase) =>
-  bookkeeping.recordInitialSyncPhase.executeWithOptions({ ...bookkeepingActivityOptions, summary: `Phase: ${phase}` }, [tenantId, phase]);
-
-/** The activity failure that ends the sync: one of our non-retryable codes. */
-function nonRetryableFailure(error: unknown): { code: string; message: string } | undefined {
-  const cause = error instanceof ActivityFailure ? error.cause : undefined;
-  if (cause instanceof ApplicationFailure && cause.type && (nonRetryableErrorCodes as string[]).includes(cause.type)) {
-    return { code: cause.type, message: cause.message };
-  }
-  return undefined;
 }

@@ -6,6 +6,7 @@
 export type LogStream = 'auth' | 'telephony' | 'activity' | 'administrator';
 
 import type { InitialSyncPhase } from '../db/integration-states.js';
+import type { Notification } from './notifications.js';
 
 export type { InitialSyncPhase };
 
@@ -86,3 +87,11 @@ export interface IncrementalSyncResult {
   /** New rows per stream, plus roster figures when the roster was refreshed. */
   counts: Record<string, number>;
 }
+
+export interface DeliverNotificationsInput {
+  tenantId: string;
+  notifications: Notification[];
+}
+
+/** The delivery workflow's signature, for the activity that starts it by name (activities import no workflow code). */
+export type DeliverNotificationsWorkflow = (input: DeliverNotificationsInput) => Promise<number>;
