@@ -25,6 +25,8 @@ export const errorCodes = {
   VALIDATION_FAILED: { retryable: false },
   TENANT_NOT_FOUND: { retryable: false },
   INTEGRATION_NOT_CONNECTED: { retryable: false },
+  /** A lifecycle step found the integration in a state it does not apply to (integrations/transitions.ts). */
+  INTEGRATION_TRANSITION_REFUSED: { retryable: false },
   /** A PUT names another Duo account (apiHost) than the one whose data the tenant holds. */
   DUO_ACCOUNT_CHANGED: { retryable: false },
   ENCRYPTION_KEY_MISMATCH: { retryable: false },
