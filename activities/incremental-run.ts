@@ -1,9 +1,9 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { findIntegration, getFailureStreak, pauseWhileNeedsAttention, recordIncrementalOutcome, recordTimedOutRuns, setSchedulePaused } from '../db/integrations.js';
+import { getFailureStreak, recordIncrementalOutcome, recordTimedOutRuns, requireIntegration } from '../db/integrations.js';
 import { closeStaleIncrementalRuns, finishSyncRun, incrementalRunsAround, RUN_TIMED_OUT, startSyncRun, type FinishedRun } from '../db/sync-runs.js';
 import { INCREMENTAL_RUN_TIMEOUT_MS, pauseIncrementalSchedule, syncIntervalMinutes } from '../integrations/schedules.js';
-import { AppError } from '../errors/app-error.js';
 import { nonRetryableErrorCodes } from '../errors/codes.js';
+import { attentionNote, transition } from '../integrations/transitions.js';
 import type { Notification } from '../workflows/notifications.js';
 import type { FailureNote, LogStream, RunRef } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
@@ -22,10 +22,7 @@ export interface IncrementalPlan {
  * says they ended before this one began.
  */
 export async function beginIncrementalRun(deps: ActivityDeps, run: RunRef): Promise<IncrementalPlan> {
-  const integration = await findIntegration(deps.db, run.tenantId);
-  if (!integration || integration.status === 'disconnected') {
-    throw new AppError('INTEGRATION_NOT_CONNECTED', `Tenant ${run.tenantId} is not connected to Duo`);
-  }
+  const integration = await requireIntegration(deps.db, run.tenantId, { connected: true });
   await deps.db.transaction(async (tx) => {
     const timedOut = await closeStaleIncrementalRuns(tx, run.tenantId, run, INCREMENTAL_RUN_TIMEOUT_MS);
     await recordTimedOutRuns(tx, run.tenantId, timedOut);
@@ -98,7 +95,7 @@ export async function finishIncrementalRun(
     // the Temporal schedule itself (pauseForAttention).
     const failure = result.error;
     if (result.outcome === 'failed' && failure && (isNonRetryable(failure.code) || streak.consecutiveFailures >= threshold)) {
-      await setSchedulePaused(tx, run.tenantId, true, attentionNote(failure), 'needs_attention', failure);
+      await transition.needAttention(tx, run.tenantId, failure);
     }
     return { consecutiveFailures: streak.consecutiveFailures, history, closedByNextRun: false };
   });
@@ -157,10 +154,10 @@ export function outcomeNotifications(input: {
  * A PUT with working keys resumes everything.
  */
 export async function pauseForAttention(deps: ActivityDeps, tenantId: string, failure: FailureNote): Promise<void> {
-  const note = attentionNote(failure);
   // The failure itself set needs_attention when it was recorded; this step runs later, and must not
   // undo a recovery (a PUT of working keys, a resume) that came in between.
-  if (!(await pauseWhileNeedsAttention(deps.db, tenantId, note))) return;
+  if (!(await transition.pauseForAttention(deps.db, tenantId, failure))) return;
+  const note = attentionNote(failure);
   if (!deps.temporal) throw new Error('pauseForAttention needs a Temporal client in the activity dependencies');
   try {
     await pauseIncrementalSchedule(deps.temporal, tenantId, note);
@@ -170,7 +167,5 @@ export async function pauseForAttention(deps: ActivityDeps, tenantId: string, fa
     if (!(error instanceof ScheduleNotFoundError)) throw error;
   }
 }
-
-const attentionNote = (failure: FailureNote): string => `Paused by duo-usage-sync: ${failure.code}: ${failure.message}`.slice(0, 1000);
 
 const isNonRetryable = (code: string): boolean => (nonRetryableErrorCodes as string[]).includes(code);

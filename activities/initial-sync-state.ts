@@ -1,5 +1,6 @@
-import { markInitialSyncCompleted, markNeedsAttention, setInitialSyncPhase, setInitialSyncRun } from '../db/integrations.js';
+import { setInitialSyncRun } from '../db/integrations.js';
 import { finishSyncRun, startSyncRun } from '../db/sync-runs.js';
+import { transition } from '../integrations/transitions.js';
 import type { FailureNote, InitialSyncPhase, RunRef, SyncTotals } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -13,12 +14,12 @@ export async function beginInitialSync(deps: ActivityDeps, run: RunRef): Promise
 }
 
 export async function recordInitialSyncPhase(deps: ActivityDeps, tenantId: string, phase: InitialSyncPhase): Promise<void> {
-  await setInitialSyncPhase(deps.db, tenantId, phase);
+  await transition.recordPhase(deps.db, tenantId, phase);
 }
 
 export async function completeInitialSync(deps: ActivityDeps, run: RunRef, totals: SyncTotals): Promise<void> {
   await deps.db.transaction(async (tx) => {
-    await markInitialSyncCompleted(tx, run.tenantId);
+    await transition.completeInitialSync(tx, run.tenantId);
     await finishSyncRun(tx, run, { outcome: 'completed', counts: { ...totals } });
   });
 }
@@ -26,7 +27,7 @@ export async function completeInitialSync(deps: ActivityDeps, run: RunRef, total
 /** A failure the customer must fix: status needs_attention with the reason; all synced data stays. */
 export async function failInitialSync(deps: ActivityDeps, run: RunRef, failure: FailureNote, totals: SyncTotals): Promise<void> {
   await deps.db.transaction(async (tx) => {
-    await markNeedsAttention(tx, run.tenantId, failure, { initialSyncFailed: true });
+    await transition.failInitialSync(tx, run.tenantId, failure);
     await finishSyncRun(tx, run, { outcome: 'failed', counts: { ...totals }, error: failure });
   });
 }

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { storeAuthEvents } from '../db/auth-events.js';
 import { advanceBackfillWindow, openBackfillWindow, recordMalformedBackfillPage } from '../db/backfill-windows.js';
-import { assertConnectedForWrite } from '../db/integrations.js';
+import { requireIntegration } from '../db/integrations.js';
 import { recordEventsIngested } from '../observability/metrics.js';
 import { DUO_MAX_LOG_AGE_MS } from '../duo/client.js';
 import type { LogWindowInput, LogWindowResult } from '../workflows/types.js';
@@ -45,7 +45,7 @@ export async function syncAuthLogWindow(deps: ActivityDeps, input: LogWindowInpu
     for await (const page of pageIterator) {
       const records = page.items.map(toAuthEventRecord);
       const stored = await deps.db.transaction(async (tx) => {
-        await assertConnectedForWrite(tx, input.tenantId);
+        await requireIntegration(tx, input.tenantId, { connected: true, lock: 'share' });
         const result = await storeAuthEvents(tx, input.tenantId, records);
         await advanceBackfillWindow(tx, key, { cursor: page.next, done: page.next === null, events: result.inserted });
         return result;

@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { recordEventsIngested } from '../observability/metrics.js';
 import { storeAuthEvents } from '../db/auth-events.js';
 import type { Transaction } from '../db/client.js';
-import { assertConnectedForWrite, findIntegration } from '../db/integrations.js';
+import { requireIntegration } from '../db/integrations.js';
 import { runStartedAt } from '../db/sync-runs.js';
 import { storeStreamEvents, type StreamEventRecord } from '../db/optional-streams.js';
 import {
@@ -15,7 +15,6 @@ import {
 } from '../db/stream-checkpoints.js';
 import { DUO_LOG_DELAY_MS, DUO_MAX_LOG_AGE_MS, type DuoClient, type LogPage } from '../duo/client.js';
 import type { DuoActivityLog, DuoAdminLog, DuoTelephonyLog } from '../duo/schemas.js';
-import { AppError } from '../errors/app-error.js';
 import type { LogStream } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 import { eventInstant, toAuthEventRecord } from './duo-records.js';
@@ -53,8 +52,7 @@ export interface LogIncrementResult {
 export async function syncLogIncrement(deps: ActivityDeps, input: { tenantId: string; stream: LogStream }): Promise<LogIncrementResult> {
   const context = Context.current();
   const { tenantId, stream } = input;
-  const integration = await findIntegration(deps.db, tenantId);
-  if (!integration) throw new AppError('TENANT_NOT_FOUND', `Tenant ${tenantId} has no Duo integration`);
+  const integration = await requireIntegration(deps.db, tenantId);
   const now = Date.now();
   const earliestServedMs = now - DUO_MAX_LOG_AGE_MS + 60_000;
   const checkpoint = await ensureStreamCheckpoint(deps.db, tenantId, stream, Math.max(integration.anchorAt.getTime(), earliestServedMs));
@@ -102,7 +100,7 @@ async function syncV2Increment(run: IncrementRun, stream: V2LogStream, startMs: 
   let cursor = pinned.cursor;
   const store = async (page: LogPage<unknown>, write: (tx: Transaction) => Promise<number>) => {
     const inserted = await deps.db.transaction(async (tx) => {
-      await assertConnectedForWrite(tx, tenantId);
+      await requireIntegration(tx, tenantId, { connected: true, lock: 'share' });
       const n = await write(tx);
       await advanceIncrementalWindow(tx, tenantId, stream, { cursor: page.next });
       return n;
@@ -162,7 +160,7 @@ async function syncAdministratorIncrement(run: IncrementRun, syncedThroughMs: nu
       const pageThrough = page.next === null ? latestEndMs : Math.min(page.next * 1000, latestEndMs);
       const next = Math.max(through, pageThrough);
       const inserted = await deps.db.transaction(async (tx) => {
-        await assertConnectedForWrite(tx, tenantId);
+        await requireIntegration(tx, tenantId, { connected: true, lock: 'share' });
         // Rows of seconds after the end wait for the next scan (it starts at the checkpoint's second),
         // so what is stored is exactly what lies before the checkpoint's next second.
         const due = page.items.filter((row) => row.timestamp * 1000 <= latestEndMs);

@@ -1,5 +1,5 @@
 import { Context, log } from '@temporalio/activity';
-import { assertConnectedForWrite, setLastRosterSync } from '../db/integrations.js';
+import { requireIntegration, setLastRosterSync } from '../db/integrations.js';
 import { clearMalformedRosterPage, recordMalformedRosterPage } from '../db/roster-malformed.js';
 import { sweepRoster, upsertGroups, upsertUsers } from '../db/roster.js';
 import type { RosterSyncResult } from '../workflows/types.js';
@@ -35,7 +35,7 @@ export async function syncRoster(deps: ActivityDeps, tenantId: string): Promise<
   try {
     for await (const page of duo.groupPages({ signal })) {
       await deps.db.transaction(async (tx) => {
-        await assertConnectedForWrite(tx, tenantId);
+        await requireIntegration(tx, tenantId, { connected: true, lock: 'share' });
         await upsertGroups(tx, tenantId, page.items.map(toGroupRecord), new Date());
         await clearMalformedRosterPage(tx, tenantId, position);
       });
@@ -48,7 +48,7 @@ export async function syncRoster(deps: ActivityDeps, tenantId: string): Promise<
     for await (const page of duo.userPages({ signal })) {
       const records = page.items.map(toUserRecord);
       await deps.db.transaction(async (tx) => {
-        await assertConnectedForWrite(tx, tenantId);
+        await requireIntegration(tx, tenantId, { connected: true, lock: 'share' });
         await upsertUsers(tx, tenantId, records, new Date());
         await clearMalformedRosterPage(tx, tenantId, position);
       });

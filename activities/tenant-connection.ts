@@ -3,7 +3,7 @@ import { log } from '@temporalio/activity';
 import { createDuoClient, type DuoClient } from '../duo/client.js';
 import { AppError } from '../errors/app-error.js';
 import { duoSecretContext, needsReseal, openSecret, resealIfNeeded } from '../db/credentials.js';
-import { findIntegration, type IntegrationRow } from '../db/integrations.js';
+import { findIntegration, isConnected, requireIntegration } from '../db/integrations.js';
 import { PostgresRateBudget } from '../db/rate-budget.js';
 import { instrumentBudget } from '../observability/metrics.js';
 import type { ActivityDeps } from './deps.js';
@@ -29,7 +29,7 @@ export async function loadDuoClient(
   tenantId: string,
   options: { onBudgetWait?: (waitMs: number) => void } = {},
 ): Promise<TenantDuo> {
-  const integration = connected(await findIntegration(deps.db, tenantId), tenantId);
+  const integration = await requireIntegration(deps.db, tenantId, { connected: true });
   const secretKey = openSecret(deps.keyring, integration.secretKeySealed, duoSecretContext(tenantId, integration.integrationKey));
   // Every activity re-seals a secret still under a previous ENCRYPTION_KEY, so after one sync of each
   // tenant no row needs the old key and it can leave ENCRYPTION_PREVIOUS_KEYS.
@@ -51,14 +51,6 @@ export async function loadDuoClient(
     })),
   });
   return { duo, builtFrom: stampOf(integration, secretKey) };
-}
-
-function connected(integration: IntegrationRow | undefined, tenantId: string): IntegrationRow & { secretKeySealed: string } {
-  if (!integration) throw new AppError('TENANT_NOT_FOUND', `Tenant ${tenantId} has no Duo integration`);
-  if (!integration.secretKeySealed || integration.status === 'disconnected') {
-    throw new AppError('INTEGRATION_NOT_CONNECTED', `Tenant ${tenantId} is disconnected from Duo`);
-  }
-  return integration as IntegrationRow & { secretKeySealed: string };
 }
 
 const stampOf = (row: { apiHost: string; integrationKey: string }, secretKey: string): CredentialsStamp => ({
@@ -89,7 +81,7 @@ export async function unlessCredentialsRotated(deps: ActivityDeps, tenantId: str
 /** The credentials stored now; undefined when disconnected or unreadable (the rejection then stands). */
 async function storedStamp(deps: ActivityDeps, tenantId: string): Promise<CredentialsStamp | undefined> {
   const row = await findIntegration(deps.db, tenantId);
-  if (!row?.secretKeySealed || row.status === 'disconnected') return undefined;
+  if (!row || !isConnected(row)) return undefined;
   try {
     return stampOf(row, openSecret(deps.keyring, row.secretKeySealed, duoSecretContext(tenantId, row.integrationKey)));
   } catch {

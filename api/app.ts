@@ -39,11 +39,11 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       const send = (target: FastifyReply, status: number, body: ReturnType<typeof errorBody>) => void target.code(status).send(body);
       if (!isAuthorized(request.headers.authorization)) {
         reply.header('www-authenticate', WWW_AUTHENTICATE);
-        send(reply, 401, errorBody('unauthorized', 'Send Authorization: Bearer <API_TOKEN>'));
+        send(reply, 401, errorBody('UNAUTHORIZED', 'Send Authorization: Bearer <API_TOKEN>'));
       } else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-        send(reply, 414, errorBody('uri_too_long', 'A path segment is longer than the API accepts (512 characters)'));
+        send(reply, 414, errorBody('URI_TOO_LONG', 'A path segment is longer than the API accepts (512 characters)'));
       } else {
-        send(reply, 400, errorBody('bad_request', 'The request path is not a valid URL path'));
+        send(reply, 400, errorBody('BAD_REQUEST', 'The request path is not a valid URL path'));
       }
     },
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
@@ -71,7 +71,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     return reply
       .code(401)
       .header('www-authenticate', WWW_AUTHENTICATE)
-      .send(errorBody('unauthorized', 'Send Authorization: Bearer <API_TOKEN>'));
+      .send(errorBody('UNAUTHORIZED', 'Send Authorization: Bearer <API_TOKEN>'));
   });
 
   // Closing waits for every open socket; a keep-alive socket of a request that was in flight at
@@ -87,13 +87,14 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
 
   app.setErrorHandler((error, request, reply) => {
     const mapped = toHttpError(error, request.id);
-    if (mapped.internal) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: mapped.body.error.code, statusCode: mapped.status }, 'request refused');
+    // The canonical code (errors/codes.ts), as Temporal and the worker's logs spell it.
+    if (mapped.internal) request.log.error({ err: error, code: mapped.code }, 'request failed');
+    else request.log.info({ code: mapped.code, statusCode: mapped.status }, 'request refused');
     return reply.code(mapped.status).send(mapped.body);
   });
 
   app.setNotFoundHandler((_request, reply) =>
-    reply.code(404).send(errorBody('not_found', 'No such route; see /openapi.json')),
+    reply.code(404).send(errorBody('NOT_FOUND', 'No such route; see /openapi.json')),
   );
 
   void app.register(fastifySwagger, {

@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.js';
-import type { ErrorCode } from '../errors/codes.js';
+import type { ErrorCode, RequestErrorCode } from '../errors/codes.js';
 import type { ErrorResponse } from './schemas/integration.js';
 
 /**
  * The one mapping from anything thrown while serving a request to an HTTP status and the JSON error
  * body. Only messages below 500 are shown; a 500 says nothing about its cause and carries the
  * request id so an operator can find the logged error.
+ *
+ * Codes are the canonical ones of errors/codes.ts (as in logs and Temporal); the body's lower-case
+ * `error.code`, a published contract, is derived from them here and nowhere else (errorBody).
  */
 
 /** HTTP status of each AppError code the API answers with; any other code is an internal error. */
@@ -24,6 +27,8 @@ export const httpStatusByCode: Partial<Record<ErrorCode, number>> = {
 
 export interface HttpError {
   status: number;
+  /** The canonical code: what the log line carries. */
+  code: ErrorCode | RequestErrorCode;
   body: ErrorResponse;
   /** Whether the cause must be logged as an error (the body says nothing about it). */
   internal: boolean;
@@ -37,23 +42,23 @@ export interface ValidationIssue {
   message: string;
 }
 
-/** Wraps a payload in the error envelope every answer uses. */
-export function errorBody(code: string, message: string, details: Record<string, unknown> = {}): ErrorResponse {
-  return { error: { code, message, details } };
+/** Wraps a payload in the error envelope every answer uses, with the code in its HTTP (lower-case) spelling. */
+export function errorBody(code: ErrorCode | RequestErrorCode, message: string, details: Record<string, unknown> = {}): ErrorResponse {
+  return { error: { code: code.toLowerCase(), message, details } };
 }
 
 // Fastify's own request errors (body parsing, limits) that callers can fix. A Map, so a code such as
 // `constructor` cannot hit an inherited property.
-const fastifyErrors = new Map<string, { status: number; code: string; message: string }>([
-  ['FST_ERR_CTP_BODY_TOO_LARGE', { status: 413, code: 'payload_too_large', message: 'Request body is too large' }],
+const fastifyErrors = new Map<string, { status: number; code: RequestErrorCode; message: string }>([
+  ['FST_ERR_CTP_BODY_TOO_LARGE', { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' }],
   [
     'FST_ERR_CTP_INVALID_MEDIA_TYPE',
-    { status: 415, code: 'unsupported_media_type', message: 'Send the body as JSON with Content-Type: application/json' },
+    { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the body as JSON with Content-Type: application/json' },
   ],
-  ['FST_ERR_CTP_INVALID_JSON_BODY', { status: 400, code: 'malformed_json', message: 'Request body is not valid JSON' }],
+  ['FST_ERR_CTP_INVALID_JSON_BODY', { status: 400, code: 'MALFORMED_JSON', message: 'Request body is not valid JSON' }],
   [
     'FST_ERR_CTP_EMPTY_JSON_BODY',
-    { status: 400, code: 'malformed_json', message: 'Request body is empty but Content-Type is application/json' },
+    { status: 400, code: 'MALFORMED_JSON', message: 'Request body is empty but Content-Type is application/json' },
   ],
 ]);
 
@@ -82,7 +87,7 @@ export function toHttpError(error: unknown, requestId: string): HttpError {
   if (error instanceof AppError) {
     const status = httpStatusByCode[error.code];
     if (status !== undefined) {
-      return { status, body: errorBody(error.code.toLowerCase(), error.message, error.details), internal: false };
+      return refusal(status, error.code, error.message, error.details);
     }
     return internalError(requestId);
   }
@@ -104,25 +109,27 @@ export function toHttpError(error: unknown, requestId: string): HttpError {
       }
       return [{ location, path, message }];
     });
-    return {
-      status: 400,
-      body: errorBody('validation_failed', describeIssues(issues), { issues }),
-      internal: false,
-    };
+    return refusal(400, 'VALIDATION_FAILED', describeIssues(issues), { issues });
   }
   const known = code === undefined ? undefined : fastifyErrors.get(code);
-  if (known) return { status: known.status, body: errorBody(known.code, known.message), internal: false };
+  if (known) return refusal(known.status, known.code, known.message);
   // Other client errors raised by Fastify itself (bad URL, prototype poisoning, content length).
   if (statusCode !== undefined && statusCode >= 400 && statusCode < 500 && code?.startsWith('FST_')) {
-    return { status: statusCode, body: errorBody('bad_request', 'The request could not be processed'), internal: false };
+    return refusal(statusCode, 'BAD_REQUEST', 'The request could not be processed');
   }
   return internalError(requestId);
+}
+
+/** An answer whose message is meant for the caller (not logged as an error). */
+function refusal(status: number, code: ErrorCode | RequestErrorCode, message: string, details: Record<string, unknown> = {}): HttpError {
+  return { status, code, body: errorBody(code, message, details), internal: false };
 }
 
 function internalError(requestId: string): HttpError {
   return {
     status: 500,
-    body: errorBody('internal_error', 'Something went wrong on our side; quote the request id when reporting it', { requestId }),
+    code: 'INTERNAL_ERROR',
+    body: errorBody('INTERNAL_ERROR', 'Something went wrong on our side; quote the request id when reporting it', { requestId }),
     internal: true,
   };
 }

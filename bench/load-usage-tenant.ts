@@ -3,10 +3,10 @@ import { sql } from 'drizzle-orm';
 import { toAuthEventRecord, toGroupRecord, toUserRecord } from '../activities/duo-records.js';
 import { storeAuthEvents, type AuthEventRecord } from '../db/auth-events.js';
 import { createDatabase, type Database } from '../db/client.js';
-import { insertIntegration, markInitialSyncCompleted } from '../db/integrations.js';
 import { runMigrations } from '../db/migrate.js';
 import { upsertGroups, upsertUsers } from '../db/roster.js';
 import { duoAuthLogSchema, duoGroupSchema, duoUserSchema } from '../duo/schemas.js';
+import { transition } from '../integrations/transitions.js';
 import { createDataset, type Dataset } from '../simulator/dataset.js';
 import { buildAuthEvent } from '../simulator/events/auth.js';
 
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
   const handle = createDatabase(databaseUrl, { poolSize: 2 });
   try {
     const { db } = handle;
-    await insertIntegration(db, {
+    await transition.connect(db, {
       tenantId,
       apiHost: 'api-bench.duosecurity.com',
       integrationKey: 'DIBENCHBENCHBENCHBEN',
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
     });
     await loadRoster(db, tenantId, data);
     await loadEvents(db, tenantId, data, batchSize);
-    await markInitialSyncCompleted(db, tenantId);
+    await transition.completeInitialSync(db, tenantId);
     // Vacuumed (visibility map set) and analysed, as autovacuum leaves a tenant shortly after a sync.
     await db.execute(sql`vacuum (analyze) duo_auth_events, ${VACUUMED_TABLES}, duo_user_groups, duo_groups`);
     print('done');

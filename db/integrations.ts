@@ -1,51 +1,73 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
-import { AppError } from '../errors/app-error.js';
+import { IntegrationNotConnectedError, TenantNotFoundError } from '../errors/integration-errors.js';
 import type { Queryable } from './client.js';
-import type { IntegrationStatus } from './integration-states.js';
 import { backfillWindows, duoGroups, duoIntegrations, duoUsers, streamCheckpoints, tenants, type IntegrationSettings } from './schema.js';
 
 export type IntegrationRow = typeof duoIntegrations.$inferSelect;
+
+/** An integration with keys to sync with: not disconnected, secret stored. */
+export type ConnectedIntegration = IntegrationRow & { secretKeySealed: string };
 
 export async function findIntegration(db: Queryable, tenantId: string): Promise<IntegrationRow | undefined> {
   const [row] = await db.select().from(duoIntegrations).where(eq(duoIntegrations.tenantId, tenantId));
   return row;
 }
 
-export interface NewIntegration {
-  tenantId: string;
-  apiHost: string;
-  integrationKey: string;
-  secretKeySealed: string;
-  encryptionKeyId: string;
-  anchorAt: Date;
-  backfillStartAt: Date;
-  initialSyncWorkflowId: string;
+export interface RequireOptions {
+  /** Refuse a disconnected integration too (INTEGRATION_NOT_CONNECTED). */
+  connected?: boolean;
+  /**
+   * `share`: hold a share lock on the row until the transaction ends, so a disconnect (which updates
+   * it) cannot interleave with the write that follows; used in every page transaction.
+   */
+  lock?: 'share';
 }
 
 /**
- * Stores a freshly connected integration (first connect, or reconnect after a disconnect) and the
- * auth stream's checkpoint at the anchor, in one transaction.
+ * The one guard for "which integration?": TENANT_NOT_FOUND when there is none, and with `connected`
+ * INTEGRATION_NOT_CONNECTED when it is disconnected, each with one wording wherever it is raised.
  */
-export async function insertIntegration(db: Queryable, input: NewIntegration): Promise<IntegrationRow> {
-  await db.insert(tenants).values({ id: input.tenantId }).onConflictDoNothing();
-  const values = {
-    ...input,
-    status: 'syncing' as const,
-    lastErrorCode: null,
-    lastErrorMessage: null,
-    initialSyncRunId: null,
-    initialSyncState: 'running' as const,
-    initialSyncPhase: 'roster' as const,
-    initialSyncStartedAt: new Date(),
-    initialSyncCompletedAt: null,
-    connectedAt: new Date(),
-    disconnectedAt: null,
-    purgedAt: null,
-    schedulePaused: false,
-    pauseNote: null,
-    consecutiveFailures: 0,
-    updatedAt: new Date(),
-  };
+export async function requireIntegration(db: Queryable, tenantId: string, options: RequireOptions & { connected: true }): Promise<ConnectedIntegration>;
+export async function requireIntegration(db: Queryable, tenantId: string, options?: RequireOptions): Promise<IntegrationRow>;
+export async function requireIntegration(db: Queryable, tenantId: string, options: RequireOptions = {}): Promise<IntegrationRow> {
+  const query = db.select().from(duoIntegrations).where(eq(duoIntegrations.tenantId, tenantId));
+  const [row] = options.lock === 'share' ? await query.for('share') : await query;
+  if (!row) throw new TenantNotFoundError(tenantId);
+  if (options.connected && !isConnected(row)) throw new IntegrationNotConnectedError(tenantId);
+  return row;
+}
+
+export function isConnected(row: IntegrationRow): row is ConnectedIntegration {
+  return row.status !== 'disconnected' && row.secretKeySealed !== null;
+}
+
+/**
+ * The row, locked for update until the transaction ends: a lifecycle transition reads the state it
+ * starts from and writes the next one with no other writer in between.
+ */
+export async function lockIntegration(tx: Queryable, tenantId: string): Promise<IntegrationRow | undefined> {
+  const [row] = await tx.select().from(duoIntegrations).where(eq(duoIntegrations.tenantId, tenantId)).for('update');
+  return row;
+}
+
+/** The lifecycle columns one transition writes; only integrations/transitions.ts writes them. */
+export type IntegrationStateChange = Partial<Omit<typeof duoIntegrations.$inferInsert, 'tenantId' | 'settings'>>;
+
+export async function writeIntegrationState(tx: Queryable, tenantId: string, change: IntegrationStateChange): Promise<void> {
+  await tx
+    .update(duoIntegrations)
+    .set({ ...change, updatedAt: new Date() })
+    .where(eq(duoIntegrations.tenantId, tenantId));
+}
+
+/**
+ * Stores a freshly connected integration (first connect, or connect after a purge) with the tenant and
+ * the auth stream's checkpoint at the anchor; a tombstone of the tenant is overwritten whole. Only the
+ * `connect` transition (integrations/transitions.ts) calls it, inside its transaction.
+ */
+export async function upsertIntegration(db: Queryable, fresh: typeof duoIntegrations.$inferInsert): Promise<IntegrationRow> {
+  await db.insert(tenants).values({ id: fresh.tenantId }).onConflictDoNothing();
+  const values = { ...fresh, updatedAt: new Date() };
   const [row] = await db
     .insert(duoIntegrations)
     .values(values)
@@ -53,7 +75,7 @@ export async function insertIntegration(db: Queryable, input: NewIntegration): P
     .returning();
   await db
     .insert(streamCheckpoints)
-    .values({ tenantId: input.tenantId, stream: 'auth', syncedThroughMs: input.anchorAt.getTime() })
+    .values({ tenantId: values.tenantId, stream: 'auth', syncedThroughMs: values.anchorAt.getTime() })
     .onConflictDoNothing();
   if (!row) throw new Error('insert into duo_integrations returned no row');
   return row;
@@ -75,70 +97,6 @@ export async function setInitialSyncRun(db: Queryable, tenantId: string, runId: 
   await db
     .update(duoIntegrations)
     .set({ initialSyncRunId: runId, updatedAt: new Date() })
-    .where(eq(duoIntegrations.tenantId, tenantId));
-}
-
-/** Clears a previous failure when a new initial-sync run starts (e.g. after new keys); its clock starts again. */
-export async function markInitialSyncRestarted(db: Queryable, tenantId: string): Promise<void> {
-  await db
-    .update(duoIntegrations)
-    .set({
-      status: 'syncing',
-      initialSyncState: 'running',
-      // The new run's progress is measured from now: the time the failed run stood still is not its speed.
-      initialSyncStartedAt: new Date(),
-      lastErrorCode: null,
-      lastErrorMessage: null,
-      updatedAt: new Date(),
-    })
-    .where(eq(duoIntegrations.tenantId, tenantId));
-}
-
-export async function setInitialSyncPhase(db: Queryable, tenantId: string, phase: string): Promise<void> {
-  await db
-    .update(duoIntegrations)
-    .set({ initialSyncPhase: phase, updatedAt: new Date() })
-    .where(eq(duoIntegrations.tenantId, tenantId));
-}
-
-export async function markInitialSyncCompleted(db: Queryable, tenantId: string): Promise<void> {
-  await db
-    .update(duoIntegrations)
-    .set({
-      status: sql`case when ${duoIntegrations.status} = 'syncing' then 'active' else ${duoIntegrations.status} end`,
-      initialSyncState: 'completed',
-      initialSyncPhase: 'done',
-      initialSyncCompletedAt: new Date(),
-      lastErrorCode: null,
-      lastErrorMessage: null,
-      updatedAt: new Date(),
-    })
-    .where(eq(duoIntegrations.tenantId, tenantId));
-}
-
-/** A failure an operator or the customer must fix (keys, permissions). Data stays. */
-export async function markNeedsAttention(
-  db: Queryable,
-  tenantId: string,
-  error: { code: string; message: string },
-  options: { initialSyncFailed?: boolean } = {},
-): Promise<void> {
-  await db
-    .update(duoIntegrations)
-    .set({
-      status: 'needs_attention',
-      lastErrorCode: error.code,
-      lastErrorMessage: error.message,
-      ...(options.initialSyncFailed ? { initialSyncState: 'failed' } : {}),
-      updatedAt: new Date(),
-    })
-    .where(and(eq(duoIntegrations.tenantId, tenantId), sql`${duoIntegrations.status} <> 'disconnected'`));
-}
-
-export async function setLastError(db: Queryable, tenantId: string, error: { code: string; message: string } | null): Promise<void> {
-  await db
-    .update(duoIntegrations)
-    .set({ lastErrorCode: error?.code ?? null, lastErrorMessage: error?.message ?? null, updatedAt: new Date() })
     .where(eq(duoIntegrations.tenantId, tenantId));
 }
 
@@ -239,41 +197,6 @@ export async function getFailureStreak(db: Queryable, tenantId: string): Promise
   return row?.n ?? 0;
 }
 
-/** Desired schedule state plus the status operators and customers see. */
-export async function setSchedulePaused(
-  db: Queryable,
-  tenantId: string,
-  paused: boolean,
-  note: string | null,
-  status: IntegrationStatus,
-  error?: { code: string; message: string } | null,
-): Promise<void> {
-  await db
-    .update(duoIntegrations)
-    .set({
-      schedulePaused: paused,
-      pauseNote: note,
-      status,
-      ...(error !== undefined ? { lastErrorCode: error?.code ?? null, lastErrorMessage: error?.message ?? null } : {}),
-      updatedAt: new Date(),
-    })
-    .where(and(eq(duoIntegrations.tenantId, tenantId), sql`${duoIntegrations.status} <> 'disconnected'`));
-}
-
-/**
- * Records the schedule as paused for attention, but only while the integration still needs it: the
- * failure set `needs_attention` when it was recorded, and a PUT or resume since then (or a disconnect)
- * means a human has dealt with it. Returns whether the schedule should be paused.
- */
-export async function pauseWhileNeedsAttention(db: Queryable, tenantId: string, note: string): Promise<boolean> {
-  const rows = await db
-    .update(duoIntegrations)
-    .set({ schedulePaused: true, pauseNote: note, updatedAt: new Date() })
-    .where(and(eq(duoIntegrations.tenantId, tenantId), eq(duoIntegrations.status, 'needs_attention')))
-    .returning({ tenantId: duoIntegrations.tenantId });
-  return rows.length > 0;
-}
-
 export async function setLastRosterSync(db: Queryable, tenantId: string, at: Date): Promise<void> {
   await db.update(duoIntegrations).set({ lastRosterSyncAt: at }).where(eq(duoIntegrations.tenantId, tenantId));
 }
@@ -286,57 +209,6 @@ export async function listIntegrations(db: Queryable): Promise<IntegrationRow[]>
   return db.select().from(duoIntegrations);
 }
 
-/**
- * Reconnect after a disconnect that kept the data: new keys, same anchor, checkpoints and windows,
- * so the initial sync (if unfinished) and the incremental sync resume where they stopped.
- */
-export async function reconnectIntegration(
-  db: Queryable,
-  tenantId: string,
-  input: { apiHost: string; integrationKey: string; secretKeySealed: string; encryptionKeyId: string; initialSyncCompleted: boolean },
-): Promise<void> {
-  await db
-    .update(duoIntegrations)
-    .set({
-      apiHost: input.apiHost,
-      integrationKey: input.integrationKey,
-      secretKeySealed: input.secretKeySealed,
-      encryptionKeyId: input.encryptionKeyId,
-      status: input.initialSyncCompleted ? 'active' : 'syncing',
-      initialSyncState: input.initialSyncCompleted ? 'completed' : 'running',
-      // An unfinished initial sync runs again from now on: its progress is measured from here.
-      ...(input.initialSyncCompleted ? {} : { initialSyncStartedAt: new Date() }),
-      lastErrorCode: null,
-      lastErrorMessage: null,
-      schedulePaused: false,
-      pauseNote: null,
-      consecutiveFailures: 0,
-      connectedAt: new Date(),
-      disconnectedAt: null,
-      updatedAt: new Date(),
-    })
-    .where(eq(duoIntegrations.tenantId, tenantId));
-}
-
-/** Disconnect: the secret is erased; with `purge` the synced data goes too (the row stays, as a tombstone). */
-export async function markDisconnected(db: Queryable, tenantId: string, options: { purge: boolean }): Promise<void> {
-  await db
-    .update(duoIntegrations)
-    .set({
-      status: 'disconnected',
-      secretKeySealed: null,
-      encryptionKeyId: null,
-      schedulePaused: true,
-      pauseNote: 'disconnected',
-      // A repeated disconnect keeps the time of the first.
-      disconnectedAt: sql`coalesce(${duoIntegrations.disconnectedAt}, now())`,
-      ...(options.purge ? { purgedAt: new Date() } : {}),
-      updatedAt: new Date(),
-    })
-    .where(eq(duoIntegrations.tenantId, tenantId));
-}
-
-/** Deletes everything synced for the tenant (users, groups, events, rollups, cursors, run log). */
 /** Every table holding a tenant's synced data, children before parents (a test keeps it complete). */
 export const tenantDataTables = [
   'duo_user_groups', 'duo_users', 'duo_groups', 'duo_auth_events', 'duo_user_daily_activity',
@@ -345,6 +217,7 @@ export const tenantDataTables = [
   'duo_admin_events', 'backfill_windows', 'stream_checkpoints', 'roster_malformed_pages', 'sync_runs',
 ] as const;
 
+/** Deletes everything synced for the tenant (users, groups, events, rollups, cursors, run log). */
 export async function purgeTenantData(db: Queryable, tenantId: string): Promise<void> {
   for (const table of tenantDataTables) {
     await db.execute(sql`delete from ${sql.identifier(table)} where tenant_id = ${tenantId}`);
@@ -370,15 +243,4 @@ export async function resetFailureStreak(db: Queryable, tenantId: string): Promi
   await db.execute(sql`update backfill_windows set malformed_streak = 0, malformed_at = null where tenant_id = ${tenantId} and malformed_streak > 0`);
   await db.execute(sql`update stream_checkpoints set malformed_streak = 0, malformed_at = null where tenant_id = ${tenantId} and malformed_streak > 0`);
   await db.execute(sql`delete from roster_malformed_pages where tenant_id = ${tenantId}`);
-}
-
-/**
- * Called in every page transaction: holds a share lock on the integration row so a disconnect (which
- * updates it) cannot interleave, and refuses to write for a tenant that is gone or disconnected.
- */
-export async function assertConnectedForWrite(db: Queryable, tenantId: string): Promise<void> {
-  const [row] = await db.execute<{ status: string }>(sql`select status from duo_integrations where tenant_id = ${tenantId} for share`);
-  if (!row || row.status === 'disconnected') {
-    throw new AppError('INTEGRATION_NOT_CONNECTED', `Tenant ${tenantId} was disconnected; page not stored`);
-  }
 }

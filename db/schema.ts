@@ -1,7 +1,8 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  check,
   date,
   doublePrecision,
   index,
@@ -13,7 +14,18 @@ import {
   text,
   timestamp,
   uniqueIndex,
+  type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
+import {
+  initialSyncPhases,
+  initialSyncStates,
+  integrationStatuses,
+  runOutcomes,
+  type InitialSyncPhase,
+  type InitialSyncState,
+  type IntegrationStatus,
+  type RunOutcome,
+} from './integration-states.js';
 
 /**
  * The one schema module. Every Duo row is keyed by (tenant_id, Duo's natural id) so re-delivered pages
@@ -22,6 +34,18 @@ import {
  */
 
 const tstz = () => timestamp({ withTimezone: true, mode: 'date' });
+
+/**
+ * `column in ('a', 'b', …)` from one of the lists in db/integration-states.ts, so the CHECK constraint
+ * and the TypeScript union cannot drift. DDL takes no parameters: the values are inlined, and only
+ * plain lower-case words may be.
+ */
+function isOneOf(column: AnyPgColumn, values: readonly string[]): SQL {
+  for (const value of values) {
+    if (!/^[a-z_]+$/.test(value)) throw new Error(`not a plain lower-case word: ${JSON.stringify(value)}`);
+  }
+  return sql`${column} in (${sql.raw(values.map((value) => `'${value}'`).join(', '))})`;
+}
 
 export const tenants = pgTable('tenants', {
   id: text().primaryKey(),
@@ -35,45 +59,52 @@ export interface IntegrationSettings {
   rosterRefreshHourUtc?: number;
 }
 
-export const duoIntegrations = pgTable('duo_integrations', {
-  tenantId: text().primaryKey().references(() => tenants.id, { onDelete: 'cascade' }),
-  apiHost: text().notNull(),
-  integrationKey: text().notNull(),
-  /** AES-256-GCM sealed secret key: `v1.<keyId>.<iv>.<tag>.<ciphertext>` (base64url parts). Null once disconnected. */
-  secretKeySealed: text(),
-  encryptionKeyId: text(),
-  /** syncing | active | paused | needs_attention | disconnected */
-  status: text().notNull(),
-  lastErrorCode: text(),
-  lastErrorMessage: text(),
-  /** Instant pinned at connect: the initial backfill covers [anchor − BACKFILL_DAYS, anchor). */
-  anchorAt: tstz().notNull(),
-  backfillStartAt: tstz().notNull(),
-  initialSyncWorkflowId: text(),
-  initialSyncRunId: text(),
-  /** running | completed | failed */
-  initialSyncState: text().notNull(),
-  /** roster | auth_logs | finishing | done */
-  initialSyncPhase: text().notNull(),
-  initialSyncStartedAt: tstz().notNull(),
-  initialSyncCompletedAt: tstz(),
-  settings: jsonb().$type<IntegrationSettings>().notNull().default({}),
-  /** Desired state of the incremental schedule; reconciliation makes Temporal match it. */
-  schedulePaused: boolean().notNull().default(false),
-  pauseNote: text(),
-  consecutiveFailures: integer().notNull().default(0),
-  lastRunOutcome: text(),
-  lastRunAt: tstz(),
-  lastSyncAt: tstz(),
-  lastRosterSyncAt: tstz(),
-  /** Set while a stream's checkpoint is within 7 days of Duo's 180-day horizon (webhook sent once). */
-  retentionAlarmAt: tstz(),
-  connectedAt: tstz().notNull().defaultNow(),
-  disconnectedAt: tstz(),
-  /** Set by a disconnect with purge: the next connect starts from scratch with a new anchor. */
-  purgedAt: tstz(),
-  updatedAt: tstz().notNull().defaultNow(),
-});
+export const duoIntegrations = pgTable(
+  'duo_integrations',
+  {
+    tenantId: text().primaryKey().references(() => tenants.id, { onDelete: 'cascade' }),
+    apiHost: text().notNull(),
+    integrationKey: text().notNull(),
+    /** AES-256-GCM sealed secret key: `v1.<keyId>.<iv>.<tag>.<ciphertext>` (base64url parts). Null once disconnected. */
+    secretKeySealed: text(),
+    encryptionKeyId: text(),
+    /** Written only by integrations/transitions.ts, as are the initial-sync state and phase, pause note and last error. */
+    status: text().$type<IntegrationStatus>().notNull(),
+    lastErrorCode: text(),
+    lastErrorMessage: text(),
+    /** Instant pinned at connect: the initial backfill covers [anchor − BACKFILL_DAYS, anchor). */
+    anchorAt: tstz().notNull(),
+    backfillStartAt: tstz().notNull(),
+    initialSyncWorkflowId: text(),
+    initialSyncRunId: text(),
+    initialSyncState: text().$type<InitialSyncState>().notNull(),
+    initialSyncPhase: text().$type<InitialSyncPhase>().notNull(),
+    initialSyncStartedAt: tstz().notNull(),
+    initialSyncCompletedAt: tstz(),
+    settings: jsonb().$type<IntegrationSettings>().notNull().default({}),
+    /** Desired state of the incremental schedule; reconciliation makes Temporal match it. */
+    schedulePaused: boolean().notNull().default(false),
+    pauseNote: text(),
+    consecutiveFailures: integer().notNull().default(0),
+    lastRunOutcome: text().$type<RunOutcome>(),
+    lastRunAt: tstz(),
+    lastSyncAt: tstz(),
+    lastRosterSyncAt: tstz(),
+    /** Set while a stream's checkpoint is within 7 days of Duo's 180-day horizon (webhook sent once). */
+    retentionAlarmAt: tstz(),
+    connectedAt: tstz().notNull().defaultNow(),
+    disconnectedAt: tstz(),
+    /** Set by a disconnect with purge: the next connect starts from scratch with a new anchor. */
+    purgedAt: tstz(),
+    updatedAt: tstz().notNull().defaultNow(),
+  },
+  (t) => [
+    check('duo_integrations_status_check', isOneOf(t.status, integrationStatuses)),
+    check('duo_integrations_initial_sync_state_check', isOneOf(t.initialSyncState, initialSyncStates)),
+    check('duo_integrations_initial_sync_phase_check', isOneOf(t.initialSyncPhase, initialSyncPhases)),
+    check('duo_integrations_last_run_outcome_check', isOneOf(t.lastRunOutcome, runOutcomes)),
+  ],
+);
 
 export const duoGroups = pgTable(
   'duo_groups',

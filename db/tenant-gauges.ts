@@ -1,13 +1,14 @@
 import { eq, ne, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
+import type { InitialSyncState, IntegrationStatus } from './integration-states.js';
 import { backfillWindows, duoIntegrations, streamCheckpoints } from './schema.js';
 
 /** What the per-tenant Prometheus gauges are built from, read at scrape time. */
 
 export interface TenantGaugeRow {
   tenantId: string;
-  status: string;
-  initialSyncState: string;
+  status: IntegrationStatus;
+  initialSyncState: InitialSyncState;
   anchorAt: Date;
   backfillStartAt: Date;
   /** Done day windows of the auth backfill; only counted while the initial sync runs. */

@@ -1,7 +1,8 @@
 /**
- * Every stable error code of the service. A code is never renamed once shipped: it is the
- * ApplicationFailure `type` operators see in the Temporal UI, the `error.code` of HTTP answers
- * and the `code` field of log lines. Node-free so workflow code may import it.
+ * Every stable error code of the service, in its one canonical spelling. A code is never renamed once
+ * shipped: it is the ApplicationFailure `type` operators see in the Temporal UI and the `code` field of
+ * log lines; the `error.code` of HTTP answers is its lower-case form, derived in api/http-errors.ts only.
+ * Node-free so workflow code may import it.
  */
 export const errorCodes = {
   // Duo Admin API
@@ -25,6 +26,8 @@ export const errorCodes = {
   VALIDATION_FAILED: { retryable: false },
   TENANT_NOT_FOUND: { retryable: false },
   INTEGRATION_NOT_CONNECTED: { retryable: false },
+  /** A lifecycle step found the integration in a state it does not apply to (integrations/transitions.ts). */
+  INTEGRATION_TRANSITION_REFUSED: { retryable: false },
   /** A PUT names another Duo account (apiHost) than the one whose data the tenant holds. */
   DUO_ACCOUNT_CHANGED: { retryable: false },
   ENCRYPTION_KEY_MISMATCH: { retryable: false },
@@ -36,6 +39,23 @@ export const errorCodes = {
 } as const satisfies Record<string, { retryable: boolean }>;
 
 export type ErrorCode = keyof typeof errorCodes;
+
+/**
+ * Refusals the HTTP API answers before any code of ours runs (the token check, Fastify's own request
+ * errors, an unknown route, a 500 hiding its cause). Never thrown as AppError, never a Temporal failure.
+ */
+export const requestErrorCodes = [
+  'UNAUTHORIZED',
+  'MALFORMED_JSON',
+  'BAD_REQUEST',
+  'NOT_FOUND',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'URI_TOO_LONG',
+  'INTERNAL_ERROR',
+] as const;
+
+export type RequestErrorCode = (typeof requestErrorCodes)[number];
 
 /** Failure types a Temporal retry policy must not retry; derived so it cannot drift. */
 export const nonRetryableErrorCodes: ErrorCode[] = (Object.keys(errorCodes) as ErrorCode[]).filter(

@@ -3,24 +3,14 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/client.js';
 import { duoSecretContext, needsReseal, openSecret, sealSecret, type EncryptionKeyring } from '../db/credentials.js';
-import {
-  findIntegration,
-  insertIntegration,
-  markInitialSyncRestarted,
-  reconnectIntegration,
-  replaceCredentials,
-  resetFailureStreak,
-  setInitialSyncRun,
-  setLastError,
-  setSchedulePaused,
-  type IntegrationRow,
-} from '../db/integrations.js';
+import { findIntegration, lockIntegration, replaceCredentials, requireIntegration, setInitialSyncRun, type IntegrationRow } from '../db/integrations.js';
 import { createDuoClient, DUO_LOG_DELAY_MS } from '../duo/client.js';
 import type { CredentialCheckResult } from '../duo/credential-check.js';
 import { AppError } from '../errors/app-error.js';
 import { initialSyncWorkflowId } from '../workflows/definitions.js';
 import { ensureIncrementalSchedule } from './schedules.js';
 import { startInitialSync } from './temporal.js';
+import { lifecycleStateOf, transition, type StoredCredentials } from './transitions.js';
 
 export interface ConnectDeps {
   db: Database;
@@ -55,61 +45,49 @@ export async function connectIntegration(deps: ConnectDeps, tenantId: string, in
   assertSameDuoAccount(await findIntegration(deps.db, tenantId), input);
   await verifyCredentials(deps, input);
   const now = deps.now?.() ?? Date.now();
-  const context = duoSecretContext(tenantId, input.integrationKey);
-  const sealed = sealSecret(deps.keyring, input.secretKey, context);
+  const sealed = sealSecret(deps.keyring, input.secretKey, duoSecretContext(tenantId, input.integrationKey));
+
+  const credentials: StoredCredentials = {
+    apiHost: input.apiHost,
+    integrationKey: input.integrationKey,
+    secretKeySealed: sealed,
+    encryptionKeyId: deps.keyring.current.id,
+  };
 
   const decision = await deps.db.transaction(async (tx) => {
-    // Serialises concurrent connects of one tenant: read, decide and write as one step.
+    // Serialises concurrent connects of one tenant (the row may not exist yet); the row lock then
+    // keeps a pause or resume from changing the state this decision is made on.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`connect:${tenantId}`}))`);
-    const existing = await findIntegration(tx, tenantId);
+    const existing = await lockIntegration(tx, tenantId);
     assertSameDuoAccount(existing, input);
-    if (existing && existing.status === 'disconnected' && !existing.purgedAt) {
-      // Reconnect: same anchor and cursors; the unfinished part of the backfill resumes.
-      const completed = existing.initialSyncState === 'completed';
-      await reconnectIntegration(tx, tenantId, {
-        apiHost: input.apiHost,
-        integrationKey: input.integrationKey,
-        secretKeySealed: sealed,
-        encryptionKeyId: deps.keyring.current.id,
-        initialSyncCompleted: completed,
-      });
-      return { row: existing, start: !completed };
-    }
-    if (!existing || existing.status === 'disconnected' || !existing.secretKeySealed) {
+    const state = lifecycleStateOf(existing);
+    if (!existing || state === 'purged') {
       const anchorMs = now - ANCHOR_LAG_MS;
-      const row = await insertIntegration(tx, {
+      const row = await transition.connect(tx, {
         tenantId,
-        apiHost: input.apiHost,
-        integrationKey: input.integrationKey,
-        secretKeySealed: sealed,
-        encryptionKeyId: deps.keyring.current.id,
+        ...credentials,
         anchorAt: new Date(anchorMs),
         backfillStartAt: new Date(anchorMs - deps.config.BACKFILL_DAYS * 86_400_000),
         initialSyncWorkflowId: initialSyncWorkflowId(tenantId),
       });
       return { row, start: true };
     }
+    if (state === 'disconnected') {
+      // Same anchor and cursors; the unfinished part of the backfill resumes.
+      await transition.reconnect(tx, tenantId, credentials);
+      return { row: existing, start: existing.initialSyncState !== 'completed' };
+    }
     // Same keys sealed under an older ENCRYPTION_KEY are re-sealed too, so the old key can be retired.
-    if (!sameCredentials(deps.keyring, existing, input) || needsReseal(deps.keyring, existing.secretKeySealed)) {
-      await replaceCredentials(tx, tenantId, {
-        apiHost: input.apiHost,
-        integrationKey: input.integrationKey,
-        secretKeySealed: sealed,
-        encryptionKeyId: deps.keyring.current.id,
-      });
+    if (!existing.secretKeySealed || !sameCredentials(deps.keyring, existing, input) || needsReseal(deps.keyring, existing.secretKeySealed)) {
+      await replaceCredentials(tx, tenantId, credentials);
     }
-    if (existing.status === 'needs_attention') {
-      // Working keys again: resume everything that was paused for attention.
-      const status = existing.initialSyncState === 'completed' ? 'active' : 'syncing';
-      await setSchedulePaused(tx, tenantId, false, null, status, null);
-      // A fresh streak: the failures that led here are dealt with, the next one is the first again.
-      await resetFailureStreak(tx, tenantId);
-    }
+    // Working keys again: resume everything that was paused for attention.
+    if (state === 'needs_attention') await transition.recover(tx, tenantId);
     if (existing.initialSyncState === 'completed') {
       // Nothing to start here: the recurring sync owns everything after the initial backfill.
       return { row: existing, start: false };
     }
-    if (existing.initialSyncState === 'failed') await markInitialSyncRestarted(tx, tenantId);
+    if (existing.initialSyncState === 'failed') await transition.restartInitialSync(tx, tenantId);
     return { row: existing, start: true };
   });
 
@@ -123,12 +101,11 @@ export async function connectIntegration(deps: ConnectDeps, tenantId: string, in
       await setInitialSyncRun(deps.db, tenantId, started.runId);
     } catch (cause) {
       const error = new AppError('TEMPORAL_UNAVAILABLE', 'The keys were stored but the sync could not be started; retry the request', { cause });
-      await setLastError(deps.db, tenantId, { code: error.code, message: error.message });
+      await transition.recordStartFailure(deps.db, tenantId, { code: error.code, message: error.message });
       throw error;
     }
   }
-  const row = await findIntegration(deps.db, tenantId);
-  if (!row) throw new AppError('TENANT_NOT_FOUND', `Tenant ${tenantId} vanished while connecting`);
+  const row = await requireIntegration(deps.db, tenantId);
   try {
     await ensureIncrementalSchedule(deps.temporal, deps.config, row);
   } catch (cause) {

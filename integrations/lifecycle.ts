@@ -1,15 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { DUO_MAX_LOG_AGE_MS } from '../duo/client.js';
-import {
-  findIntegration,
-  markDisconnected,
-  purgeTenantData,
-  requestRosterRefresh,
-  resetFailureStreak,
-  setSchedulePaused,
-  updateSettings,
-  type IntegrationRow,
-} from '../db/integrations.js';
+import { purgeTenantData, requestRosterRefresh, requireIntegration, updateSettings, type IntegrationRow } from '../db/integrations.js';
 import type { IntegrationSettings } from '../db/schema.js';
 import { setStreamEnabled } from '../db/stream-checkpoints.js';
 import { AppError } from '../errors/app-error.js';
@@ -21,21 +12,13 @@ import {
   triggerIncrementalSync,
   unpauseIncrementalSchedule,
 } from './schedules.js';
+import { transition } from './transitions.js';
 
 /**
  * The integration's lifecycle after connect. Postgres holds the desired state and is written first;
  * Temporal is then made to match. If Temporal is unreachable the request fails with
  * TEMPORAL_UNAVAILABLE and reconciliation applies the stored state once Temporal answers.
  */
-
-async function requireConnected(deps: ConnectDeps, tenantId: string): Promise<IntegrationRow> {
-  const integration = await findIntegration(deps.db, tenantId);
-  if (!integration) throw new AppError('TENANT_NOT_FOUND', `Tenant ${tenantId} has no Duo integration`);
-  if (integration.status === 'disconnected') {
-    throw new AppError('INTEGRATION_NOT_CONNECTED', `Tenant ${tenantId} is disconnected; connect it again with PUT first`);
-  }
-  return integration;
-}
 
 async function applyToTemporal<T>(
   action: () => Promise<T>,
@@ -50,7 +33,7 @@ async function applyToTemporal<T>(
 
 /** "Sync now": one incremental run at once at most (overlap SKIP); `roster` also refreshes the roster. */
 export async function syncNow(deps: ConnectDeps, tenantId: string, options: { roster?: boolean } = {}): Promise<void> {
-  await requireConnected(deps, tenantId);
+  await requireIntegration(deps.db, tenantId, { connected: true });
   if (options.roster) await requestRosterRefresh(deps.db, tenantId);
   await applyToTemporal(() => triggerIncrementalSync(deps.temporal, tenantId), 'Temporal could not be reached to start the run; try again shortly');
 }
@@ -64,9 +47,8 @@ export interface PauseInput {
 const noteOf = (verb: string, input: PauseInput) => `${verb} by ${input.by}: ${input.reason}`.slice(0, 1000);
 
 export async function pauseIntegration(deps: ConnectDeps, tenantId: string, input: PauseInput): Promise<void> {
-  await requireConnected(deps, tenantId);
   const note = noteOf('Paused', input);
-  await setSchedulePaused(deps.db, tenantId, true, note, 'paused');
+  await transition.pause(deps.db, tenantId, note);
   await applyToTemporal(() => pauseIncrementalSchedule(deps.temporal, tenantId, note));
 }
 
@@ -75,13 +57,8 @@ export async function pauseIntegration(deps: ConnectDeps, tenantId: string, inpu
  * failure before the pause still gets its `sync.recovered`: that is decided from the run log).
  */
 export async function resumeIntegration(deps: ConnectDeps, tenantId: string, input: PauseInput): Promise<void> {
-  const integration = await requireConnected(deps, tenantId);
   const note = noteOf('Resumed', input);
-  const status = integration.initialSyncState === 'completed' ? 'active' : 'syncing';
-  await deps.db.transaction(async (tx) => {
-    await setSchedulePaused(tx, tenantId, false, null, status, integration.status === 'needs_attention' ? null : undefined);
-    await resetFailureStreak(tx, tenantId);
-  });
+  await transition.resume(deps.db, tenantId);
   await applyToTemporal(() => unpauseIncrementalSchedule(deps.temporal, tenantId, note));
 }
 
@@ -93,7 +70,7 @@ export interface SettingsPatch {
 
 /** Merges settings and updates the schedule in place (interval, jitter, catch-up window). */
 export async function updateIntegrationSettings(deps: ConnectDeps, tenantId: string, patch: SettingsPatch): Promise<IntegrationRow> {
-  const integration = await requireConnected(deps, tenantId);
+  const integration = await requireIntegration(deps.db, tenantId, { connected: true });
   const { rosterRefreshHourUtc, ...rest } = patch;
   const settings: IntegrationSettings = {
     ...integration.settings,
@@ -107,7 +84,7 @@ export async function updateIntegrationSettings(deps: ConnectDeps, tenantId: str
   for (const [stream, enabled] of Object.entries(patch.streams ?? {})) {
     if (enabled !== undefined) await setStreamEnabled(deps.db, tenantId, stream, enabled, startMs);
   }
-  const updated = await requireConnected(deps, tenantId);
+  const updated = await requireIntegration(deps.db, tenantId, { connected: true });
   await applyToTemporal(() => ensureIncrementalSchedule(deps.temporal, deps.config, updated));
   return updated;
 }
@@ -117,11 +94,11 @@ export async function updateIntegrationSettings(deps: ConnectDeps, tenantId: str
  * the synced data and cursors stay, so reconnecting resumes; with purge they are deleted too.
  */
 export async function disconnectIntegration(deps: ConnectDeps, tenantId: string, options: { purge: boolean }): Promise<void> {
-  const integration = await findIntegration(deps.db, tenantId);
-  if (!integration) throw new AppError('TENANT_NOT_FOUND', `Tenant ${tenantId} has no Duo integration`);
   await deps.db.transaction(async (tx) => {
-    await markDisconnected(tx, tenantId, options);
-    if (options.purge) await purgeTenantData(tx, tenantId);
+    await transition.disconnect(tx, tenantId);
+    if (!options.purge) return;
+    await transition.purge(tx, tenantId);
+    await purgeTenantData(tx, tenantId);
   });
   await applyToTemporal(async () => {
     await deleteIncrementalSchedule(deps.temporal, tenantId);

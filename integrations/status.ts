@@ -2,20 +2,17 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/client.js';
 import {
-  findIntegration,
   getBackfillProgress,
   getTenantCounts,
+  requireIntegration,
   type BackfillProgress,
   type IntegrationRow,
   type TenantCounts,
 } from '../db/integrations.js';
 import { listStreamCheckpoints } from '../db/stream-checkpoints.js';
-import { AppError } from '../errors/app-error.js';
 import { BACKFILL_WINDOW_MS } from '../workflows/definitions.js';
 import type { InitialSyncProgress } from '../workflows/types.js';
-import { initialSyncPhases, initialSyncStates, integrationStatuses } from '../db/integration-states.js';
 import { type IntegrationStatusDocument } from './status-document.js';
-import { oneOf } from './column-values.js';
 import { composeSyncStatus, readScheduleState, type CheckpointView, type SyncStatusRow } from './sync-status.js';
 import type { ScheduleState } from './schedules.js';
 import { queryInitialSyncProgress } from './temporal.js';
@@ -44,8 +41,7 @@ export async function getIntegrationStatus(
   tenantId: string,
   options: StatusOptions = {},
 ): Promise<IntegrationStatusDocument> {
-  const row = await findIntegration(deps.db, tenantId);
-  if (!row) throw new AppError('TENANT_NOT_FOUND', `No Duo integration is connected for tenant ${tenantId}`, { details: { tenantId } });
+  const row = await requireIntegration(deps.db, tenantId);
   const live = options.live !== false;
   // Temporal is asked in parallel with Postgres, so its deadline bounds the whole read.
   const [counts, checkpoints, backfill, progress, schedule] = await Promise.all([
@@ -109,14 +105,14 @@ export interface StatusInputs {
 export function composeIntegrationStatus(input: StatusInputs): IntegrationStatusDocument {
   const { row, counts, checkpoints, backfill, progress, nowMs } = input;
   const checkpoint = checkpoints.find((candidate) => candidate.stream === 'auth');
-  const state = oneOf(initialSyncStates, row.initialSyncState, 'initial_sync_state');
+  const state = row.initialSyncState;
   // The workflow knows its phase before Postgres does; once it ended, Postgres has the last word.
-  const phase = oneOf(initialSyncPhases, state === 'running' && progress ? progress.phase : row.initialSyncPhase, 'initial_sync_phase');
+  const phase = state === 'running' && progress ? progress.phase : row.initialSyncPhase;
   const windowsTotal = countBackfillWindows(row.anchorAt.getTime(), row.backfillStartAt.getTime());
   const windowsDone = Math.min(windowsTotal, Math.max(backfill.windowsDone, progress?.totals.windowsDone ?? 0));
   return {
     tenantId: row.tenantId,
-    status: oneOf(integrationStatuses, row.status, 'status'),
+    status: row.status,
     apiHost: row.apiHost,
     integrationKey: maskIntegrationKey(row.integrationKey),
     connectedAt: row.connectedAt.toISOString(),

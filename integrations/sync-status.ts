@@ -1,9 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { IntegrationRow } from '../db/integrations.js';
 import type { StreamCheckpoint } from '../db/stream-checkpoints.js';
-import { oneOf } from './column-values.js';
 import { describeIncrementalSchedule, type ScheduleState } from './schedules.js';
-import { runOutcomes } from '../db/integration-states.js';
 import { type IntegrationStatusDocument } from './status-document.js';
 
 /**
@@ -81,7 +79,7 @@ export function composeSyncStatus(input: SyncStatusInputs): SyncStatusFields {
       administrator: streamStatus('administrator', switched.administrator === true),
     },
     lastRun:
-      row.lastRunOutcome && row.lastRunAt ? { outcome: oneOf(runOutcomes, row.lastRunOutcome, 'last_run_outcome'), at: row.lastRunAt.toISOString() } : null,
+      row.lastRunOutcome && row.lastRunAt ? { outcome: row.lastRunOutcome, at: row.lastRunAt.toISOString() } : null,
     schedule: schedule
       ? {
           paused,

@@ -1,5 +1,5 @@
 import { pino, type Logger as PinoLogger } from 'pino';
-import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
+import { ApplicationFailure, type LogLevel, type LogMetadata, type Logger as TemporalLogger } from '@temporalio/common';
 import type { Config } from '../config/config.js';
 
 /** Paths pino masks wherever they appear; secrets must never reach a log line. */
@@ -25,9 +25,13 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: No
 
 const levels = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
 
-/** Routes the Temporal SDK's own logs (workflow, activity and core) through our pino logger. */
+/**
+ * Routes the Temporal SDK's own logs (workflow, activity and core) through our pino logger. A failure
+ * the SDK logs (`Activity failed`) keeps its message and stack under `err`, and its type, which is our
+ * stable error code (activities/failures.ts), becomes the line's `code`, as in the API's log lines.
+ */
 export function toTemporalLogger(logger: PinoLogger): TemporalLogger {
-  const log = (level: LogLevel, message: string, meta?: LogMetadata) => logger[levels[level]](meta ?? {}, message);
+  const log = (level: LogLevel, message: string, meta?: LogMetadata) => logger[levels[level]](withFailureCode(meta ?? {}), message);
   return {
     log,
     trace: (message, meta) => log('TRACE', message, meta),
@@ -36,4 +40,11 @@ export function toTemporalLogger(logger: PinoLogger): TemporalLogger {
     warn: (message, meta) => log('WARN', message, meta),
     error: (message, meta) => log('ERROR', message, meta),
   };
+}
+
+function withFailureCode(meta: LogMetadata): LogMetadata {
+  const { error, ...rest } = meta;
+  if (!(error instanceof Error)) return meta;
+  const code = error instanceof ApplicationFailure ? error.type : undefined;
+  return { ...rest, err: error, ...(code ? { code } : {}) };
 }

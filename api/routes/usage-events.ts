@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { requireIntegration } from '../../db/integrations.js';
 import { listUserEvents } from '../../db/usage-events.js';
 import { DEFAULT_PAGE_SIZE, encodeEventCursor, eventsQuerySchema, userEventListSchema, userParamsSchema } from '../schemas/usage.js';
-import { requireIntegration, usageErrors, type UsageRoutesOptions } from './usage-shared.js';
+import { usageErrors, type UsageRoutesOptions } from './usage-shared.js';
 
 /** One user's authentication events, read through the (tenant_id, user_id, occurred_at) index. */
 export const userEventRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async (app, { deps }) => {

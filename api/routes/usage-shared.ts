@@ -1,6 +1,4 @@
 import type { Database } from '../../db/client.js';
-import { findIntegration } from '../../db/integrations.js';
-import { AppError } from '../../errors/app-error.js';
 import { errorResponseSchema } from '../schemas/integration.js';
 
 export interface UsageDeps {
@@ -22,12 +20,3 @@ export const usageErrors = {
   404: errorReply('No Duo integration for this tenant (tenant_not_found)'),
   500: errorReply('Internal error (internal_error); details.requestId identifies the logged cause'),
 };
-
-export function tenantNotFound(tenantId: string): AppError {
-  return new AppError('TENANT_NOT_FOUND', `No Duo integration is connected for tenant ${tenantId}`, { details: { tenantId } });
-}
-
-/** Usage answers exist only for connected tenants: anything else is a 404, never an empty answer. */
-export async function requireIntegration(db: Database, tenantId: string): Promise<void> {
-  if (!(await findIntegration(db, tenantId))) throw tenantNotFound(tenantId);
-}

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { requireIntegration } from '../../db/integrations.js';
 import type { UserFilter } from '../../db/usage-user-filter.js';
 import { countUsers, listUserUsage, type UserSort } from '../../db/usage-users.js';
 import { tenantParamsSchema } from '../schemas/integration.js';
@@ -11,7 +12,7 @@ import {
   type UsersQuery,
 } from '../schemas/usage.js';
 import { prefersCsv, sendCsv, streamUserCsv } from './usage-csv.js';
-import { requireIntegration, usageErrors, type UsageRoutesOptions } from './usage-shared.js';
+import { usageErrors, type UsageRoutesOptions } from './usage-shared.js';
 
 function filterOf(query: UsersQuery): UserFilter {
   return {

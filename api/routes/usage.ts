@@ -4,6 +4,7 @@ import { getFreshness, type Freshness } from '../../db/usage-freshness.js';
 import { listGroupUsage } from '../../db/usage-groups.js';
 import { COUNT_WINDOWS_DAYS } from '../../db/usage-periods.js';
 import { getUsageTotals } from '../../db/usage-totals.js';
+import { TenantNotFoundError } from '../../errors/integration-errors.js';
 import { tenantParamsSchema } from '../schemas/integration.js';
 import {
   applicationListSchema,
@@ -15,13 +16,13 @@ import {
   usageQuerySchema,
   usageSchema,
 } from '../schemas/usage.js';
-import { tenantNotFound, usageErrors, type UsageDeps, type UsageRoutesOptions } from './usage-shared.js';
+import { usageErrors, type UsageDeps, type UsageRoutesOptions } from './usage-shared.js';
 import { userEventRoutes } from './usage-events.js';
 import { userUsageRoutes } from './usage-users.js';
 
 async function freshnessOrNotFound(deps: UsageDeps, tenantId: string, thresholds: number[], nowMs: number): Promise<Freshness> {
   const freshness = await getFreshness(deps.db, tenantId, thresholds, nowMs);
-  if (!freshness) throw tenantNotFound(tenantId);
+  if (!freshness) throw new TenantNotFoundError(tenantId);
   return freshness;
 }
 

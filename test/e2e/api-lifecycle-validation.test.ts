@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { ensureIncrementalSchedule } from '../../integrations/schedules.js';
 import { errorResponseSchema } from '../../api/schemas/integration.js';
 import { integrationStatusSchema } from '../../integrations/status-document.js';
-import { findIntegration, insertIntegration, markDisconnected } from '../../db/integrations.js';
+import { findIntegration } from '../../db/integrations.js';
+import { transition } from '../../integrations/transitions.js';
 import { incrementalScheduleId, initialSyncWorkflowId } from '../../workflows/definitions.js';
 import { closedPort, createTestApi, storedRows, type TestApi } from '../helpers/api.js';
 
@@ -38,7 +39,7 @@ function errorOf(body: string) {
 /** An integration as connect leaves it (initial sync running), without asking Duo or starting anything. */
 async function storeIntegration(tenantId: string) {
   const anchorAt = new Date(Date.now() - 10 * 60_000);
-  return insertIntegration(api.database.db, {
+  return transition.connect(api.database.db, {
     tenantId,
     apiHost: 'api-1a2b3c4d.duosecurity.com',
     integrationKey: 'DIABCDEFGHIJ0123WXYZ',
@@ -62,7 +63,7 @@ async function connectedTenant(): Promise<string> {
 async function disconnectedTenant(): Promise<string> {
   const tenantId = tenant();
   await storeIntegration(tenantId);
-  await markDisconnected(api.database.db, tenantId, { purge: false });
+  await transition.disconnect(api.database.db, tenantId);
   return tenantId;
 }
 

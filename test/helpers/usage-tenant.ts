@@ -1,7 +1,7 @@
 import { storeAuthEvents, type AuthEventRecord } from '../../db/auth-events.js';
 import type { Queryable } from '../../db/client.js';
-import { insertIntegration, markInitialSyncCompleted } from '../../db/integrations.js';
 import { sweepRoster, upsertGroups, upsertUsers, type GroupRecord, type UserRecord } from '../../db/roster.js';
+import { transition } from '../../integrations/transitions.js';
 
 /**
  * Builders for usage-API fixtures. Rows are written by the sync's own functions (upsertUsers,
@@ -72,7 +72,7 @@ export interface ConnectOptions {
 
 /** The tenants and duo_integrations rows a connected tenant has (keys are placeholders, never opened). */
 export async function connectUsageTenant(db: Queryable, tenantId: string, options: ConnectOptions): Promise<void> {
-  await insertIntegration(db, {
+  await transition.connect(db, {
     tenantId,
     apiHost: 'api-test.duosecurity.com',
     integrationKey: 'DITESTTESTTESTTESTTE',
@@ -82,7 +82,7 @@ export async function connectUsageTenant(db: Queryable, tenantId: string, option
     backfillStartAt: options.backfillStartAt,
     initialSyncWorkflowId: `usage-test-${tenantId}`,
   });
-  if (options.completed ?? true) await markInitialSyncCompleted(db, tenantId);
+  if (options.completed ?? true) await transition.completeInitialSync(db, tenantId);
 }
 
 /**

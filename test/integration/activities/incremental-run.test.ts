@@ -3,7 +3,8 @@ import { beginIncrementalRun, finishIncrementalRun, isRosterDue } from '../../..
 import type { ActivityDeps } from '../../../activities/deps.js';
 import { INCREMENTAL_RUN_TIMEOUT_MS } from '../../../integrations/schedules.js';
 import { createKeyring } from '../../../db/credentials.js';
-import { insertIntegration, resetFailureStreak } from '../../../db/integrations.js';
+import { resetFailureStreak } from '../../../db/integrations.js';
+import { transition } from '../../../integrations/transitions.js';
 import { testConfig } from '../../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 
@@ -13,7 +14,7 @@ async function connectedTenant(tenantId: string): Promise<{ database: TestDataba
   const config = testConfig({ DATABASE_URL: database.url, SYNC_FAILURES_BEFORE_PAUSE: '3' });
   const deps = { db: database.db, config, keyring: createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }) };
   const now = new Date();
-  await insertIntegration(database.db, {
+  await transition.connect(database.db, {
     tenantId, apiHost: 'api-x.duosecurity.com', integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKeySealed: 'v1.k.a.b.c',
     encryptionKeyId: 'k', anchorAt: now, backfillStartAt: now, initialSyncWorkflowId: `duo-initial-sync:${tenantId}`,
   });

@@ -3,7 +3,8 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pauseForAttention } from '../../../activities/incremental-run.js';
 import { createKeyring } from '../../../db/credentials.js';
-import { findIntegration, insertIntegration, markDisconnected } from '../../../db/integrations.js';
+import { findIntegration } from '../../../db/integrations.js';
+import { transition } from '../../../integrations/transitions.js';
 import { testConfig } from '../../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 
@@ -24,7 +25,7 @@ describe('pauseForAttention', () => {
   it('leaves alone a tenant a human recovered after the failure was recorded (PUT or resume in between)', async () => {
     const recovered = `${tenantId}-recovered`;
     const now = new Date();
-    await insertIntegration(database.db, {
+    await transition.connect(database.db, {
       tenantId: recovered, apiHost: 'api-x.duosecurity.com', integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKeySealed: 'v1.k.a.b.c',
       encryptionKeyId: 'k', anchorAt: now, backfillStartAt: now, initialSyncWorkflowId: `duo-initial-sync:${recovered}`,
     });
@@ -39,11 +40,11 @@ describe('pauseForAttention', () => {
 
   it('finishes for a tenant disconnected meanwhile, whose schedule is gone, and leaves it disconnected', async () => {
     const now = new Date();
-    await insertIntegration(database.db, {
+    await transition.connect(database.db, {
       tenantId, apiHost: 'api-x.duosecurity.com', integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKeySealed: 'v1.k.a.b.c',
       encryptionKeyId: 'k', anchorAt: now, backfillStartAt: now, initialSyncWorkflowId: `duo-initial-sync:${tenantId}`,
     });
-    await markDisconnected(database.db, tenantId, { purge: false });
+    await transition.disconnect(database.db, tenantId);
     const config = testConfig({ DATABASE_URL: database.url });
     const deps = { db: database.db, config, keyring: createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }), temporal: new Client({ connection }) };
 

@@ -2,7 +2,7 @@ import type { Logger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { ActivityDeps } from '../../../activities/deps.js';
 import { createKeyring, duoSecretContext, sealSecret } from '../../../db/credentials.js';
-import { insertIntegration } from '../../../db/integrations.js';
+import { transition } from '../../../integrations/transitions.js';
 import type { AccountSpec } from '../../../simulator/server.js';
 import { testConfig } from '../../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
@@ -40,7 +40,7 @@ export async function startSimulatedTenant(
   const deps: ActivityDeps = { db: database.db, config, keyring };
   const sealed = (spec: AccountSpec) => sealSecret(keyring, spec.secretKey, duoSecretContext(tenantId, spec.integrationKey));
   const anchorAt = options.anchorAt ?? new Date();
-  await insertIntegration(database.db, {
+  await transition.connect(database.db, {
     tenantId,
     apiHost: account.apiHost,
     integrationKey: account.integrationKey,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyring, duoSecretContext, openSecret, resealIfNeeded, sealSecret } from '../../../db/credentials.js';
-import { insertIntegration } from '../../../db/integrations.js';
+import { transition } from '../../../integrations/transitions.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 
 const secret = 'Zh5eGmUq9zpfQnyUIu5OL9iWoMMv5ZNmk3zLJ4Ep';
@@ -16,7 +16,7 @@ describe('resealIfNeeded', () => {
 
   async function tenantSealedWith(tenantId: string, keyring: ReturnType<typeof createKeyring>): Promise<void> {
     const now = new Date();
-    await insertIntegration(database.db, {
+    await transition.connect(database.db, {
       tenantId, apiHost: 'api-x.duosecurity.com', integrationKey, secretKeySealed: sealSecret(keyring, secret, duoSecretContext(tenantId, integrationKey)),
       encryptionKeyId: keyring.current.id, anchorAt: now, backfillStartAt: now, initialSyncWorkflowId: `duo-initial-sync:${tenantId}`,
     });

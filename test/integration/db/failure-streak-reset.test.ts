@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBackfillWindow, recordMalformedBackfillPage } from '../../../db/backfill-windows.js';
-import { insertIntegration, resetFailureStreak } from '../../../db/integrations.js';
+import { resetFailureStreak } from '../../../db/integrations.js';
+import { transition } from '../../../integrations/transitions.js';
 import { recordMalformedRosterPage } from '../../../db/roster-malformed.js';
 import { ensureStreamCheckpoint, recordMalformedStreamPage } from '../../../db/stream-checkpoints.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
@@ -12,7 +13,7 @@ describe('resetFailureStreak (a PUT with working keys, or a resume)', () => {
 
   async function stalledTenant(tenantId: string): Promise<void> {
     const now = new Date();
-    await insertIntegration(database.db, {
+    await transition.connect(database.db, {
       tenantId, apiHost: 'api-x.duosecurity.com', integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKeySealed: 'v1.k.a.b.c',
       encryptionKeyId: 'k', anchorAt: now, backfillStartAt: now, initialSyncWorkflowId: `duo-initial-sync:${tenantId}`,
     });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeIntegrationStatus } from '../../../integrations/status.js';
 import { advanceBackfillWindow, openBackfillWindow } from '../../../db/backfill-windows.js';
-import { findIntegration, getBackfillProgress, getTenantCounts, insertIntegration, markInitialSyncRestarted } from '../../../db/integrations.js';
+import { findIntegration, getBackfillProgress, getTenantCounts } from '../../../db/integrations.js';
+import { transition } from '../../../integrations/transitions.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 
 const DAY = 86_400_000;
@@ -37,14 +38,14 @@ describe('an initial sync restarted after it failed', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    await insertIntegration(database.db, {
+    await transition.connect(database.db, {
       tenantId, apiHost: 'api-x.duosecurity.com', integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKeySealed: 'v1.k.a.b.c',
       encryptionKeyId: 'k', anchorAt: new Date(anchorMs), backfillStartAt: new Date(anchorMs - 10 * DAY), initialSyncWorkflowId: `duo-initial-sync:${tenantId}`,
     });
     // The first run did 5 of 10 days, then stood failed for three days.
     for (let daysBack = 0; daysBack < 5; daysBack++) await finishWindow(daysBack);
     await database.sql`update duo_integrations set initial_sync_state = 'failed', initial_sync_started_at = now() - interval '3 days' where tenant_id = ${tenantId}`;
-    await markInitialSyncRestarted(database.db, tenantId);
+    await transition.restartInitialSync(database.db, tenantId);
   });
   afterAll(async () => { await database.drop(); });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeAuthEvents } from '../../../db/auth-events.js';
 import { advanceBackfillWindow, openBackfillWindow } from '../../../db/backfill-windows.js';
-import { markInitialSyncCompleted } from '../../../db/integrations.js';
+import { transition } from '../../../integrations/transitions.js';
 import { covers, getFreshness } from '../../../db/usage-freshness.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 import { authEvent, connectUsageTenant, DAY_MS } from '../../helpers/usage-tenant.js';
@@ -92,7 +92,7 @@ describe('getFreshness', () => {
       authEvent('t2', '2026-06-14T00:00:00.000002Z', 'DU1'),
     ]);
     expect((await getFreshness(database.db, 'done', [30], NOW_MS))?.partial).toBe(true);
-    await markInitialSyncCompleted(database.db, 'done');
+    await transition.completeInitialSync(database.db, 'done');
     expect(await getFreshness(database.db, 'done', [30, 365], NOW_MS)).toMatchObject({
       initialSync: 'completed',
       newestEventAt: '2026-06-14T00:00:00.000002Z',

@@ -4,7 +4,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import type { Config } from '../../../config/config.js';
 import { reconcileSchedules } from '../../../integrations/reconcile-schedules.js';
 import { ensureIncrementalSchedule, pauseIncrementalSchedule } from '../../../integrations/schedules.js';
-import { findIntegration, insertIntegration, setSchedulePaused } from '../../../db/integrations.js';
+import { findIntegration } from '../../../db/integrations.js';
+import { transition } from '../../../integrations/transitions.js';
 import { incrementalScheduleId } from '../../../workflows/definitions.js';
 import { testConfig } from '../../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
@@ -21,7 +22,7 @@ describe('reconcileSchedules', () => {
   const connectedTenant = async (name: string) => {
     const tenantId = `rec-${run}-${name}`;
     const now = new Date();
-    await insertIntegration(database.db, {
+    await transition.connect(database.db, {
       tenantId, apiHost: 'api-x.duosecurity.com', integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKeySealed: 'v1.k.a.b.c',
       encryptionKeyId: 'k', anchorAt: now, backfillStartAt: now, initialSyncWorkflowId: `duo-initial-sync:${tenantId}`,
     });
@@ -90,7 +91,7 @@ describe('reconcileSchedules', () => {
     // The operator pauses (Postgres first, then Temporal, as the API does) once the pass has started.
     const client = clientWithCreateHook(async (options) => {
       if (options.scheduleId !== incrementalScheduleId(first)) return;
-      await setSchedulePaused(database.db, paused, true, note, 'paused');
+      await transition.pause(database.db, paused, note);
       await pauseIncrementalSchedule(temporal, paused, note);
     });
 

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../../db/client.js';
-import { insertIntegration } from '../../../db/integrations.js';
+import { transition } from '../../../integrations/transitions.js';
 import { checkRetentionHorizon, RETENTION_ALARM_AGE_MS } from '../../../integrations/retention-alarm.js';
 import { startScheduleReconciler } from '../../../worker/schedule-reconciler.js';
 import { testConfig } from '../../helpers/config.js';
@@ -16,7 +16,7 @@ describe('retention alarm', () => {
 
   const addTenant = async (tenantId: string, syncedThroughMs: number) => {
     const now = new Date();
-    await insertIntegration(database.db, {
+    await transition.connect(database.db, {
       tenantId, apiHost: 'api-x.duosecurity.com', integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKeySealed: 'v1.k.a.b.c',
       encryptionKeyId: 'k', anchorAt: now, backfillStartAt: now, initialSyncWorkflowId: `duo-initial-sync:${tenantId}`,
     });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertIntegration } from '../../../db/integrations.js';
+import { transition } from '../../../integrations/transitions.js';
 import { checkRetentionHorizon, RETENTION_ALARM_AGE_MS } from '../../../integrations/retention-alarm.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 
@@ -12,7 +12,7 @@ describe('checkRetentionHorizon', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     for (const tenantId of ['stale', 'fresh']) {
-      await insertIntegration(database.db, {
+      await transition.connect(database.db, {
         tenantId, apiHost: 'api-x.duosecurity.com', integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKeySealed: 'v1.k.a.b.c',
         encryptionKeyId: 'k', anchorAt: now, backfillStartAt: now, initialSyncWorkflowId: `duo-initial-sync:${tenantId}`,
       });

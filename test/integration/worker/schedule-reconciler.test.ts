@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { insertIntegration } from '../../../db/integrations.js';
+import { transition } from '../../../integrations/transitions.js';
 import { incrementalScheduleId } from '../../../workflows/definitions.js';
 import { startScheduleReconciler } from '../../../worker/schedule-reconciler.js';
 import { testConfig } from '../../helpers/config.js';
@@ -31,7 +31,7 @@ describe('startScheduleReconciler', () => {
     database = await createTestDatabase();
     const now = new Date();
     for (const tenantId of tenants) {
-      await insertIntegration(database.db, {
+      await transition.connect(database.db, {
         tenantId, apiHost: 'api-x.duosecurity.com', integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKeySealed: 'v1.k.a.b.c',
         encryptionKeyId: 'k', anchorAt: now, backfillStartAt: now, initialSyncWorkflowId: `duo-initial-sync:${tenantId}`,
       });

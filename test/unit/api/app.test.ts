@@ -5,6 +5,7 @@ import { buildApp } from '../../../api/app.js';
 import { createLogger } from '../../../observability/logger.js';
 import { createDatabase } from '../../../db/client.js';
 import { createKeyring } from '../../../db/credentials.js';
+import { TenantNotFoundError } from '../../../errors/integration-errors.js';
 import { testConfig } from '../../helpers/config.js';
 
 // No I/O: the database pool and the Temporal connection are lazy and never used by these routes.
@@ -31,6 +32,9 @@ beforeAll(async () => {
   app.get('/boom', async () => {
     throw new Error('password authentication failed for user "sync" at 10.0.0.5');
   });
+  app.get('/nobody', async () => {
+    throw new TenantNotFoundError('nobody');
+  });
   await app.ready();
 });
 
@@ -53,5 +57,19 @@ describe('buildApp error handler', () => {
     expect(line).toContain(String(requestId));
     expect(line).toContain('password authentication failed');
     expect(logs).not.toContain(config.API_TOKEN);
+  });
+
+  it('logs a refused request with the canonical code, and answers with its lower-case form', async () => {
+    const response = await app.inject({ method: 'GET', url: '/nobody', headers: auth });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ error: { code: 'tenant_not_found' } });
+    const line = logs.split('\n').find((entry) => entry.includes('"request refused"') && entry.includes(String(response.headers['x-request-id'])));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ code: 'TENANT_NOT_FOUND', statusCode: 404 });
+  });
+
+  it('logs an internal error with the INTERNAL_ERROR code beside its cause', async () => {
+    const response = await app.inject({ method: 'GET', url: '/boom', headers: auth });
+    const line = logs.split('\n').find((entry) => entry.includes('"request failed"') && entry.includes(String(response.headers['x-request-id'])));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ code: 'INTERNAL_ERROR' });
   });
 });

@@ -8,14 +8,16 @@ describe('toHttpError', () => {
     ['VALIDATION_FAILED', 400],
     ['DUO_INVALID_API_HOST', 400],
     ['TENANT_NOT_FOUND', 404],
+    ['INTEGRATION_NOT_CONNECTED', 409],
     ['DUO_CREDENTIALS_REJECTED', 422],
     ['DUO_PERMISSION_MISSING', 422],
     ['DUO_UNREACHABLE', 502],
     ['TEMPORAL_UNAVAILABLE', 503],
-  ])('answers %s with %i and the lower-case code, message and details', (code, status) => {
+  ])('answers %s with %i and the lower-case code, message and details, keeping the code as is for the log', (code, status) => {
     const mapped = toHttpError(new AppError(code, 'shown to the caller', { details: { field: 'x' } }), 'req-1');
     expect(mapped).toEqual({
       status,
+      code,
       body: { error: { code: code.toLowerCase(), message: 'shown to the caller', details: { field: 'x' } } },
       internal: false,
     });
@@ -32,6 +34,7 @@ describe('toHttpError', () => {
     expect(mapped.status).toBe(500);
     expect(mapped.internal).toBe(true);
     expect(mapped.body.error.code).toBe('internal_error');
+    expect(mapped.code).toBe('INTERNAL_ERROR');
     expect(mapped.body.error.details).toEqual({ requestId: 'req-42' });
     expect(JSON.stringify(mapped.body)).not.toMatch(/ECONNREFUSED|k1|internal"/);
   });
@@ -46,6 +49,7 @@ describe('toHttpError', () => {
     const mapped = toHttpError(Object.assign(new Error('fastify says'), { code, statusCode }), 'r');
     expect(mapped.status).toBe(status);
     expect(mapped.body.error.code).toBe(httpCode);
+    expect(mapped.code).toBe(httpCode.toUpperCase());
   });
 
   it('lists each invalid field with its location, path and message', () => {

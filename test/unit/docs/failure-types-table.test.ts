@@ -9,8 +9,14 @@ import { errorCodes, type ErrorCode } from '../../../errors/codes.js';
  */
 const operations = readFileSync(new URL('../../../docs/OPERATIONS.md', import.meta.url), 'utf8');
 
-/** Codes that only ever reach HTTP clients or start-up, never a workflow or activity failure. */
-const notWorkflowFailures: ErrorCode[] = ['TEMPORAL_UNAVAILABLE', 'CONFIG_INVALID', 'VALIDATION_FAILED', 'DUO_UNREACHABLE', 'DUO_ACCOUNT_CHANGED'];
+/**
+ * Codes that only ever reach HTTP clients or start-up, never a workflow or activity failure. The
+ * transitions activities run accept every stored state (integrations/transitions.ts), so a refused
+ * transition is never an activity's failure.
+ */
+const notWorkflowFailures: ErrorCode[] = [
+  'TEMPORAL_UNAVAILABLE', 'CONFIG_INVALID', 'VALIDATION_FAILED', 'DUO_UNREACHABLE', 'DUO_ACCOUNT_CHANGED', 'INTEGRATION_TRANSITION_REFUSED',
+];
 
 function failureTypesTable(): Map<string, string> {
   const start = operations.indexOf('| type (= HTTP `error.code` upper-cased) |');

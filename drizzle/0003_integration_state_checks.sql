@@ -1,0 +1,4 @@
+ALTER TABLE "duo_integrations" ADD CONSTRAINT "duo_integrations_status_check" CHECK ("duo_integrations"."status" in ('syncing', 'active', 'paused', 'needs_attention', 'disconnected'));--> statement-breakpoint
+ALTER TABLE "duo_integrations" ADD CONSTRAINT "duo_integrations_initial_sync_state_check" CHECK ("duo_integrations"."initial_sync_state" in ('running', 'completed', 'failed'));--> statement-breakpoint
+ALTER TABLE "duo_integrations" ADD CONSTRAINT "duo_integrations_initial_sync_phase_check" CHECK ("duo_integrations"."initial_sync_phase" in ('roster', 'auth_logs', 'finishing', 'done'));--> statement-breakpoint
+ALTER TABLE "duo_integrations" ADD CONSTRAINT "duo_integrations_last_run_outcome_check" CHECK ("duo_integrations"."last_run_outcome" in ('completed', 'failed'));
