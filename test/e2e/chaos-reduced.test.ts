@@ -23,7 +23,7 @@ const plan: ChaosPlan = {
   tenants: 2,
   users: 320,
   days: 4,
-  eventsPerDay: 2500,
+  eventsPerDay: 6000,
   liveEventsPerMinute: 200,
   // One log page a second per account: the backfill is still going when the kills land.
   logRequestsPerMinute: 60,
