@@ -122,7 +122,12 @@ export interface DuoClient {
   readonly apiHost: string;
   userPages(options?: OffsetPageOptions): AsyncGenerator<OffsetPage<DuoUser>, void, undefined>;
   groupPages(options?: OffsetPageOptions): AsyncGenerator<OffsetPage<DuoGroup>, void, undefined>;
-  /** Always `sort=ts:asc`; cursor `"ts_ms,txid"`. Throws DuoInvalidWindowError at call time. */
+  /**
+   * Always `sort=ts:asc`; cursor `"ts_ms,txid"`. Throws DuoInvalidWindowError at call time for a
+   * window Duo refuses (older than 179 days, or empty). An account whose Duo log retention is
+   * shorter keeps nothing older: Duo answers such a window, or its older part, with no rows and no
+   * error, so a window wholly past the retention is one request and one empty final page.
+   */
   authLogPages(options: LogWindowOptions): AsyncGenerator<LogPage<DuoAuthLog>, void, undefined>;
   /** Always `sort=ts:asc`; cursor `"ts_ms,id"` as Duo sends it. */
   activityLogPages(options: LogWindowOptions): AsyncGenerator<LogPage<DuoActivityLog>, void, undefined>;

@@ -184,6 +184,28 @@ describe('v2 logs whose pages are shorter than the limit asked (Duo caps them at
   });
 });
 
+describe('an account whose Duo log retention is shorter than 180 days', () => {
+  afterEach(async () => {
+    await sim.control.setSettings(account.integrationKey, {});
+  });
+
+  it('answers a window older than the retention with one empty final page and no error', async () => {
+    await sim.control.setSettings(account.integrationKey, { logRetentionDays: 2 });
+    const before = (await sim.control.stats(account.integrationKey)).requests.total;
+    const pages = await collect(createDuoClient(clientOptions()).authLogPages({ mintimeMs: clock.now() - 8 * DAY, maxtimeMs: clock.now() - 3 * DAY }));
+    expect(pages.map((p) => [p.items.length, p.next])).toEqual([[0, null]]);
+    expect((await sim.control.stats(account.integrationKey)).requests.total).toBe(before + 1);
+  });
+
+  it('returns only the retained part of a window that straddles the retention', async () => {
+    await sim.control.setSettings(account.integrationKey, { logRetentionDays: 2 });
+    const pages = await collect(createDuoClient(clientOptions()).authLogPages({ mintimeMs: clock.now() - 8 * DAY, maxtimeMs: clock.now() }));
+    const times = pages.flatMap((p) => p.items.map((e) => e.timestamp * 1000));
+    expect(times.length).toBeGreaterThan(0);
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(clock.now() - 2 * DAY - 1000);
+  });
+});
+
 describe('v1 administrator log against the simulator', () => {
   it('scans by mintime in pages of up to 1000 and, deduplicated, matches the simulator truth', async () => {
     const startSec = Math.floor((clock.now() - 8 * DAY) / 1000);
