@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAccount } from '../../simulator/account-builder.js';
-import { compareWithTruth, noDifferences, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
+import { backfillAnchorMs, compareWithTruth, noDifferences, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 import { createTestCa, writeCaFile } from '../helpers/test-ca.js';
 
 /*
@@ -21,8 +21,7 @@ describe('initial sync over HTTPS, end to end', () => {
     removeCaFile = caFile.remove;
     harness = await startSyncHarness({ accounts: [account], https: { certificate: await ca.issue([account.apiHost]), caFile: caFile.path } });
     expect((await harness.connect(tenantId, account)).statusCode).toBe(202);
-    const [row] = await harness.api.database.sql<{ anchor: number }[]>`select (extract(epoch from anchor_at) * 1000)::bigint as anchor from duo_integrations where tenant_id = ${tenantId}`;
-    anchorMs = Number(row?.anchor);
+    anchorMs = await backfillAnchorMs(harness, tenantId);
     await harness.waitForInitialSync(tenantId);
   }, 180_000);
 

@@ -140,6 +140,13 @@ export async function finishedIncrementalRuns(harness: SyncHarness, tenantId: st
   return row?.n ?? 0;
 }
 
+/** Where the tenant's backfill ends and the incremental sync begins (ms). */
+export async function backfillAnchorMs(harness: SyncHarness, tenantId: string): Promise<number> {
+  const [row] = await harness.api.database.sql<{ anchor: number }[]>`
+    select (extract(epoch from anchor_at) * 1000)::bigint as anchor from duo_integrations where tenant_id = ${tenantId}`;
+  return Number(row?.anchor);
+}
+
 /** Where the tenant's auth stream is synced up to (ms). */
 export async function authSyncedThroughMs(harness: SyncHarness, tenantId: string): Promise<number> {
   const [row] = await harness.api.database.sql<{ ms: number }[]>`
