@@ -39,6 +39,7 @@ export async function loadDuoClient(
     integrationKey: integration.integrationKey,
     secretKey,
     originOverride: deps.config.DUO_API_ORIGIN_OVERRIDE,
+    testResolve: deps.config.DUO_TEST_RESOLVE, testCaFile: deps.config.DUO_TEST_CA_FILE,
     timeoutMs: deps.config.DUO_REQUEST_TIMEOUT_MS,
     // The shared budget already pauses the whole account after a 429; the activity's own retry only
     // needs to come back soon and wait its turn there.

@@ -48,6 +48,7 @@ const databaseName = `duo_sync_bench_${randomBytes(4).toString('hex')}`;
 const databaseUrl = `postgres://postgres@127.0.0.1:5432/${databaseName}`;
 await runMigrations(databaseUrl);
 const config = loadConfig({
+  NODE_ENV: 'test',
   API_TOKEN: randomBytes(16).toString('hex'),
   ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   DATABASE_URL: databaseUrl,

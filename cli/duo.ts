@@ -15,7 +15,8 @@ const usage = `Usage: npm run duo -- check --api-host <api-xxxxxxxx.duosecurity.
        [--signature-version ${signatureVersions.join('|')}] [--timeout-ms <ms>]
 
 The secret key is read from DUO_SECRET_KEY, or asked for without echo; it is never an argument.
-DUO_API_ORIGIN_OVERRIDE (tests and local runs only) sends the requests to another origin, e.g. a simulator.`;
+DUO_API_ORIGIN_OVERRIDE, DUO_TEST_RESOLVE and DUO_TEST_CA_FILE (tests and local runs only, with
+NODE_ENV=development or test) send the requests to a simulator.`;
 
 const argsSchema = z.object({
   apiHost: apiHostSchema,
@@ -57,10 +58,16 @@ function describe(result: PermissionCheckResult): string {
   return result.ok ? 'OK' : `FAILED ${result.code}: ${result.message}`;
 }
 
+function describeOptional(granted: boolean | null): string {
+  return granted === null ? 'not known' : granted ? 'granted' : 'not granted';
+}
+
 function report(io: CliIo, apiHost: string, result: CredentialCheckResult): void {
   io.out(`Duo Admin API credential check for ${apiHost}\n`);
   io.out(`  Grant read resource: ${describe(result.permissions.readResource)}\n`);
   io.out(`  Grant read log:      ${describe(result.permissions.readLog)}\n`);
+  io.out(`Optional: Grant read information ${describeOptional(result.optionalGrants.readInformation)}, `);
+  io.out(`Grant applications ${describeOptional(result.optionalGrants.readApplications)}\n`);
   io.out(result.ok ? 'Result: OK\n' : `Result: FAILED (${result.verdict})\n`);
 }
 
@@ -124,6 +131,8 @@ export async function runDuoCli(argv: readonly string[], env: Record<string, str
       integrationKey: args.data.ikey,
       secretKey,
       originOverride: config.data.DUO_API_ORIGIN_OVERRIDE,
+      testResolve: config.data.DUO_TEST_RESOLVE,
+      testCaFile: config.data.DUO_TEST_CA_FILE,
       signatureVersion: args.data.signatureVersion,
       timeoutMs: args.data.timeoutMs,
     });

@@ -22,7 +22,11 @@ interface VariableNotes {
 }
 
 const notes: Record<ConfigVariable, VariableNotes> = {
-  NODE_ENV: { readBy: 'api, worker, duo check', meaning: '`production` refuses `DUO_API_ORIGIN_OVERRIDE` and never generates local secrets.' },
+  NODE_ENV: {
+    readBy: 'api, worker, duo check',
+    meaning:
+      '`production` requires `DATABASE_URL` and never generates local secrets. The test-only switches (`DUO_API_ORIGIN_OVERRIDE`, `DUO_TEST_RESOLVE`, `DUO_TEST_CA_FILE`) take effect only with `development` or `test`: unset refuses them, as `production` does.',
+  },
   LOG_LEVEL: { readBy: 'api, worker', meaning: 'pino level of the JSON logs (stdout); secrets and Authorization headers are redacted.' },
   DATABASE_URL: {
     readBy: 'api, worker',
@@ -47,7 +51,20 @@ const notes: Record<ConfigVariable, VariableNotes> = {
     meaning: 'Older keys still accepted for opening secrets during a rotation. A secret.',
     accepts: '`id:base64key` entries, comma-separated',
   },
-  DUO_API_ORIGIN_OVERRIDE: { readBy: 'api, worker, duo check', meaning: 'Tests and local runs only: send every Duo request to this origin (the simulator). Refused when `NODE_ENV=production`.' },
+  DUO_API_ORIGIN_OVERRIDE: {
+    readBy: 'api, worker, duo check',
+    meaning: 'Tests and local runs only: send every Duo request to this origin (the simulator). Refused unless `NODE_ENV` is `development` or `test`.',
+  },
+  DUO_TEST_RESOLVE: {
+    readBy: 'api, worker, duo check',
+    meaning:
+      'Tests only: connect to `address:port` instead of the address DNS gives for a Duo API host (`*` for any), keeping `https://<api host>`, its SNI and certificate check, so the production TLS path runs against the simulator. Refused unless `NODE_ENV` is `development` or `test`; excludes `DUO_API_ORIGIN_OVERRIDE`.',
+    accepts: '`host:address:port` entries, comma-separated',
+  },
+  DUO_TEST_CA_FILE: {
+    readBy: 'api, worker, duo check',
+    meaning: 'Tests only: PEM file of one more certificate authority the Duo client trusts (a CA made by the test). Refused unless `NODE_ENV` is `development` or `test`.',
+  },
   DUO_REQUEST_TIMEOUT_MS: { readBy: 'api, worker', meaning: 'Deadline of one Duo request.' },
   DUO_LOG_REQUESTS_PER_MINUTE: { readBy: 'worker', meaning: 'Ceiling of the shared per-account budget for Duo log endpoints (Duo allows about 1–2 a minute).' },
   DUO_OBJECT_REQUESTS_PER_MINUTE: { readBy: 'worker', meaning: 'Ceiling of the shared per-account budget for Duo object lists (users, groups).' },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { secretKeySchema } from '../duo/credential-formats.js';
+import { allowsTestSwitches, parseTestResolve, TEST_SWITCH_REFUSAL } from '../duo/test-network.js';
 import { ConfigError } from '../errors/app-error.js';
 
 /**
@@ -29,7 +30,11 @@ const previousKeys = z
   });
 
 const envShape = z.object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    /**
+     * Unset is neither: production-only requirements do not apply, and neither do the test-only
+     * switches, which a process must be started explicitly for development or tests to use.
+     */
+    NODE_ENV: z.enum(['development', 'test', 'production']).optional(),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 
     /** Required in production; unset elsewhere = the local default (or, for `npm start`, embedded PGlite). */
@@ -53,6 +58,13 @@ const envShape = z.object({
 
     /** Tests and local runs only: send every Duo request to this origin (signatures keep the real host). */
     DUO_API_ORIGIN_OVERRIDE: z.string().url().optional(),
+    /** Tests only: `host:address:port` entries sending Duo API connections elsewhere, TLS and names unchanged. */
+    DUO_TEST_RESOLVE: z
+      .string()
+      .optional()
+      .refine((value) => value === undefined || isTestResolve(value), 'must be host:address:port entries, comma-separated (host * for any API host)'),
+    /** Tests only: a PEM file of one more certificate authority the Duo client trusts. */
+    DUO_TEST_CA_FILE: z.string().min(1).optional(),
     DUO_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
     /** Per Duo account budget for log endpoints (Duo allows roughly 1-2 requests per minute). */
     DUO_LOG_REQUESTS_PER_MINUTE: z.coerce.number().positive().max(6000).default(2),
@@ -87,17 +99,33 @@ const envShape = z.object({
 /** Where `npm run worker`, `npm run api` and `npm run db:migrate` look when DATABASE_URL is unset. */
 export const LOCAL_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/duo_sync';
 
-/** Sending Duo requests anywhere but Duo is for tests and local runs; every entry point refuses it in production. */
-function refuseOriginOverrideInProduction(
-  cfg: { NODE_ENV: string; DUO_API_ORIGIN_OVERRIDE?: string | undefined },
+function isTestResolve(value: string): boolean {
+  try {
+    parseTestResolve(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const testOnlySwitches = ['DUO_API_ORIGIN_OVERRIDE', 'DUO_TEST_RESOLVE', 'DUO_TEST_CA_FILE'] as const;
+
+/**
+ * Sending Duo requests anywhere but Duo, or trusting another CA, is for tests and local runs: it
+ * takes effect only in a process started explicitly for them (NODE_ENV development or test), so a
+ * deployment that forgets NODE_ENV refuses it like production does.
+ */
+function refuseTestSwitchesOutsideDevelopment(
+  cfg: { NODE_ENV?: string | undefined } & Partial<Record<(typeof testOnlySwitches)[number], string | undefined>>,
   ctx: z.RefinementCtx,
 ): void {
-  if (cfg.NODE_ENV === 'production' && cfg.DUO_API_ORIGIN_OVERRIDE) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['DUO_API_ORIGIN_OVERRIDE'],
-      message: 'is for tests and local runs only and is refused when NODE_ENV=production',
-    });
+  for (const variable of testOnlySwitches) {
+    if (cfg[variable] !== undefined && !allowsTestSwitches(cfg.NODE_ENV)) {
+      ctx.addIssue({ code: 'custom', path: [variable], message: TEST_SWITCH_REFUSAL });
+    }
+  }
+  if (cfg.DUO_API_ORIGIN_OVERRIDE !== undefined && cfg.DUO_TEST_RESOLVE !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['DUO_TEST_RESOLVE'], message: 'and DUO_API_ORIGIN_OVERRIDE exclude each other: set one' });
   }
 }
 
@@ -107,18 +135,18 @@ export const configSchema = envShape
     if (cfg.NODE_ENV === 'production' && !cfg.DATABASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required when NODE_ENV=production' });
     }
-    refuseOriginOverrideInProduction(cfg, ctx);
+    refuseTestSwitchesOutsideDevelopment(cfg, ctx);
   });
 
 /**
- * What `npm run duo -- check` reads: the service's own NODE_ENV and DUO_API_ORIGIN_OVERRIDE (same
+ * What `npm run duo -- check` reads: the service's own NODE_ENV and test-only switches (same
  * rules), plus DUO_SECRET_KEY, which only this command reads (the service keeps each tenant's secret
  * sealed in Postgres, so it is not part of {@link configSchema}).
  */
 export const duoCliEnvSchema = envShape
-  .pick({ NODE_ENV: true, DUO_API_ORIGIN_OVERRIDE: true })
+  .pick({ NODE_ENV: true, DUO_API_ORIGIN_OVERRIDE: true, DUO_TEST_RESOLVE: true, DUO_TEST_CA_FILE: true })
   .extend({ DUO_SECRET_KEY: secretKeySchema.optional() })
-  .superRefine(refuseOriginOverrideInProduction);
+  .superRefine(refuseTestSwitchesOutsideDevelopment);
 
 /** For tools that only touch the database (migrations): no secrets needed. */
 export function loadDatabaseUrl(env: Record<string, string | undefined> = process.env): string {

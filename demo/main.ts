@@ -74,6 +74,10 @@ async function main(): Promise<number> {
     process.stderr.write('demo: refuses to run with NODE_ENV=production (it points the service at a simulated Duo)\n');
     return 2;
   }
+  // A demo is a development run by definition: it points the service at a simulated Duo, which the
+  // origin override allows only in a process declared for development or tests (the process's own
+  // environment, which the Duo transport checks as well).
+  environment.NODE_ENV ??= 'development';
 
   const dataDir = join(process.cwd(), '.data');
   const keys = demoDuoKeys(dataDir);

@@ -15,21 +15,25 @@ import {
 import type { EndpointClass } from './request-budget.js';
 import {
   authLogResponseSchema,
+  duoAccountSummarySchema,
   duoActivityLogSchema,
+  duoApplicationSchema,
   duoAdminLogSchema,
   duoGroupSchema,
   duoTelephonyLogSchema,
   duoUserSchema,
   itemsLogResponseSchema,
   offsetMetadataSchema,
+  type DuoAccountSummary,
   type DuoActivityLog,
+  type DuoApplication,
   type DuoAdminLog,
   type DuoAuthLog,
   type DuoGroup,
   type DuoTelephonyLog,
   type DuoUser,
 } from './schemas.js';
-import type { DuoParams } from './signing.js';
+import type { DuoParams, SignatureVersion } from './signing.js';
 import { createDuoTransport, type DuoOkResponse, type DuoTransport, type DuoTransportOptions } from './transport.js';
 
 export type { EndpointClass, RequestBudget, RequestOutcome } from './request-budget.js';
@@ -43,8 +47,10 @@ export const DUO_MAX_LOG_AGE_MS = 179 * 24 * 60 * 60 * 1000;
 export const DUO_USERS_MAX_LIMIT = 300;
 /** Groups: Duo's documentation says 100 or 300 depending on the copy; 100 is safe either way. */
 export const DUO_GROUPS_MAX_LIMIT = 100;
-/** v2 logs: at most 1000 events per page. */
+/** v2 logs: at most 1000 events per page. Duo may answer fewer with a `next_offset`: pages follow it, never their length. */
 export const DUO_LOGS_MAX_LIMIT = 1000;
+/** Applications: Duo's text gives no maximum for the v3 list; 300 as for users. */
+export const DUO_APPLICATIONS_MAX_LIMIT = 300;
 
 /** Where the client reports what the caller should know but that is not an error. */
 export interface DuoClientLogger {
@@ -116,15 +122,44 @@ export interface DuoClient {
   readonly apiHost: string;
   userPages(options?: OffsetPageOptions): AsyncGenerator<OffsetPage<DuoUser>, void, undefined>;
   groupPages(options?: OffsetPageOptions): AsyncGenerator<OffsetPage<DuoGroup>, void, undefined>;
-  /** Always `sort=ts:asc`; cursor `"ts_ms,txid"`. Throws DuoInvalidWindowError at call time. */
+  /**
+   * Always `sort=ts:asc`; cursor `"ts_ms,txid"`. Throws DuoInvalidWindowError at call time for a
+   * window Duo refuses (older than 179 days, or empty). An account whose Duo log retention is
+   * shorter keeps nothing older: Duo answers such a window, or its older part, with no rows and no
+   * error, so a window wholly past the retention is one request and one empty final page.
+   */
   authLogPages(options: LogWindowOptions): AsyncGenerator<LogPage<DuoAuthLog>, void, undefined>;
   /** Always `sort=ts:asc`; cursor `"ts_ms,id"` as Duo sends it. */
   activityLogPages(options: LogWindowOptions): AsyncGenerator<LogPage<DuoActivityLog>, void, undefined>;
   telephonyLogPages(options: LogWindowOptions): AsyncGenerator<LogPage<DuoTelephonyLog>, void, undefined>;
   /** Cursor is the next `mintime` in seconds; rows repeat at page boundaries (dedupe by content). */
   adminLogPages(options: AdminLogOptions): AsyncGenerator<AdminLogPage, void, undefined>;
-  /** Probes "Grant read resource" and "Grant read log" with one 1-row call each. */
+  /**
+   * "Grant read information" (optional): the account summary, i.e. Duo's user, administrator and
+   * integration counts and the users pending deletion. One object-class request.
+   */
+  accountSummary(options?: PageRequestOptions): Promise<DuoAccountSummary>;
+  /**
+   * "Grant applications" (optional): every protected application, used or not, offset-paged and
+   * signed v5 (Duo serves the v3 list to nothing older). Secrets Duo lists with them are removed.
+   */
+  applicationPages(options?: OffsetPageOptions): AsyncGenerator<OffsetPage<DuoApplication>, void, undefined>;
+  /**
+   * Probes "Grant read resource" and "Grant read log" with one 1-row call each and, when the keys
+   * are accepted, the optional grants with one small call each.
+   */
   checkCredentials(options?: CheckCredentialsOptions): Promise<CredentialCheckResult>;
+}
+
+const SECRET_FIELD = /secret|password|private_?key/i;
+
+/** A copy without any field whose name says it holds a secret, at any depth: Duo lists applications with their `secret_key`. */
+export function withoutSecrets<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((item: unknown) => withoutSecrets(item)) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const kept: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) if (!SECRET_FIELD.test(key)) kept[key] = withoutSecrets(field);
+  return kept as T;
 }
 
 function clampLimit(limit: number | undefined, fallback: number, max: number): number {
@@ -179,6 +214,8 @@ const AUTH_LOG_PATH = '/admin/v2/logs/authentication';
 const ACTIVITY_LOG_PATH = '/admin/v2/logs/activity';
 const TELEPHONY_LOG_PATH = '/admin/v2/logs/telephony';
 const ADMIN_LOG_PATH = '/admin/v1/logs/administrator';
+const SUMMARY_PATH = '/admin/v1/info/summary';
+const APPLICATIONS_PATH = '/admin/v3/integrations';
 
 const activityResponseSchema = itemsLogResponseSchema(duoActivityLogSchema);
 const telephonyResponseSchema = itemsLogResponseSchema(duoTelephonyLogSchema);
@@ -192,18 +229,31 @@ export function createDuoClient(options: DuoClientOptions): DuoClient {
   const transport: DuoTransport = createDuoTransport(options);
   const clock = options.now ?? Date.now;
   const logger = options.logger ?? processWarningLogger;
+  // For endpoints Duo serves to signature v5 only: the configured scheme when it is a v5 one.
+  const v5Signature: SignatureVersion = options.signatureVersion?.startsWith('v5') ? options.signatureVersion : 'v5';
 
-  function get(path: string, params: DuoParams, endpointClass: EndpointClass, signal: AbortSignal | undefined): Promise<DuoOkResponse> {
-    return transport.get({ path, params, endpointClass, signal });
+  function get(
+    path: string,
+    params: DuoParams,
+    endpointClass: EndpointClass,
+    signal: AbortSignal | undefined,
+    signatureVersion?: SignatureVersion,
+  ): Promise<DuoOkResponse> {
+    return transport.get({ path, params, endpointClass, signal, signatureVersion });
   }
 
-  function objectPages<S extends z.ZodType>(path: string, item: S, defaultLimit: number, maxLimit: number, opts: OffsetPageOptions = {}) {
-    const limit = clampLimit(opts.limit, defaultLimit, maxLimit);
+  function objectPages<S extends z.ZodType>(
+    path: string,
+    item: S,
+    limits: { default: number; max: number; signatureVersion?: SignatureVersion },
+    opts: OffsetPageOptions = {},
+  ) {
+    const limit = clampLimit(opts.limit, limits.default, limits.max);
     const listSchema = z.array(item);
     return offsetPages(
       path,
       async (offset): Promise<OffsetPageResult<z.infer<S>>> => {
-        const ok = await get(path, { limit: String(limit), offset: String(offset) }, 'object', opts.signal);
+        const ok = await get(path, { limit: String(limit), offset: String(offset) }, 'object', opts.signal, limits.signatureVersion);
         const items = parseOrThrow(listSchema, ok.response, path, ok.status, 'response');
         // Required: without it the end of the list is unknowable, and a roster cut short would mark users deleted.
         const metadata = parseOrThrow(offsetMetadataSchema, ok.metadata, path, ok.status, 'metadata');
@@ -232,6 +282,10 @@ export function createDuoClient(options: DuoClientOptions): DuoClient {
       }
       yield page;
     }
+  }
+
+  async function* withoutSecretItems<T>(pages: AsyncGenerator<OffsetPage<T>, void, undefined>): AsyncGenerator<OffsetPage<T>, void, undefined> {
+    for await (const page of pages) yield { ...page, items: page.items.map((item) => withoutSecrets(item)) };
   }
 
   async function* withWindow<T>(pages: AsyncGenerator<Page<T, string>, void, undefined>, window: LogWindow): AsyncGenerator<LogPage<T>, void, undefined> {
@@ -269,9 +323,19 @@ export function createDuoClient(options: DuoClientOptions): DuoClient {
   const client: DuoClient = {
     apiHost: transport.apiHost,
 
-    userPages: (opts = {}) => objectPages(USERS_PATH, duoUserSchema, DUO_USERS_MAX_LIMIT, DUO_USERS_MAX_LIMIT, opts),
+    userPages: (opts = {}) => objectPages(USERS_PATH, duoUserSchema, { default: DUO_USERS_MAX_LIMIT, max: DUO_USERS_MAX_LIMIT }, opts),
 
-    groupPages: (opts = {}) => objectPages(GROUPS_PATH, duoGroupSchema, DUO_GROUPS_MAX_LIMIT, DUO_GROUPS_MAX_LIMIT, opts),
+    groupPages: (opts = {}) => objectPages(GROUPS_PATH, duoGroupSchema, { default: DUO_GROUPS_MAX_LIMIT, max: DUO_GROUPS_MAX_LIMIT }, opts),
+
+    accountSummary: async (opts = {}) => {
+      const ok = await get(SUMMARY_PATH, {}, 'object', opts.signal);
+      return parseOrThrow(duoAccountSummarySchema, ok.response, SUMMARY_PATH, ok.status, 'response');
+    },
+
+    applicationPages: (opts = {}) =>
+      withoutSecretItems(
+        objectPages(APPLICATIONS_PATH, duoApplicationSchema, { default: DUO_APPLICATIONS_MAX_LIMIT, max: DUO_APPLICATIONS_MAX_LIMIT, signatureVersion: v5Signature }, opts),
+      ),
 
     authLogPages: (opts) =>
       v2LogPages(AUTH_LOG_PATH, opts, (ok) => {

@@ -8,8 +8,20 @@ export type PermissionCheckResult = { ok: true } | { ok: false; code: ErrorCode;
 /** The overall answer, for a connect form or the command line. */
 export type CredentialVerdict = 'ok' | 'credentials_rejected' | 'permission_missing' | 'unreachable' | 'failed';
 
+/**
+ * Grants the sync uses when present and never needs: true when granted, false when Duo answered
+ * 403, null when the probe could not tell (not run because the keys failed, a 429, a network error).
+ */
+export interface OptionalGrants {
+  /** "Grant read information": the account summary (seat counts, users pending deletion). */
+  readInformation: boolean | null;
+  /** "Grant applications": the applications list (every protected application, used or not). */
+  readApplications: boolean | null;
+}
+
 /** Result of {@link checkDuoCredentials}. */
 export interface CredentialCheckResult {
+  /** The required grants work; optional grants never change it. */
   ok: boolean;
   verdict: CredentialVerdict;
   permissions: {
@@ -18,18 +30,27 @@ export interface CredentialCheckResult {
     /** "Grant read log": authentication and other logs. */
     readLog: PermissionCheckResult;
   };
+  optionalGrants: OptionalGrants;
 }
 
 /** Probe window: recent enough to be cheap, old enough to respect Duo's two-minute log delay. */
 export const CREDENTIAL_PROBE_WINDOW = { fromAgoMs: 10 * 60_000, toAgoMs: 2 * 60_000 } as const;
 
-async function probe(pages: AsyncGenerator<unknown, void, undefined>): Promise<PermissionCheckResult> {
+/** Runs one probe call: ok, or the typed failure it met. */
+async function probe(call: () => Promise<unknown>): Promise<PermissionCheckResult> {
   try {
-    await pages.next();
+    await call();
     return { ok: true };
   } catch (error) {
     if (error instanceof AppError) return { ok: false, code: error.code, message: error.message };
     throw error;
+  }
+}
+
+/** Fetches the first page only (one request) and closes the walk. */
+async function firstPage(pages: AsyncGenerator<unknown, void, undefined>): Promise<void> {
+  try {
+    await pages.next();
   } finally {
     await pages.return(undefined);
   }
@@ -42,48 +63,66 @@ function skipped(because: PermissionCheckResult & { ok: false }): PermissionChec
 function stopsEarly(result: PermissionCheckResult): CredentialVerdict | null {
   if (result.ok) return null;
   if (result.code === 'DUO_CREDENTIALS_REJECTED') return 'credentials_rejected';
-  if (result.code === 'DUO_NETWORK_ERROR') return 'unreachable';
+  if (result.code === 'DUO_NETWORK_ERROR' || result.code === 'DUO_TLS_ERROR') return 'unreachable';
   return null;
 }
 
+/** Granted, refused (403), or unknown: any other failure says nothing about the grant. */
+function grantOf(result: PermissionCheckResult): boolean | null {
+  if (result.ok) return true;
+  return result.code === 'DUO_PERMISSION_MISSING' ? false : null;
+}
+
+const unknownGrants: OptionalGrants = { readInformation: null, readApplications: null };
+
+/** One small request per optional grant: the summary (one object) and one application. */
+async function checkOptionalGrants(
+  client: Pick<DuoClient, 'accountSummary' | 'applicationPages'>,
+  signal: AbortSignal | undefined,
+): Promise<OptionalGrants> {
+  const summary = await probe(() => client.accountSummary({ signal }));
+  const applications = await probe(() => firstPage(client.applicationPages({ limit: 1, signal })));
+  return { readInformation: grantOf(summary), readApplications: grantOf(applications) };
+}
+
 /**
- * Checks the keys against the two permissions the sync uses, with one 1-row call each: users
- * (Grant read resource) and a small recent authentication-log window (Grant read log). Never needs
- * "Grant read information". A 401 or a network failure on the first call stops the check.
+ * Checks the keys against the two permissions the sync needs, with one 1-row call each: users
+ * (Grant read resource) and a small recent authentication-log window (Grant read log). A 401 or a
+ * network failure on the first call stops the check. Once the keys are accepted, it also reports
+ * the optional grants ("Grant read information", "Grant applications"), one small call each; they
+ * never change the verdict.
  */
 export async function checkDuoCredentials(
-  client: Pick<DuoClient, 'userPages' | 'authLogPages'>,
+  client: Pick<DuoClient, 'userPages' | 'authLogPages' | 'accountSummary' | 'applicationPages'>,
   options: { signal?: AbortSignal | undefined; now: number },
 ): Promise<CredentialCheckResult> {
-  const readResource = await probe(client.userPages({ limit: 1, signal: options.signal }));
+  const readResource = await probe(() => firstPage(client.userPages({ limit: 1, signal: options.signal })));
   const early = stopsEarly(readResource);
   if (early && !readResource.ok) {
-    return { ok: false, verdict: early, permissions: { readResource, readLog: skipped(readResource) } };
+    return { ok: false, verdict: early, permissions: { readResource, readLog: skipped(readResource) }, optionalGrants: unknownGrants };
   }
 
-  let readLog: PermissionCheckResult;
-  try {
-    readLog = await probe(
+  // Inside the probe: authLogPages validates the window eagerly, and a refusal is a result too.
+  const readLog = await probe(() =>
+    firstPage(
       client.authLogPages({
         mintimeMs: options.now - CREDENTIAL_PROBE_WINDOW.fromAgoMs,
         maxtimeMs: options.now - CREDENTIAL_PROBE_WINDOW.toAgoMs,
         limit: 1,
         signal: options.signal,
       }),
-    );
-  } catch (error) {
-    // authLogPages validates the window eagerly, before the probe's own catch.
-    if (!(error instanceof AppError)) throw error;
-    readLog = { ok: false, code: error.code, message: error.message };
-  }
+    ),
+  );
 
   const permissions = { readResource, readLog };
+  const stopped = stopsEarly(readLog);
   const verdict: CredentialVerdict =
-    stopsEarly(readLog) ??
+    stopped ??
     (readResource.ok && readLog.ok
       ? 'ok'
       : [readResource, readLog].some((r) => !r.ok && r.code === 'DUO_PERMISSION_MISSING')
         ? 'permission_missing'
         : 'failed');
-  return { ok: verdict === 'ok', verdict, permissions };
+  const optionalGrants = stopped === null ? await checkOptionalGrants(client, options.signal) : unknownGrants;
+  return { ok: verdict === 'ok', verdict, permissions, optionalGrants };
 }

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { AppError, type AppErrorOptions } from '../errors/app-error.js';
 import type { ErrorCode } from '../errors/codes.js';
 
-/** The two Duo Admin API permissions this service needs. */
-export type DuoPermission = 'Grant read log' | 'Grant read resource';
+/** Duo Admin API permissions, as the Admin Panel names them: two the sync needs, two it uses when granted. */
+export type DuoPermission = 'Grant read log' | 'Grant read resource' | 'Grant read information' | 'Grant applications';
 
 /** Where a failure happened: HTTP status (0 when no response), Duo's numeric code and the path. */
 export interface DuoErrorContext {
@@ -135,6 +135,33 @@ export class DuoNetworkError extends DuoError {
   }
 }
 
+/** What was wrong with the certificate Duo's address presented. */
+export type DuoTlsProblem = 'untrusted_certificate' | 'hostname_mismatch' | 'expired_certificate' | 'certificate_not_yet_valid';
+
+const tlsHints: Readonly<Record<DuoTlsProblem, string>> = {
+  untrusted_certificate:
+    'the certificate is not signed by an authority this server trusts: a proxy is intercepting TLS, or (tests only) DUO_TEST_CA_FILE does not name the CA',
+  hostname_mismatch: 'the certificate does not name the API host: something other than Duo answered at that address',
+  expired_certificate: 'the certificate has expired: something other than Duo answered, or this server\'s clock is wrong',
+  certificate_not_yet_valid: 'the certificate is not valid yet: check this server\'s clock',
+};
+
+/**
+ * The TLS certificate check failed: not transient (the same certificate comes back on every retry)
+ * and possibly an interception, so it is not retried and asks for a person. Names the problem and
+ * the TLS code, never the certificate or the peer's text.
+ */
+export class DuoTlsError extends DuoError {
+  readonly problem: DuoTlsProblem;
+
+  constructor(endpoint: string, problem: DuoTlsProblem, tlsCode: string) {
+    super('DUO_TLS_ERROR', `TLS certificate check failed calling Duo ${endpoint} (${problem}): ${tlsHints[problem]}`, { status: 0, duoCode: null, endpoint }, {
+      details: { problem, tlsCode },
+    });
+    this.problem = problem;
+  }
+}
+
 /** A response we cannot use: not JSON, too large, or not the documented shape. Names where, never the body. */
 export class DuoMalformedResponseError extends DuoError {
   readonly issuePath: string | null;
@@ -172,9 +199,12 @@ export class DuoInvalidWindowError extends AppError {
   }
 }
 
-/** Log endpoints need "Grant read log"; users, groups and other objects "Grant read resource". */
+/** The grant an endpoint needs: logs "Grant read log", `/info/` "Grant read information", applications "Grant applications", objects "Grant read resource". */
 export function permissionForEndpoint(endpoint: string): DuoPermission {
-  return /^\/admin\/v\d+\/logs\//.test(endpoint) ? 'Grant read log' : 'Grant read resource';
+  if (/^\/admin\/v\d+\/logs\//.test(endpoint)) return 'Grant read log';
+  if (/^\/admin\/v\d+\/info\//.test(endpoint)) return 'Grant read information';
+  if (/^\/admin\/v\d+\/integrations(\/|$)/.test(endpoint)) return 'Grant applications';
+  return 'Grant read resource';
 }
 
 /** Duo's `code`, which is usually an integer but may be a numeric string or missing. */

@@ -142,6 +142,33 @@ export const duoAdminLogSchema = z.looseObject({
 /** A v1 administrator log row, unknown fields included. */
 export type DuoAdminLog = z.infer<typeof duoAdminLogSchema>;
 
+/**
+ * `response` of `GET /admin/v1/info/summary` ("Grant read information"): the account's seat figures.
+ * The counts a licence review starts from are required; the rest Duo may omit.
+ */
+export const duoAccountSummarySchema = z.looseObject({
+  user_count: z.number().int().nonnegative(),
+  admin_count: z.number().int().nonnegative(),
+  integration_count: z.number().int().nonnegative(),
+  user_pending_deletion_count: z.number().int().nonnegative().nullish(),
+  telephony_credits_remaining: optionalNumber,
+});
+/** The account summary, unknown fields included. */
+export type DuoAccountSummary = z.infer<typeof duoAccountSummarySchema>;
+
+/**
+ * An application from `GET /admin/v3/integrations` ("Grant applications"). Duo lists each one with
+ * its secret key: the client removes every secret before an item leaves it (see the client).
+ */
+export const duoApplicationSchema = z.looseObject({
+  integration_key: z.string(),
+  name: z.string(),
+  type: optionalString,
+  notes: optionalString,
+});
+/** A protected application, unknown fields included, secrets removed. */
+export type DuoApplication = z.infer<typeof duoApplicationSchema>;
+
 // Offsets are integers; tolerate a numeric string.
 const offsetSchema = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).nullish();
 

@@ -6,14 +6,17 @@ import {
   DuoMalformedResponseError,
   DuoNetworkError,
   DuoRateLimitedError,
+  DuoTlsError,
   duoErrorFromResponse,
   malformedFromZodError,
   type DuoNetworkFailure,
+  type DuoTlsProblem,
 } from './errors.js';
 import type { EndpointClass, RequestBudget, RequestOutcome } from './request-budget.js';
 import { unlimitedBudget } from './request-budget.js';
 import { envelopeSchema } from './schemas.js';
 import { DEFAULT_SIGNATURE_VERSION, encodeQuery, formatDuoDate, signRequest, type DuoParams, type SignatureVersion } from './signing.js';
+import { allowsTestSwitches, TEST_SWITCH_REFUSAL, testConnector, type Connector } from './test-network.js';
 
 /** Default per-attempt deadline. */
 export const DEFAULT_DUO_TIMEOUT_MS = 30_000;
@@ -40,6 +43,14 @@ export interface DuoTransportOptions {
    * simulator finds the account by integration key and verifies against that account's host.
    */
   originOverride?: string | undefined;
+  /**
+   * Tests only: `host:address:port` entries (comma-separated; host `*` for any) sending connections
+   * for the API host to another address. The URL stays `https://<api host>`, and so do the Host
+   * header, SNI and the certificate check: the production TLS path runs, only the TCP peer differs.
+   */
+  testResolve?: string | undefined;
+  /** Tests only: a PEM file of one more certificate authority to trust (a CA made by the test). */
+  testCaFile?: string | undefined;
   timeoutMs?: number | undefined;
   signatureVersion?: SignatureVersion | undefined;
   budget?: RequestBudget | undefined;
@@ -55,6 +66,8 @@ export interface DuoGetRequest {
   params: DuoParams;
   endpointClass: EndpointClass;
   signal?: AbortSignal | undefined;
+  /** For endpoints Duo serves to one scheme only (e.g. v5); default: the transport's. */
+  signatureVersion?: SignatureVersion | undefined;
 }
 
 /** The useful parts of a `stat: "OK"` answer. */
@@ -74,8 +87,15 @@ export interface DuoTransport {
 
 const pools = new Map<string, Pool>();
 
-function poolFor(origin: string, connectTimeoutMs: number): Pool {
-  const key = `${origin}#${connectTimeoutMs}`;
+/** How a pool connects: undici's default connector, or the test switches' (keyed by what they were given). */
+interface PoolConnection {
+  connectTimeoutMs: number;
+  connector?: { key: string; connect: Connector } | undefined;
+}
+
+function poolFor(origin: string, connection: PoolConnection): Pool {
+  const { connectTimeoutMs, connector } = connection;
+  const key = `${origin}#${connectTimeoutMs}#${connector?.key ?? ''}`;
   const cached = pools.get(key);
   if (cached && !cached.closed && !cached.destroyed) {
     // Re-insert to keep the Map in least-recently-used order.
@@ -87,7 +107,7 @@ function poolFor(origin: string, connectTimeoutMs: number): Pool {
     connections: 8,
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 600_000,
-    connect: { timeout: connectTimeoutMs },
+    connect: connector ? connector.connect : { timeout: connectTimeoutMs },
   });
   pools.set(key, pool);
   if (pools.size > MAX_CACHED_POOLS) {
@@ -147,6 +167,35 @@ export function classifyNetworkError(error: unknown): DuoNetworkFailure {
   return 'other';
 }
 
+/** OpenSSL's and Node's certificate verification codes, by what they mean for an operator. */
+const certificateProblems: Readonly<Record<string, DuoTlsProblem>> = {
+  ERR_TLS_CERT_ALTNAME_INVALID: 'hostname_mismatch',
+  HOSTNAME_MISMATCH: 'hostname_mismatch',
+  CERT_HAS_EXPIRED: 'expired_certificate',
+  CERT_NOT_YET_VALID: 'certificate_not_yet_valid',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'untrusted_certificate',
+  UNABLE_TO_GET_ISSUER_CERT: 'untrusted_certificate',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'untrusted_certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'untrusted_certificate',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'untrusted_certificate',
+  CERT_UNTRUSTED: 'untrusted_certificate',
+  CERT_REJECTED: 'untrusted_certificate',
+  CERT_REVOKED: 'untrusted_certificate',
+  CERT_SIGNATURE_FAILURE: 'untrusted_certificate',
+  CERT_CHAIN_TOO_LONG: 'untrusted_certificate',
+  INVALID_CA: 'untrusted_certificate',
+  INVALID_PURPOSE: 'untrusted_certificate',
+};
+
+/** The certificate problem behind a failed connection, if that is what failed it. */
+export function certificateProblem(error: unknown): { problem: DuoTlsProblem; tlsCode: string } | undefined {
+  for (const code of errorCodes(error)) {
+    const problem = certificateProblems[code];
+    if (problem) return { problem, tlsCode: code };
+  }
+  return undefined;
+}
+
 class DeadlineExceeded extends Error {
   readonly code = 'DUO_DEADLINE';
 }
@@ -176,26 +225,32 @@ function parseJson(text: Buffer): { ok: true; value: unknown } | { ok: false } {
 }
 
 /**
- * Refuses an origin override in a production process. The config module already refuses the
- * variable there; this catches a caller that builds a transport from anything else.
+ * Refuses test-only switches unless this process was started for development or tests. The config
+ * module already refuses the variables elsewhere; this catches a caller that builds a transport
+ * from anything else.
  */
-function assertOverrideAllowed(): void {
-  // eslint-disable-next-line no-restricted-properties -- defence in depth: a transport built without loadConfig still refuses the override in production
-  if (process.env.NODE_ENV === 'production') {
-    throw new ConfigError(
-      'DUO_API_ORIGIN_OVERRIDE is for tests and local runs only and is refused when NODE_ENV=production',
-      ['DUO_API_ORIGIN_OVERRIDE'],
-    );
+function assertTestSwitchesAllowed(options: DuoTransportOptions): void {
+  const switches: Record<string, string | undefined> = {
+    DUO_API_ORIGIN_OVERRIDE: options.originOverride,
+    DUO_TEST_RESOLVE: options.testResolve,
+    DUO_TEST_CA_FILE: options.testCaFile,
+  };
+  const given = Object.keys(switches).filter((variable) => switches[variable] !== undefined);
+  const [first] = given;
+  // eslint-disable-next-line no-restricted-properties -- defence in depth: a transport built without loadConfig still refuses test switches outside development and tests
+  if (first !== undefined && !allowsTestSwitches(process.env.NODE_ENV)) throw new ConfigError(`${first} ${TEST_SWITCH_REFUSAL}`, given);
+  if (options.originOverride !== undefined && options.testResolve !== undefined) {
+    throw new ConfigError('DUO_API_ORIGIN_OVERRIDE and DUO_TEST_RESOLVE exclude each other', ['DUO_API_ORIGIN_OVERRIDE', 'DUO_TEST_RESOLVE']);
   }
 }
 
 /**
  * Builds the transport for one Duo account. Throws DuoInvalidApiHostError for a bad host, and
- * ConfigError for an origin override that is malformed or used with NODE_ENV=production.
+ * ConfigError for a test-only switch that is malformed or used outside development and tests.
  */
 export function createDuoTransport(options: DuoTransportOptions): DuoTransport {
   const apiHost = assertApiHost(options.apiHost);
-  if (options.originOverride !== undefined) assertOverrideAllowed();
+  assertTestSwitchesAllowed(options);
   const origin = options.originOverride === undefined ? `https://${apiHost}` : parseOriginOverride(options.originOverride);
   const integrationKey = options.integrationKey;
   const secretKey = options.secretKey;
@@ -206,13 +261,22 @@ export function createDuoTransport(options: DuoTransportOptions): DuoTransport {
   const retryAfterMs = options.rateLimitRetryAfterMs ?? defaultRateLimitRetryAfterMs;
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const connectTimeoutMs = Math.min(timeoutMs, MAX_CONNECT_TIMEOUT_MS);
+  const { testResolve, testCaFile } = options;
+  // Built here, so malformed switches fail at construction rather than on the first request.
+  const connection: PoolConnection = {
+    connectTimeoutMs,
+    connector:
+      testResolve === undefined && testCaFile === undefined
+        ? undefined
+        : { key: `${testResolve ?? ''}#${testCaFile ?? ''}`, connect: testConnector(apiHost, { resolve: testResolve, caFile: testCaFile }, connectTimeoutMs) },
+  };
 
   async function attempt(request: DuoGetRequest): Promise<DuoOkResponse> {
     const endpoint = request.path;
     const query = encodeQuery(request.params);
     // A fresh date and signature per attempt: Duo rejects reused dates (40103).
     const signed = signRequest({
-      version: signatureVersion,
+      version: request.signatureVersion ?? signatureVersion,
       integrationKey,
       secretKey,
       method: 'GET',
@@ -226,7 +290,7 @@ export function createDuoTransport(options: DuoTransportOptions): DuoTransport {
     let status: number;
     let raw: Buffer;
     try {
-      const response = await poolFor(origin, connectTimeoutMs).request({
+      const response = await poolFor(origin, connection).request({
         path: query ? `${request.path}?${query}` : request.path,
         method: 'GET',
         headers: { ...signed, accept: 'application/json', 'user-agent': 'duo-usage-sync' },
@@ -240,6 +304,8 @@ export function createDuoTransport(options: DuoTransportOptions): DuoTransport {
       if (request.signal?.aborted) throw request.signal.reason;
       if (error instanceof DuoMalformedResponseError) throw error;
       const cause = deadline.aborted ? new DeadlineExceeded(`no complete answer within ${timeoutMs} ms`) : error;
+      const certificate = certificateProblem(cause);
+      if (certificate) throw new DuoTlsError(endpoint, certificate.problem, certificate.tlsCode);
       throw new DuoNetworkError(endpoint, classifyNetworkError(cause), cause);
     }
 

@@ -15,6 +15,8 @@ export const errorCodes = {
   DUO_NOT_FOUND: { retryable: false },
   DUO_SERVER_ERROR: { retryable: true },
   DUO_NETWORK_ERROR: { retryable: true },
+  /** The certificate check failed (untrusted, wrong name, expired): configuration or interception, not transient. */
+  DUO_TLS_ERROR: { retryable: false },
   DUO_MALFORMED_RESPONSE: { retryable: true },
   DUO_INVALID_API_HOST: { retryable: false },
   DUO_INVALID_WINDOW: { retryable: false },

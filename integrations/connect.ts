@@ -149,6 +149,7 @@ async function verifyCredentials(deps: ConnectDeps, input: DuoCredentialsInput):
     integrationKey: input.integrationKey,
     secretKey: input.secretKey,
     originOverride: deps.config.DUO_API_ORIGIN_OVERRIDE,
+    testResolve: deps.config.DUO_TEST_RESOLVE, testCaFile: deps.config.DUO_TEST_CA_FILE,
     timeoutMs: Math.min(deps.config.DUO_REQUEST_TIMEOUT_MS, 15_000),
   });
   const result = await duo.checkCredentials({ now: deps.now?.() });

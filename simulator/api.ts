@@ -7,6 +7,7 @@ import {
   failureStatus,
   internalError,
   invalidIntegrationKey,
+  invalidSignature,
   methodNotAllowed,
   notFound,
   tooManyRequests,
@@ -56,9 +57,10 @@ export async function handleDuoRequest(req: IncomingMessage, res: ServerResponse
     nowMs,
   );
   const account = credentials.integrationKey === undefined ? undefined : deps.registry.get(credentials.integrationKey);
-  if (!credentials.ok || !account) {
+  const schemeRefused = credentials.ok && route?.signature === 'v5' && credentials.scheme !== 'v5';
+  if (!credentials.ok || !account || schemeRefused) {
     // An account removed by a reset between the two look-ups reads as an unknown key.
-    const failure = credentials.ok ? invalidIntegrationKey : credentials.failure;
+    const failure = !credentials.ok ? credentials.failure : !account ? invalidIntegrationKey : invalidSignature;
     if (account) recordRequest(account.stats, endpointClass, path, failureStatus(failure));
     sendJson(res, failureStatus(failure), failureBody(failure));
     return;

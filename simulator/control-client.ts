@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { AccountSpec, FaultSpec, RateLimitSpec } from './spec.js';
+import type { AccountSettings, AccountSpec, FaultSpec, RateLimitSpec } from './spec.js';
 
 /**
  * A typed client of the simulator's /__sim control API (accounts, faults, revocations, roster
  * changes, stats and the truth), for tests, benchmarks and the demo.
  */
 
-export type Grant = 'readLog' | 'readResource' | 'readInformation';
+export type Grant = 'readLog' | 'readResource' | 'readInformation' | 'readApplications';
 export type UserStatus = 'active' | 'bypass' | 'disabled' | 'locked out' | 'pending deletion';
 
 const counts = z.record(z.string(), z.number());
@@ -27,6 +27,7 @@ const truthSchema = z.object({
   telephonyEvents: eventDigest,
   activityEvents: eventDigest,
   adminEvents: eventDigest,
+  lateAuthEvents: eventDigest.extend({ lastPublishedMs: z.number().nullable() }),
 });
 const rosterEntry = z.object({
   user_id: z.string(),
@@ -51,11 +52,18 @@ export interface TruthWindow {
   maxtime?: number;
 }
 
+/** Which events of the window an id list names: visible at `at` (default), published later, or both. */
+export interface IdListWindow extends TruthWindow {
+  publication?: 'visible' | 'pending' | 'eventual';
+}
+
 export interface SimulatorControl {
   reset(): Promise<void>;
   addAccount(spec: AccountSpec): Promise<void>;
   setFaults(integrationKey: string, faults: FaultSpec): Promise<void>;
   setRateLimits(integrationKey: string, limits: RateLimitSpec): Promise<void>;
+  /** Replaces the account's settings (log retention, page-size cap); `{}` restores Duo's defaults. */
+  setSettings(integrationKey: string, settings: AccountSettings): Promise<void>;
   revoke(integrationKey: string, what: { keys?: true; permission?: Grant }): Promise<void>;
   restore(integrationKey: string, what?: { keys?: true; permission?: Grant }): Promise<void>;
   deleteUser(integrationKey: string, userId: string): Promise<void>;
@@ -64,7 +72,7 @@ export interface SimulatorControl {
   stats(integrationKey: string): Promise<SimulatorStats>;
   truth(integrationKey: string, window?: TruthWindow): Promise<SimulatorTruth>;
   /** Sorted, from the streaming endpoint. */
-  authTxids(integrationKey: string, window?: TruthWindow): Promise<string[]>;
+  authTxids(integrationKey: string, window?: IdListWindow): Promise<string[]>;
   roster(integrationKey: string): Promise<Roster>;
 }
 
@@ -78,9 +86,9 @@ export class ControlApiError extends Error {
   }
 }
 
-function windowQuery(window: TruthWindow = {}): string {
+function windowQuery(window: IdListWindow = {}): string {
   const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(window)) if (typeof value === 'number') params.set(name, String(value));
+  for (const [name, value] of Object.entries(window)) if (value !== undefined) params.set(name, String(value));
   const text = params.toString();
   return text ? `?${text}` : '';
 }
@@ -109,6 +117,9 @@ export function createControlClient(origin: string): SimulatorControl {
     },
     async setRateLimits(ikey, limits) {
       await call('PUT', `${account(ikey)}/rate-limits`, limits);
+    },
+    async setSettings(ikey, settings) {
+      await call('PUT', `${account(ikey)}/settings`, settings);
     },
     async revoke(ikey, what) {
       await call('POST', `${account(ikey)}/revoke`, what);

@@ -3,10 +3,10 @@ import { z } from 'zod';
 import type { SimAccount } from './account.js';
 import type { LogKind } from './dataset.js';
 import { BodyTooLargeError, readBody, sendJson, writeChunk } from './http-io.js';
+import { logView, publications, type Publication } from './log-view.js';
 import { DuplicateAccountError, type AccountRegistry } from './registry.js';
 import { userStatuses } from './roster.js';
-import { accountSpecSchema, faultSpecSchema, rateLimitSpecSchema } from './spec.js';
-import { visibleRange } from './timeline.js';
+import { accountSettingsSchema, accountSpecSchema, faultSpecSchema, permissionNames, rateLimitSpecSchema } from './spec.js';
 import { accountTruth, sortedEventIds } from './truth.js';
 
 /**
@@ -19,7 +19,7 @@ export interface ControlDeps {
   now: () => number;
 }
 
-const grantSchema = z.enum(['readLog', 'readResource', 'readInformation']);
+const grantSchema = z.enum(permissionNames);
 const revokeSchema = z
   .strictObject({ keys: z.literal(true).optional(), permission: grantSchema.optional() })
   .refine((body) => body.keys !== undefined || body.permission !== undefined, 'give keys: true or a permission');
@@ -61,6 +61,13 @@ function intParam(url: URL, name: string, fallback: number): number {
   if (raw === null) return fallback;
   if (!/^-?\d+$/.test(raw)) throw new ControlError(400, `${name} must be an integer (ms)`);
   return Number(raw);
+}
+
+function publicationParam(url: URL): Publication {
+  const raw = url.searchParams.get('publication') ?? 'visible';
+  const publication = publications.find((p) => p === raw);
+  if (publication === undefined) throw new ControlError(400, `publication must be one of ${publications.join(', ')}`);
+  return publication;
 }
 
 function accountOf(deps: ControlDeps, integrationKey: string): SimAccount {
@@ -149,6 +156,11 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ControlDep
       account.setRateLimits(limits, deps.now());
       return sendJson(res, 200, { rateLimits: limits });
     }
+    case 'PUT settings': {
+      const settings = await readJson(req, accountSettingsSchema);
+      account.setSettings(settings);
+      return sendJson(res, 200, { settings });
+    }
     case 'POST revoke': {
       const body = await readJson(req, revokeSchema);
       if (body.keys) account.keysRevoked = true;
@@ -176,8 +188,8 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ControlDep
     case 'GET truth/activity-ids': {
       const kind = ID_STREAMS[id ?? ''] ?? 'auth';
       const at = intParam(url, 'at', deps.now());
-      const { loMs, hiMs } = visibleRange(at, intParam(url, 'mintime', 0), intParam(url, 'maxtime', Number.MAX_SAFE_INTEGER));
-      return streamIds(res, sortedEventIds(account.dataset.timelines[kind], loMs, hiMs));
+      const view = logView(account, kind, at, intParam(url, 'mintime', 0), intParam(url, 'maxtime', Number.MAX_SAFE_INTEGER));
+      return streamIds(res, sortedEventIds(view, publicationParam(url)));
     }
     default:
       throw new ControlError(404, `no control route ${method} ${url.pathname}`);

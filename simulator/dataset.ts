@@ -3,11 +3,13 @@ import { hash2, hashString, seed32 } from './prng.js';
 import { Roster } from './roster.js';
 import type { DatasetSpec } from './spec.js';
 import { BUCKET_MS, Timeline } from './timeline.js';
-import { applicationNames } from './vocabulary.js';
+import { applicationNames, applicationTypes } from './vocabulary.js';
 
 export interface Application {
   key: string;
   name: string;
+  /** Duo's integration type (e.g. `azure-ca`, `sso-generic`). */
+  type: string;
 }
 
 export type LogKind = 'auth' | 'telephony' | 'activity' | 'admin';
@@ -22,7 +24,10 @@ export interface Dataset {
   anchorMs: number;
   days: number;
   roster: Roster;
+  /** Applications that appear in authentication events. */
   applications: Application[];
+  /** Protected applications nobody uses: in the applications list, never in a log. */
+  unusedApplications: Application[];
   /** The account key (`akey`) that activity events carry. */
   accountKey: string;
   timelines: Record<LogKind, Timeline>;
@@ -30,6 +35,7 @@ export interface Dataset {
 
 const DEFAULT_IDLE_SHARE = 0.15;
 const APPLICATION_COUNT = 6;
+const UNUSED_APPLICATION_COUNT = 2;
 
 export function createDataset(spec: DatasetSpec, clockMs: number): Dataset {
   const seed = seed32(spec.seed);
@@ -62,12 +68,18 @@ export function createDataset(spec: DatasetSpec, clockMs: number): Dataset {
       days: spec.days,
     });
   const appKey = hash2(seed, hashString('applications'));
+  const application = (j: number): Application => ({
+    key: duoObjectId('DI', appKey, j),
+    name: applicationNames[j] ?? `Application ${j}`,
+    type: applicationTypes[j] ?? 'sso-generic',
+  });
   return {
     seed,
     anchorMs,
     days: spec.days,
     roster,
-    applications: applicationNames.slice(0, APPLICATION_COUNT).map((name, j) => ({ key: duoObjectId('DI', appKey, j), name })),
+    applications: Array.from({ length: APPLICATION_COUNT }, (_, j) => application(j)),
+    unusedApplications: Array.from({ length: UNUSED_APPLICATION_COUNT }, (_, j) => application(APPLICATION_COUNT + j)),
     accountKey: duoObjectId('DA', hash2(seed, hashString('akey')), 0),
     timelines: { auth: timeline('auth'), telephony: timeline('telephony'), activity: timeline('activity'), admin: timeline('admin') },
   };

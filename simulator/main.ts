@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { startSimulator } from './server.js';
-import { accountSpecSchema, type AccountSpec, type FaultSpec, type RateLimitSpec } from './spec.js';
+import { accountSpecSchema, type AccountSettings, type AccountSpec, type FaultSpec, type RateLimitSpec } from './spec.js';
 
 /**
  * `npm run simulator -- [options]`: runs the Duo Admin API simulator until interrupted and prints
@@ -30,6 +30,13 @@ Usage: npm run simulator -- [options]
   --server-error-rate X --rate-limit-rate X --reset-rate X --slow-rate X --slow-ms N
   --truncated-rate X --malformed-rate X --schema-drift-rate X --type-drift-rate X
   --stuck-cursor-rate X --fault-seed N
+  --late-publication-rate X        share of authentication events Duo publishes late (default 0)
+  --late-publication-min-minutes N --late-publication-max-minutes N   their lateness (default 5 to 240)
+  --late-publication-shape S       logUniform (default) or uniform
+  --log-retention-days N           the account's Duo log retention (default 180)
+  --max-log-page-size N            most rows per v2 log page, whatever limit asks (default 1000)
+  --tls-cert FILE --tls-key FILE   also serve HTTPS with this certificate (PEM) ...
+  --tls-port N                     ... on this port (default: any free port)
   --json                   print one JSON line {origin, accounts} instead of text
   --help
 `;
@@ -66,6 +73,15 @@ const options = {
   'type-drift-rate': { type: 'string' },
   'stuck-cursor-rate': { type: 'string' },
   'fault-seed': { type: 'string' },
+  'late-publication-rate': { type: 'string' },
+  'late-publication-min-minutes': { type: 'string' },
+  'late-publication-max-minutes': { type: 'string' },
+  'late-publication-shape': { type: 'string' },
+  'log-retention-days': { type: 'string' },
+  'max-log-page-size': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-port': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
@@ -80,6 +96,22 @@ function numberOption(values: Values, name: keyof typeof options, fallback?: num
   const value = Number(raw);
   if (!Number.isFinite(value)) throw new UsageError(`--${name} must be a number, got ${raw}`);
   return value;
+}
+
+function lateShapeOption(values: Values): FaultSpec['latePublicationShape'] {
+  const raw = values['late-publication-shape'];
+  if (raw === undefined) return undefined;
+  if (raw !== 'logUniform' && raw !== 'uniform') throw new UsageError(`--late-publication-shape must be logUniform or uniform, got ${raw}`);
+  return raw;
+}
+
+/** `--tls-cert` and `--tls-key` together, or neither. */
+function tlsOption(values: Values): { key: string; cert: string; port?: number } | undefined {
+  const certFile = values['tls-cert'];
+  const keyFile = values['tls-key'];
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw new UsageError('--tls-cert and --tls-key go together');
+  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), port: numberOption(values, 'tls-port') };
 }
 
 function randomKey(alphabet: string, length: number): string {
@@ -105,6 +137,14 @@ function generatedAccounts(values: Values): AccountSpec[] {
     schemaDriftRate: numberOption(values, 'schema-drift-rate'),
     typeDriftRate: numberOption(values, 'type-drift-rate'),
     stuckCursorRate: numberOption(values, 'stuck-cursor-rate'),
+    latePublicationRate: numberOption(values, 'late-publication-rate'),
+    latePublicationMinMinutes: numberOption(values, 'late-publication-min-minutes'),
+    latePublicationMaxMinutes: numberOption(values, 'late-publication-max-minutes'),
+    latePublicationShape: lateShapeOption(values),
+  };
+  const settings: AccountSettings = {
+    logRetentionDays: numberOption(values, 'log-retention-days'),
+    maxLogPageSize: numberOption(values, 'max-log-page-size'),
   };
   const rateLimits: RateLimitSpec = {
     logRequestsPerMinute: numberOption(values, 'log-rpm'),
@@ -130,6 +170,7 @@ function generatedAccounts(values: Values): AccountSpec[] {
       },
       rateLimits,
       faults,
+      settings,
     });
   }
   return accounts.map((spec) => accountSpecSchema.parse(spec));
@@ -152,18 +193,21 @@ async function main(): Promise<void> {
     host: values.host,
     port: numberOption(values, 'port', 9100),
     accounts,
+    tls: tlsOption(values),
   });
   const summary = accounts.map((a) => ({
     integrationKey: a.integrationKey,
     secretKey: a.secretKey,
     apiHost: a.apiHost,
-    permissions: { readLog: true, readResource: true, readInformation: true, ...a.permissions },
+    permissions: { readLog: true, readResource: true, readInformation: true, readApplications: true, ...a.permissions },
     dataset: a.dataset,
   }));
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ origin: simulator.origin, pid: process.pid, accounts: summary })}\n`);
+    process.stdout.write(`${JSON.stringify({ origin: simulator.origin, tlsOrigin: simulator.tlsOrigin, pid: process.pid, accounts: summary })}\n`);
   } else {
-    const lines = [`Duo simulator listening on ${simulator.origin} (control API: ${simulator.origin}/__sim/)`, ''];
+    const lines = [`Duo simulator listening on ${simulator.origin} (control API: ${simulator.origin}/__sim/)`];
+    if (simulator.tlsOrigin) lines.push(`  and over HTTPS on ${simulator.tlsOrigin}`);
+    lines.push('');
     for (const a of summary) {
       lines.push(
         `  integration key  ${a.integrationKey}`,
@@ -173,7 +217,12 @@ async function main(): Promise<void> {
         '',
       );
     }
-    lines.push(`Point the service at it with DUO_API_ORIGIN_OVERRIDE=${simulator.origin}`, '');
+    lines.push(`Point the service at it with NODE_ENV=development DUO_API_ORIGIN_OVERRIDE=${simulator.origin}`);
+    if (simulator.tlsOrigin) {
+      const port = new URL(simulator.tlsOrigin).port;
+      lines.push(`or, over HTTPS, with NODE_ENV=development DUO_TEST_RESOLVE='*:127.0.0.1:${port}' DUO_TEST_CA_FILE=<the CA that issued --tls-cert>`);
+    }
+    lines.push('');
     process.stdout.write(lines.join('\n'));
   }
   const stop = (): void => {

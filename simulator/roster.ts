@@ -198,6 +198,13 @@ export class Roster {
     return this.statusOverrides.get(index) ?? this.baseUser(index).status;
   }
 
+  /** Listed users with `status` (overrides included). O(users): for the account summary only. */
+  countWithStatus(status: UserStatus): number {
+    let count = 0;
+    for (let i = 0; i < this.userTotal; i++) if (!this.deleted.has(i) && this.userStatus(i) === status) count++;
+    return count;
+  }
+
   // --- API objects -----------------------------------------------------------------------------
 
   groupJson(index: number): Record<string, unknown> {

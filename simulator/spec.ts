@@ -8,6 +8,8 @@ export const permissionsSchema = z.strictObject({
   readLog: z.boolean().optional(),
   readResource: z.boolean().optional(),
   readInformation: z.boolean().optional(),
+  /** Duo's "Grant applications": the applications (integrations) list. */
+  readApplications: z.boolean().optional(),
 });
 
 export const datasetSpecSchema = z.strictObject({
@@ -32,6 +34,9 @@ export const datasetSpecSchema = z.strictObject({
   anchorMs: z.number().int().min(0).optional(),
 });
 
+/** Lateness bounds of late-published events when a spec gives none (minutes). */
+export const LATE_PUBLICATION_DEFAULTS = { minMinutes: 5, maxMinutes: 240 } as const;
+
 export const faultSpecSchema = z.strictObject({
   seed: z.number().int().optional(),
   serverErrorRate: z.number().min(0).max(1).optional(),
@@ -47,11 +52,41 @@ export const faultSpecSchema = z.strictObject({
   /** Breaks a required field (an item's id as a number, or the list missing): a schema mismatch. */
   typeDriftRate: z.number().min(0).max(1).optional(),
   stuckCursorRate: z.number().min(0).max(1).optional(),
-});
+  /**
+   * Share of authentication events Duo publishes late: visible only `latePublicationMinMinutes` to
+   * `latePublicationMaxMinutes` (default 5 to 240) after their timestamp plus the usual two minutes.
+   * Decided per event (seeded), not per request.
+   */
+  latePublicationRate: z.number().min(0).max(1).optional(),
+  latePublicationMinMinutes: z.number().min(0).max(10_080).optional(),
+  latePublicationMaxMinutes: z.number().min(0).max(10_080).optional(),
+  /** How the lateness spreads between min and max: `logUniform` (default: mostly minutes, a few hours) or `uniform`. */
+  latePublicationShape: z.enum(['logUniform', 'uniform']).optional(),
+}).refine(
+  (spec) =>
+    (spec.latePublicationMinMinutes ?? LATE_PUBLICATION_DEFAULTS.minMinutes) <=
+    (spec.latePublicationMaxMinutes ?? LATE_PUBLICATION_DEFAULTS.maxMinutes),
+  { message: 'latePublicationMinMinutes must not exceed latePublicationMaxMinutes', path: ['latePublicationMinMinutes'] },
+);
 
 export const rateLimitSpecSchema = z.strictObject({
   logRequestsPerMinute: z.number().positive().optional(),
   objectRequestsPerMinute: z.number().positive().optional(),
+});
+
+/** Account-level settings of how Duo serves logs. */
+export const accountSettingsSchema = z.strictObject({
+  /**
+   * Duo's `log_retention_days`: log events older than this are gone (rows, not an error: a `mintime`
+   * inside the 180 days Duo accepts still answers, with no rows for the days before retention).
+   * Default 180.
+   */
+  logRetentionDays: z.number().int().min(1).max(180).optional(),
+  /**
+   * Most rows one v2 log page holds, whatever `limit` asks (Duo treats `limit` as a request): a
+   * shorter page still carries a `next_offset` when more follows. Default 1000 (Duo's maximum).
+   */
+  maxLogPageSize: z.number().int().min(1).max(1000).optional(),
 });
 
 export const accountSpecSchema = z.strictObject({
@@ -62,13 +97,15 @@ export const accountSpecSchema = z.strictObject({
   dataset: datasetSpecSchema,
   rateLimits: rateLimitSpecSchema.optional(),
   faults: faultSpecSchema.optional(),
+  settings: accountSettingsSchema.optional(),
 });
 
 export type AccountPermissions = z.infer<typeof permissionsSchema>;
 export type DatasetSpec = z.infer<typeof datasetSpecSchema>;
 export type FaultSpec = z.infer<typeof faultSpecSchema>;
 export type RateLimitSpec = z.infer<typeof rateLimitSpecSchema>;
+export type AccountSettings = z.infer<typeof accountSettingsSchema>;
 export type AccountSpec = z.infer<typeof accountSpecSchema>;
 
-export type Permission = 'readLog' | 'readResource' | 'readInformation';
-export const permissionNames: readonly Permission[] = ['readLog', 'readResource', 'readInformation'];
+export const permissionNames = ['readLog', 'readResource', 'readInformation', 'readApplications'] as const;
+export type Permission = (typeof permissionNames)[number];

@@ -278,7 +278,10 @@ export class Timeline {
   }
 }
 
-/** The part of [mintime, maxtime] Duo shows at `atMs`: nothing older than 180 days or newer than 2 minutes. */
-export function visibleRange(atMs: number, minMs: number, maxMs: number): { loMs: number; hiMs: number } {
-  return { loMs: Math.max(minMs, atMs - RETENTION_MS), hiMs: Math.min(maxMs, atMs - DELAY_MS) };
+/**
+ * The part of [mintime, maxtime] Duo shows at `atMs`: nothing older than its retention (180 days,
+ * or the account's shorter setting) or newer than 2 minutes.
+ */
+export function visibleRange(atMs: number, minMs: number, maxMs: number, retentionMs: number = RETENTION_MS): { loMs: number; hiMs: number } {
+  return { loMs: Math.max(minMs, atMs - retentionMs), hiMs: Math.min(maxMs, atMs - DELAY_MS) };
 }

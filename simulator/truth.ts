@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { SimAccount } from './account.js';
+import { countEvents, forEachEvent, logView, walkVisible, type LogView, type Publication } from './log-view.js';
 import type { Roster } from './roster.js';
-import { visibleRange, type Timeline } from './timeline.js';
 
 /**
  * What Duo holds for an account, summarised so a test can compute the same numbers over Postgres
@@ -18,6 +18,11 @@ export interface EventDigest extends SetDigest {
   newestMs: number | null;
 }
 
+/** Events of the window Duo has not published at `at`, and when the last of them comes out. */
+export interface PendingDigest extends EventDigest {
+  lastPublishedMs: number | null;
+}
+
 export interface AccountTruth {
   at: number;
   /** The event window the digests cover: the request's [mintime, maxtime] cut to what Duo shows at `at`. */
@@ -29,6 +34,8 @@ export interface AccountTruth {
   telephonyEvents: EventDigest;
   activityEvents: EventDigest;
   adminEvents: EventDigest;
+  /** Authentication events of the window published late, after `at`; with authEvents, what the window eventually holds. */
+  lateAuthEvents: PendingDigest;
 }
 
 /** Streams sorted lines into a SHA-256 without keeping them. */
@@ -84,12 +91,13 @@ const PASS_CAPACITY = 4_000_000;
 const PREFIX_SPACE = 2 ** 48;
 
 /**
- * The ids of the events in [loMs, hiMs] in ascending string order, memory-bounded: ids sort like
- * their 48-bit prefixes, so each pass collects the prefixes of one slice of that space, sorts the
- * numbers and rebuilds the ids from them.
+ * The ids of the view's events in `publication` in ascending string order, memory-bounded: ids
+ * sort like their 48-bit prefixes, so each pass collects the prefixes of one slice of that space,
+ * sorts the numbers and rebuilds the ids from them.
  */
-export function* sortedEventIds(timeline: Timeline, loMs: number, hiMs: number, passCapacity = PASS_CAPACITY): Generator<string> {
-  const total = timeline.countRange(loMs, hiMs);
+export function* sortedEventIds(view: LogView, publication: Publication = 'visible', passCapacity = PASS_CAPACITY): Generator<string> {
+  const timeline = view.timeline;
+  const total = countEvents(view, publication);
   if (total === 0) return;
   const passes = Math.ceil(total / passCapacity);
   let keys = new Float64Array(Math.min(total, Math.ceil((total / passes) * 1.2) + 1024));
@@ -97,7 +105,7 @@ export function* sortedEventIds(timeline: Timeline, loMs: number, hiMs: number, 
     const from = Math.floor((PREFIX_SPACE * pass) / passes);
     const to = pass === passes - 1 ? PREFIX_SPACE : Math.floor((PREFIX_SPACE * (pass + 1)) / passes);
     let n = 0;
-    timeline.forEachInRange(loMs, hiMs, (bucket, index) => {
+    forEachEvent(view, publication, (bucket, index) => {
       const prefix = timeline.prefixOf(bucket, index);
       if (prefix < from || prefix >= to) return;
       if (n === keys.length) {
@@ -112,25 +120,45 @@ export function* sortedEventIds(timeline: Timeline, loMs: number, hiMs: number, 
   }
 }
 
-function edgeTimes(timeline: Timeline, loMs: number, hiMs: number): { oldestMs: number | null; newestMs: number | null } {
-  const oldest = timeline.walk(loMs, hiMs, 'asc').next();
-  const newest = timeline.walk(loMs, hiMs, 'desc').next();
+function edgeTimes(view: LogView): { oldestMs: number | null; newestMs: number | null } {
+  const oldest = walkVisible(view, 'asc').next();
+  const newest = walkVisible(view, 'desc').next();
   return { oldestMs: oldest.done ? null : oldest.value.ts, newestMs: newest.done ? null : newest.value.ts };
 }
 
-export function eventTruth(timeline: Timeline, loMs: number, hiMs: number): EventDigest {
+/** The visible events of a view. */
+export function eventTruth(view: LogView): EventDigest {
   const digest = new LineDigest();
-  for (const id of sortedEventIds(timeline, loMs, hiMs)) digest.add(id);
-  return { ...digest.digest(), ...edgeTimes(timeline, loMs, hiMs) };
+  for (const id of sortedEventIds(view)) digest.add(id);
+  return { ...digest.digest(), ...edgeTimes(view) };
+}
+
+/** The view's events that Duo publishes after its instant. */
+export function pendingTruth(view: LogView): PendingDigest {
+  const digest = new LineDigest();
+  for (const id of sortedEventIds(view, 'pending')) digest.add(id);
+  let oldestMs: number | null = null;
+  let newestMs: number | null = null;
+  let lastPublishedMs: number | null = null;
+  const { late, timeline } = view;
+  if (late) {
+    forEachEvent(view, 'pending', (bucket, index) => {
+      const ts = timeline.tsOf(bucket, index);
+      const published = late.publishedAtMs(timeline, bucket, index);
+      oldestMs = oldestMs === null ? ts : Math.min(oldestMs, ts);
+      newestMs = newestMs === null ? ts : Math.max(newestMs, ts);
+      lastPublishedMs = lastPublishedMs === null ? published : Math.max(lastPublishedMs, published);
+    });
+  }
+  return { ...digest.digest(), oldestMs, newestMs, lastPublishedMs };
 }
 
 /** Administrator rows have no id: their line is `timestamp|action|object|username`. */
-export function adminTruth(account: SimAccount, loMs: number, hiMs: number): EventDigest {
-  const timeline = account.dataset.timelines.admin;
+export function adminTruth(account: SimAccount, view: LogView): EventDigest {
   const lines: string[] = [];
   let oldestMs: number | null = null;
   let newestMs: number | null = null;
-  for (const key of timeline.walk(loMs, hiMs, 'asc')) {
+  for (const key of walkVisible(view, 'asc')) {
     const row = account.adminLog.rowFor(key);
     lines.push(row.identity);
     const secondMs = Math.floor(key.ts / 1000) * 1000;
@@ -141,15 +169,16 @@ export function adminTruth(account: SimAccount, loMs: number, hiMs: number): Eve
 }
 
 export function accountTruth(account: SimAccount, atMs: number, minMs = 0, maxMs = Number.MAX_SAFE_INTEGER): AccountTruth {
-  const { loMs, hiMs } = visibleRange(atMs, minMs, maxMs);
-  const timelines = account.dataset.timelines;
+  const view = (kind: 'auth' | 'telephony' | 'activity' | 'admin'): LogView => logView(account, kind, atMs, minMs, maxMs);
+  const auth = view('auth');
   return {
     at: atMs,
-    window: { mintime: loMs, maxtime: hiMs },
+    window: { mintime: auth.loMs, maxtime: auth.hiMs },
     ...rosterTruth(account.dataset.roster),
-    authEvents: eventTruth(timelines.auth, loMs, hiMs),
-    telephonyEvents: eventTruth(timelines.telephony, loMs, hiMs),
-    activityEvents: eventTruth(timelines.activity, loMs, hiMs),
-    adminEvents: adminTruth(account, loMs, hiMs),
+    authEvents: eventTruth(auth),
+    telephonyEvents: eventTruth(view('telephony')),
+    activityEvents: eventTruth(view('activity')),
+    adminEvents: adminTruth(account, view('admin')),
+    lateAuthEvents: pendingTruth(auth),
   };
 }

@@ -50,6 +50,11 @@ export const applicationNames = [
   'Duo Admin Panel', 'Workday', 'GitHub Enterprise', 'AWS Console', 'Slack',
 ] as const;
 
+/** Duo integration types of the applications above, in the same order. */
+export const applicationTypes = [
+  'azure-ca', 'ciscoasa', 'okta', 'sso-salesforce', 'rdp', 'adminpanel', 'sso-workday', 'sso-github', 'sso-amazon', 'sso-slack',
+] as const;
+
 export const browsers = [
   { browser: 'Chrome', versions: ['124.0.6367.91', '125.0.6422.60', '67.0.3396.99'] },
   { browser: 'Edge', versions: ['124.0.2478.80', '125.0.2535.51'] },

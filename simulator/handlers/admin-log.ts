@@ -1,6 +1,6 @@
 import { invalidParameter } from '../duo-errors.js';
 import { breakRequiredField, driftItems, type FaultType } from '../faults.js';
-import { visibleRange } from '../timeline.js';
+import { logView, walkVisible } from '../log-view.js';
 import type { HandlerContext, HandlerResult } from './context.js';
 
 /** v1 logs answer with at most this many rows, the earliest first, and no paging metadata. */
@@ -14,10 +14,9 @@ export function listAdminLogs(context: HandlerContext): HandlerResult {
   const rawMin = context.query.get('mintime') ?? '0';
   if (!/^\d+$/.test(rawMin)) return { ok: false, failure: invalidParameter('mintime') };
   const account = context.account;
-  const timeline = account.dataset.timelines.admin;
-  const { loMs, hiMs } = visibleRange(context.nowMs, Number(rawMin) * 1000, Number.POSITIVE_INFINITY);
+  const view = logView(account, 'admin', context.nowMs, Number(rawMin) * 1000, Number.POSITIVE_INFINITY);
   const rows: Record<string, unknown>[] = [];
-  for (const key of timeline.walk(loMs, hiMs, 'asc')) {
+  for (const key of walkVisible(view, 'asc')) {
     rows.push({ ...account.adminLog.rowFor(key).row });
     if (rows.length >= ADMIN_LOG_PAGE) break;
   }

@@ -1,9 +1,14 @@
+import type { SimAccount } from '../account.js';
+import type { Application } from '../dataset.js';
 import { invalidParameter } from '../duo-errors.js';
 import { breakRequiredField, driftItems, type FaultType } from '../faults.js';
+import { hash2, hashString, Rng } from '../prng.js';
+import type { Permission } from '../spec.js';
 import { parseLimit, type HandlerContext, type HandlerResult } from './context.js';
 
 const USER_NULLABLE = ['alias1', 'alias2', 'alias3', 'alias4', 'last_login', 'last_directory_sync', 'external_id', 'lockout_reason'];
 const GROUP_NULLABLE = ['desc'];
+const APPLICATION_NULLABLE = ['notes', 'greeting'];
 
 interface ObjectListOptions {
   total: number;
@@ -71,5 +76,53 @@ export function listGroups(context: HandlerContext): HandlerResult {
     item: (offset) => roster.groupJson(offset),
     nullable: GROUP_NULLABLE,
     idField: 'group_id',
+  });
+}
+
+/** Protected applications of the account: those its users sign in to, the unused ones, and this Admin API application. */
+export function applicationCount(account: SimAccount): number {
+  return account.dataset.applications.length + account.dataset.unusedApplications.length + 1;
+}
+
+const SECRET_CHARS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** Duo lists an application's secret key with it (a client must not keep it): here a stable fake one. */
+function fakeSecret(seed: number, key: string): string {
+  const rng = new Rng(hash2(seed, hashString(key)));
+  let out = '';
+  for (let i = 0; i < 40; i++) out += SECRET_CHARS[rng.int(SECRET_CHARS.length)];
+  return out;
+}
+
+const ADMIN_API_FLAGS: ReadonlyArray<readonly [string, Permission | undefined]> = [
+  ['adminapi_admins', undefined],
+  ['adminapi_info', 'readInformation'],
+  ['adminapi_integrations', 'readApplications'],
+  ['adminapi_read_log', 'readLog'],
+  ['adminapi_read_resource', 'readResource'],
+  ['adminapi_settings', undefined],
+  ['adminapi_write_resource', undefined],
+];
+
+function applicationJson(account: SimAccount, offset: number): Record<string, unknown> {
+  const data = account.dataset;
+  const listed: Application[] = [...data.applications, ...data.unusedApplications];
+  const app = listed[offset];
+  const common = { enroll_policy: 'enroll', greeting: '', notes: '', self_service_allowed: false, username_normalization_policy: 'simple' };
+  if (app) return { ...common, integration_key: app.key, name: app.name, secret_key: fakeSecret(data.seed, app.key), type: app.type };
+  // Last: the Admin API application these keys belong to, with its grants as Duo's 0/1 flags.
+  const flags = Object.fromEntries(ADMIN_API_FLAGS.map(([flag, grant]) => [flag, grant !== undefined && account.hasPermission(grant) ? 1 : 0]));
+  return { ...common, ...flags, integration_key: account.integrationKey, name: 'Admin API', secret_key: account.spec.secretKey, type: 'adminapi' };
+}
+
+/** `/admin/v3/integrations` ("Grant applications", signature v5 only): offset paging like users. */
+export function listApplications(context: HandlerContext): HandlerResult {
+  return listObjects(context, {
+    total: applicationCount(context.account),
+    defaultLimit: 100,
+    maxLimit: 300,
+    item: (offset) => applicationJson(context.account, offset),
+    nullable: APPLICATION_NULLABLE,
+    idField: 'integration_key',
   });
 }

@@ -3,13 +3,15 @@ import type { EndpointClass } from '../stats.js';
 import { listAdminLogs } from './admin-log.js';
 import type { Handler } from './context.js';
 import { accountSummary } from './info.js';
-import { listGroups, listUsers } from './objects.js';
+import { listApplications, listGroups, listUsers } from './objects.js';
 import { listActivityLogs, listAuthLogs, listTelephonyLogs } from './v2-logs.js';
 
 export interface Route {
   endpointClass: Exclude<EndpointClass, 'other'>;
   permission: Permission;
   handler: Handler;
+  /** Endpoints Duo serves only to signature v5 (integrators report this for the v3 applications list). */
+  signature?: 'v5';
 }
 
 /** The Admin API endpoints the simulator serves (all GET), with the grant each needs. */
@@ -21,4 +23,5 @@ export const routes: ReadonlyMap<string, Route> = new Map<string, Route>([
   ['/admin/v2/logs/telephony', { endpointClass: 'log', permission: 'readLog', handler: listTelephonyLogs }],
   ['/admin/v1/logs/administrator', { endpointClass: 'log', permission: 'readLog', handler: listAdminLogs }],
   ['/admin/v1/info/summary', { endpointClass: 'info', permission: 'readInformation', handler: accountSummary }],
+  ['/admin/v3/integrations', { endpointClass: 'object', permission: 'readApplications', handler: listApplications, signature: 'v5' }],
 ]);

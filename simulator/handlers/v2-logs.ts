@@ -1,15 +1,16 @@
-import type { Dataset } from '../dataset.js';
+import type { Dataset, LogKind } from '../dataset.js';
 import { buildActivityEvent } from '../events/activity.js';
 import { buildAuthEvent } from '../events/auth.js';
 import { buildTelephonyEvent } from '../events/telephony.js';
 import { breakRequiredField, driftItems, type FaultType } from '../faults.js';
-import { visibleRange, type EventCursor, type EventKey, type Timeline } from '../timeline.js';
+import { countEvents, logView, walkVisible } from '../log-view.js';
+import type { EventCursor, EventKey } from '../timeline.js';
 import type { HandlerContext, HandlerResult } from './context.js';
 import { isFailure, parseLogWindow } from './log-window.js';
 
 interface V2LogShape {
   listField: string;
-  timeline: (data: Dataset) => Timeline;
+  kind: Exclude<LogKind, 'admin'>;
   build: (data: Dataset, key: EventKey) => Record<string, unknown>;
   /** Authentication logs: an array cursor and a plain count. Activity and telephony: a "ts,id" string and {relation, value}. */
   arrayCursor: boolean;
@@ -20,7 +21,7 @@ interface V2LogShape {
 
 const AUTH: V2LogShape = {
   listField: 'authlogs',
-  timeline: (data) => data.timelines.auth,
+  kind: 'auth',
   build: buildAuthEvent,
   arrayCursor: true,
   idField: 'txid',
@@ -33,7 +34,7 @@ const AUTH: V2LogShape = {
 
 const ACTIVITY: V2LogShape = {
   listField: 'items',
-  timeline: (data) => data.timelines.activity,
+  kind: 'activity',
   build: buildActivityEvent,
   arrayCursor: false,
   idField: 'activity_id',
@@ -42,7 +43,7 @@ const ACTIVITY: V2LogShape = {
 
 const TELEPHONY: V2LogShape = {
   listField: 'items',
-  timeline: (data) => data.timelines.telephony,
+  kind: 'telephony',
   build: buildTelephonyEvent,
   arrayCursor: false,
   idField: 'telephony_id',
@@ -56,30 +57,33 @@ function formatCursor(shape: V2LogShape, cursor: EventCursor): unknown {
 /**
  * Keyset paging over one v2 log: events with mintime <= ts <= maxtime that are visible now, in
  * (ts, id) order, strictly after `next_offset`. `next_offset` names the last event returned and is
- * null once nothing follows.
+ * null once nothing follows. A page holds at most `limit` events, and no more than the account's
+ * page-size cap however large `limit` is.
  */
 function listV2Log(context: HandlerContext, shape: V2LogShape): HandlerResult {
   const window = parseLogWindow(context.query, context.nowMs);
   if (isFailure(window)) return { ok: false, failure: window };
-  const data = context.account.dataset;
-  const timeline = shape.timeline(data);
-  const { loMs, hiMs } = visibleRange(context.nowMs, window.mintime, window.maxtime);
+  const account = context.account;
+  const data = account.dataset;
+  const view = logView(account, shape.kind, context.nowMs, window.mintime, window.maxtime);
+  const timeline = view.timeline;
+  const limit = Math.min(window.limit, account.maxLogPageSize);
 
   const keys: EventKey[] = [];
-  for (const key of timeline.walk(loMs, hiMs, window.sort, window.cursor)) {
+  for (const key of walkVisible(view, window.sort, window.cursor)) {
     keys.push(key);
-    if (keys.length > window.limit) break;
+    if (keys.length > limit) break;
   }
-  const page = keys.slice(0, window.limit);
+  const page = keys.slice(0, limit);
   const items = page.map((key) => shape.build(data, key));
   const last = page[page.length - 1];
   const applied: FaultType[] = [];
-  let nextOffset: unknown = keys.length > window.limit && last ? formatCursor(shape, { ts: last.ts, id: timeline.eventId(last) }) : null;
+  let nextOffset: unknown = keys.length > limit && last ? formatCursor(shape, { ts: last.ts, id: timeline.eventId(last) }) : null;
   if (context.plan.stuckCursor && window.cursor && nextOffset !== null) {
     nextOffset = formatCursor(shape, window.cursor);
     applied.push('stuckCursor');
   }
-  const total = timeline.countRange(loMs, hiMs);
+  const total = countEvents(view, 'visible');
   const metadata: Record<string, unknown> = {
     next_offset: nextOffset,
     total_objects: shape.arrayCursor ? total : { relation: 'eq', value: total },

@@ -24,8 +24,8 @@ export interface TestApi {
 }
 
 export interface TestApiOptions {
-  /** Where Duo requests go (the simulator's origin, or a closed port). */
-  duoOrigin: string;
+  /** Where Duo requests go (the simulator's origin, or a closed port); undefined: to https://<api host> (with `DUO_TEST_RESOLVE` in `env`, the simulator's TLS port). */
+  duoOrigin: string | undefined;
   /** Extra env; the task queue is unique per call so no worker picks workflows up unless a test starts one. */
   env?: Record<string, string>;
   /** Point the Temporal client at another address (e.g. a closed port); it connects lazily. */

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { createControlClient, type SimulatorControl } from '../../simulator/control-client.js';
-import { startSimulator, type AccountSpec, type RunningSimulator } from '../../simulator/server.js';
+import { startSimulator, type AccountSpec, type RunningSimulator, type SimulatorTls } from '../../simulator/server.js';
 
 /**
  * Starting the Duo simulator in tests and a minimal Duo request signer of our own (deliberately not
@@ -14,7 +14,7 @@ export interface TestSimulator extends RunningSimulator {
 
 export async function startTestSimulator(
   accounts: AccountSpec[],
-  options: { now?: () => number; host?: string } = {},
+  options: { now?: () => number; host?: string; tls?: SimulatorTls } = {},
 ): Promise<TestSimulator> {
   const simulator = await startSimulator({ accounts, ...options });
   return { ...simulator, control: createControlClient(simulator.origin) };

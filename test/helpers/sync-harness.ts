@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { rollupMismatches as compareRollups } from '../../db/rollup-check.js';
-import type { AccountSpec } from '../../simulator/server.js';
+import type { AccountSpec, SimulatorTls } from '../../simulator/server.js';
 import { initialSyncWorkflowId } from '../../workflows/definitions.js';
 import { createTestApi, type TestApi } from './api.js';
 import { startTestSimulator, type TestSimulator } from './simulator.js';
@@ -29,11 +29,20 @@ export async function startSyncHarness(options: {
   /** Worker options for both task queues (e.g. fewer activity slots). */
   workerOverrides?: WorkerOverrides;
   temporalAddress?: string;
+  /**
+   * Duo over HTTPS, as in production: the simulator serves `certificate` on its TLS port, and the
+   * service reaches it through DUO_TEST_RESOLVE, trusting the CA in `caFile` (no origin override).
+   */
+  https?: { certificate: SimulatorTls; caFile: string };
 }): Promise<SyncHarness> {
-  const simulator = await startTestSimulator(options.accounts);
+  const simulator = await startTestSimulator(options.accounts, options.https ? { tls: options.https.certificate } : {});
+  const httpsEnv: Record<string, string> =
+    options.https && simulator.tlsOrigin
+      ? { DUO_TEST_RESOLVE: `*:127.0.0.1:${new URL(simulator.tlsOrigin).port}`, DUO_TEST_CA_FILE: options.https.caFile }
+      : {};
   const api = await createTestApi({
-    duoOrigin: simulator.origin,
-    env: { ...(options.temporalAddress ? { TEMPORAL_ADDRESS: options.temporalAddress } : {}), ...options.env },
+    duoOrigin: options.https ? undefined : simulator.origin,
+    env: { ...(options.temporalAddress ? { TEMPORAL_ADDRESS: options.temporalAddress } : {}), ...httpsEnv, ...options.env },
   });
   const worker = options.withWorker === false ? undefined : await startInProcessWorker(api.config, api.database.db, options.workerOverrides);
   return {
@@ -129,6 +138,13 @@ export async function finishedIncrementalRuns(harness: SyncHarness, tenantId: st
   const [row] = await harness.api.database.sql<{ n: number }[]>`
     select count(*)::int as n from sync_runs where tenant_id = ${tenantId} and kind = 'incremental' and outcome <> 'running'`;
   return row?.n ?? 0;
+}
+
+/** Where the tenant's backfill ends and the incremental sync begins (ms). */
+export async function backfillAnchorMs(harness: SyncHarness, tenantId: string): Promise<number> {
+  const [row] = await harness.api.database.sql<{ anchor: number }[]>`
+    select (extract(epoch from anchor_at) * 1000)::bigint as anchor from duo_integrations where tenant_id = ${tenantId}`;
+  return Number(row?.anchor);
 }
 
 /** Where the tenant's auth stream is synced up to (ms). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDuoClient, DUO_LOG_DELAY_MS, type DuoClientOptions } from '../../../duo/client.js';
 import type { SignatureVersion } from '../../../duo/signing.js';
 import { closeDuoConnections } from '../../../duo/transport.js';
@@ -135,6 +135,74 @@ describe('v2 logs against the simulator', () => {
       count: truth.telephonyEvents.count,
       checksum: truth.telephonyEvents.checksum,
     });
+  });
+});
+
+describe('v2 logs whose pages are shorter than the limit asked (Duo caps them at 50)', () => {
+  const window = () => ({ mintimeMs: clock.now() - 8 * DAY, maxtimeMs: clock.now() });
+  const truthWindow = (w: { mintimeMs: number }) => ({ mintime: w.mintimeMs, maxtime: clock.now() - DUO_LOG_DELAY_MS });
+
+  beforeEach(async () => {
+    await sim.control.setSettings(account.integrationKey, { maxLogPageSize: 50 });
+  });
+
+  afterEach(async () => {
+    await sim.control.setSettings(account.integrationKey, {});
+  });
+
+  it('follows next_offset over 50-row pages and matches the simulator truth exactly', async () => {
+    const w = window();
+    const pages = await collect(createDuoClient(clientOptions()).authLogPages({ ...w, limit: 1000 }));
+    const txids = pages.flatMap((p) => p.items.map((e) => e.txid));
+    expect(pages.length).toBeGreaterThan(40);
+    expect(pages.slice(0, -1).every((p) => p.items.length === 50 && p.next !== null)).toBe(true);
+    const truth = await sim.control.truth(account.integrationKey, truthWindow(w));
+    expect(digest(txids)).toEqual({ count: truth.authEvents.count, checksum: truth.authEvents.checksum });
+  });
+
+  it('resumes from a cursor stored after a short page without repeating or losing events', async () => {
+    const w = window();
+    const client = createDuoClient(clientOptions());
+    const first = await client.authLogPages(w).next();
+    const firstItems = first.done ? [] : first.value.items;
+    expect(firstItems).toHaveLength(50);
+    const rest = await collect(client.authLogPages({ ...w, cursor: first.done ? null : first.value.next }));
+    const resumed = [...firstItems, ...rest.flatMap((p) => p.items)].map((e) => e.txid);
+    const truth = await sim.control.truth(account.integrationKey, truthWindow(w));
+    expect(digest(resumed)).toEqual({ count: truth.authEvents.count, checksum: truth.authEvents.checksum });
+  });
+
+  it('walks the activity and telephony logs over capped pages, matching the simulator truth', async () => {
+    const w = window();
+    const client = createDuoClient(clientOptions());
+    const truth = await sim.control.truth(account.integrationKey, truthWindow(w));
+    const activity = await collect(client.activityLogPages(w));
+    const telephony = await collect(client.telephonyLogPages(w));
+    expect(activity.length).toBeGreaterThan(1);
+    expect(digest(activity.flatMap((p) => p.items.map((e) => e.activity_id)))).toEqual({ count: truth.activityEvents.count, checksum: truth.activityEvents.checksum });
+    expect(digest(telephony.flatMap((p) => p.items.map((e) => e.telephony_id)))).toEqual({ count: truth.telephonyEvents.count, checksum: truth.telephonyEvents.checksum });
+  });
+});
+
+describe('an account whose Duo log retention is shorter than 180 days', () => {
+  afterEach(async () => {
+    await sim.control.setSettings(account.integrationKey, {});
+  });
+
+  it('answers a window older than the retention with one empty final page and no error', async () => {
+    await sim.control.setSettings(account.integrationKey, { logRetentionDays: 2 });
+    const before = (await sim.control.stats(account.integrationKey)).requests.total;
+    const pages = await collect(createDuoClient(clientOptions()).authLogPages({ mintimeMs: clock.now() - 8 * DAY, maxtimeMs: clock.now() - 3 * DAY }));
+    expect(pages.map((p) => [p.items.length, p.next])).toEqual([[0, null]]);
+    expect((await sim.control.stats(account.integrationKey)).requests.total).toBe(before + 1);
+  });
+
+  it('returns only the retained part of a window that straddles the retention', async () => {
+    await sim.control.setSettings(account.integrationKey, { logRetentionDays: 2 });
+    const pages = await collect(createDuoClient(clientOptions()).authLogPages({ mintimeMs: clock.now() - 8 * DAY, maxtimeMs: clock.now() }));
+    const times = pages.flatMap((p) => p.items.map((e) => e.timestamp * 1000));
+    expect(times.length).toBeGreaterThan(0);
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(clock.now() - 2 * DAY - 1000);
   });
 });
 

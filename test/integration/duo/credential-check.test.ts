@@ -55,14 +55,20 @@ describe('checkCredentials', () => {
       ok: true,
       verdict: 'ok',
       permissions: { readResource: { ok: true }, readLog: { ok: true } },
+      optionalGrants: { readInformation: false, readApplications: true },
     });
   });
 
-  it('makes one 1-row users call and one authentication-log call', async () => {
+  it('makes one 1-row call per required grant and one small call per optional grant', async () => {
     await client().checkCredentials();
     const stats = await sim.control.stats(account.integrationKey);
-    expect(Object.keys(stats.requests.byEndpoint).sort()).toEqual(['/admin/v1/users', '/admin/v2/logs/authentication']);
-    expect(stats.requests.total).toBe(2);
+    expect(Object.keys(stats.requests.byEndpoint).sort()).toEqual([
+      '/admin/v1/info/summary',
+      '/admin/v1/users',
+      '/admin/v2/logs/authentication',
+      '/admin/v3/integrations',
+    ]);
+    expect(stats.requests.total).toBe(4);
   });
 
   it('reports a missing "Grant read log" by name', async () => {
@@ -92,6 +98,7 @@ describe('checkCredentials', () => {
     }).checkCredentials();
     expect(result.verdict).toBe('credentials_rejected');
     expect(result.permissions.readLog).toMatchObject({ ok: false, code: 'DUO_CREDENTIALS_REJECTED', message: expect.stringMatching(/^Not checked/) });
+    expect(result.optionalGrants).toEqual({ readInformation: null, readApplications: null });
     expect((await sim.control.stats(account.integrationKey)).requests.total).toBe(1);
   });
 
@@ -116,25 +123,27 @@ describe('checkCredentials', () => {
 });
 
 describe('npm run duo -- check', () => {
+  const cliEnv = (env: Record<string, string>) => ({ NODE_ENV: 'test', DUO_API_ORIGIN_OVERRIDE: sim.origin, ...env });
   const args = () => ['check', '--api-host', account.apiHost.toUpperCase(), '--ikey', account.integrationKey];
 
   it('prints OK per permission and exits 0 through DUO_API_ORIGIN_OVERRIDE', async () => {
     const { io, out } = capture();
-    const code = await runDuoCli(args(), { DUO_SECRET_KEY: account.secretKey, DUO_API_ORIGIN_OVERRIDE: sim.origin }, io);
+    const code = await runDuoCli(args(), cliEnv({ DUO_SECRET_KEY: account.secretKey }), io);
     expect(code).toBe(0);
-    expect(out.join('')).toMatch(/Grant read resource: OK\n {2}Grant read log: {6}OK\nResult: OK/);
+    expect(out.join('')).toMatch(/Grant read resource: OK\n {2}Grant read log: {6}OK\n/);
+    expect(out.join('')).toMatch(/Optional: Grant read information not granted, Grant applications granted\nResult: OK/);
   });
 
   it('asks for the secret when DUO_SECRET_KEY is unset', async () => {
     const { io, out } = capture();
-    expect(await runDuoCli(args(), { DUO_API_ORIGIN_OVERRIDE: sim.origin }, io)).toBe(0);
+    expect(await runDuoCli(args(), cliEnv({}), io)).toBe(0);
     expect(out.join('')).toMatch(/Result: OK/);
   });
 
   it('prints the reason and exits 1 when a permission is missing', async () => {
     await sim.control.revoke(account.integrationKey, { permission: 'readLog' });
     const { io, out } = capture();
-    const code = await runDuoCli(args(), { DUO_SECRET_KEY: account.secretKey, DUO_API_ORIGIN_OVERRIDE: sim.origin }, io);
+    const code = await runDuoCli(args(), cliEnv({ DUO_SECRET_KEY: account.secretKey }), io);
     expect(code).toBe(1);
     expect(out.join('')).toMatch(/Grant read log: +FAILED DUO_PERMISSION_MISSING: .*Grant read log/);
     expect(out.join('')).toMatch(/Result: FAILED \(permission_missing\)/);
@@ -143,14 +152,14 @@ describe('npm run duo -- check', () => {
   it('never prints the secret key, even when Duo rejects it', async () => {
     const wrong = 'Q'.repeat(40);
     const { io, out, err } = capture();
-    expect(await runDuoCli(args(), { DUO_SECRET_KEY: wrong, DUO_API_ORIGIN_OVERRIDE: sim.origin }, io)).toBe(1);
+    expect(await runDuoCli(args(), cliEnv({ DUO_SECRET_KEY: wrong }), io)).toBe(1);
     expect([...out, ...err].join('')).not.toContain(wrong);
     expect(out.join('')).toMatch(/credentials_rejected/);
   });
 
   it('reports an unreachable origin per permission and exits 1', async () => {
     const { io, out } = capture();
-    expect(await runDuoCli(args(), { DUO_SECRET_KEY: account.secretKey, DUO_API_ORIGIN_OVERRIDE: 'http://127.0.0.1:9' }, io)).toBe(1);
+    expect(await runDuoCli(args(), cliEnv({ DUO_SECRET_KEY: account.secretKey, DUO_API_ORIGIN_OVERRIDE: 'http://127.0.0.1:9' }), io)).toBe(1);
     expect(out.join('')).toMatch(/Grant read resource: FAILED DUO_NETWORK_ERROR/);
     expect(out.join('')).toMatch(/Result: FAILED \(unreachable\)/);
   });

@@ -134,7 +134,7 @@ describe('signed requests through an origin override', () => {
   });
 });
 
-describe('origin override in production', () => {
+describe('origin override outside development and tests', () => {
   afterEach(() => {
     vi.unstubAllEnvs();
   });
@@ -144,6 +144,18 @@ describe('origin override in production', () => {
     expect(() => transport()).toThrow(ConfigError);
     expect(() => transport()).toThrow(/DUO_API_ORIGIN_OVERRIDE is for tests and local runs only/);
     expect(received).toEqual([]);
+  });
+
+  it('is refused when NODE_ENV is unset, before any request', () => {
+    vi.stubEnv('NODE_ENV', undefined);
+    expect(() => transport()).toThrow(/DUO_API_ORIGIN_OVERRIDE is for tests and local runs only/);
+    expect(received).toEqual([]);
+  });
+
+  it('works when NODE_ENV=development', async () => {
+    vi.stubEnv('NODE_ENV', 'development');
+    await transport().get({ path: '/admin/v1/users', params: {}, endpointClass: 'object' });
+    expect(received).toHaveLength(1);
   });
 
   it('leaves a production transport without override alone', () => {

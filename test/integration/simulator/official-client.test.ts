@@ -97,6 +97,22 @@ describe('the official @duosecurity/duo_api client', () => {
     expect(body).toMatchObject({ stat: 'OK', response: { authlogs: expect.any(Array) } });
   });
 
+  it('lists applications (signature v5 only) with signature v5', async () => {
+    const client = new duo.Client(account.integrationKey, account.secretKey, account.apiHost, duo.SIGNATURE_VERSION_5);
+    const body = await call(client, '/admin/v3/integrations', { limit: '3' });
+    expect(body).toMatchObject({ stat: 'OK', response: expect.any(Array), metadata: { next_offset: 3, total_objects: 9 } });
+  });
+
+  it('is refused on the applications list with signature v2 (401, 40103)', async () => {
+    const client = new duo.Client(account.integrationKey, account.secretKey, account.apiHost, duo.SIGNATURE_VERSION_2);
+    expect(await call(client, '/admin/v3/integrations', {})).toMatchObject({ stat: 'FAIL', code: 40103 });
+  });
+
+  it('reads the account summary', async () => {
+    const client = new duo.Client(account.integrationKey, account.secretKey, account.apiHost, duo.SIGNATURE_VERSION_5);
+    expect(await call(client, '/admin/v1/info/summary', {})).toMatchObject({ stat: 'OK', response: { user_count: 40, integration_count: 9 } });
+  });
+
   it('is accepted with unicode and punctuation in its parameters', async () => {
     const client = new duo.Client(account.integrationKey, account.secretKey, account.apiHost, duo.SIGNATURE_VERSION_2);
     const body = await call(client, '/admin/v1/users', { limit: '1', username: "Zoë O'Brien (ops) *~!", email: 'a+b@example.com' });

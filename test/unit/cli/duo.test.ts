@@ -37,9 +37,15 @@ describe('duo CLI', () => {
     expect(err.join('')).toMatch(/DUO_API_ORIGIN_OVERRIDE is for tests and local runs only/);
   });
 
+  it('refuses DUO_API_ORIGIN_OVERRIDE when NODE_ENV is unset', async () => {
+    const { io, err } = capture();
+    expect(await runDuoCli(validArgs, { DUO_SECRET_KEY: secretKey, DUO_API_ORIGIN_OVERRIDE: 'http://127.0.0.1:9100' }, io)).toBe(2);
+    expect(err.join('')).toMatch(/DUO_API_ORIGIN_OVERRIDE is for tests and local runs only/);
+  });
+
   it.each(['not a url', 'ftp://127.0.0.1:9100', 'http://127.0.0.1:9100/path'])('refuses DUO_API_ORIGIN_OVERRIDE=%s as a configuration error', async (override) => {
     const { io, err } = capture();
-    expect(await runDuoCli(validArgs, { DUO_SECRET_KEY: secretKey, DUO_API_ORIGIN_OVERRIDE: override }, io)).toBe(2);
+    expect(await runDuoCli(validArgs, { NODE_ENV: 'test', DUO_SECRET_KEY: secretKey, DUO_API_ORIGIN_OVERRIDE: override }, io)).toBe(2);
     expect(err.join('')).toMatch(/DUO_API_ORIGIN_OVERRIDE/);
   });
 

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createDuoClient } from '../../../duo/client.js';
+import { createDuoClient, withoutSecrets } from '../../../duo/client.js';
 import { DuoInvalidApiHostError } from '../../../duo/errors.js';
 
 const secretKey = 'Zh5eGmUq9zpfQnyUIu5OL9iWoMMv5ZNmk3zLJ4Ep';
@@ -27,5 +27,21 @@ describe('createDuoClient secrecy', () => {
     expect(() => createDuoClient({ ...options, originOverride: 'http://127.0.0.1:9100/admin' })).toThrow(/origin/);
     expect(() => createDuoClient({ ...options, originOverride: 'http://user:pw@127.0.0.1:9100' })).toThrow(/origin/);
     expect(() => createDuoClient({ ...options, originOverride: 'file:///etc/passwd' })).toThrow(/origin/);
+  });
+});
+
+describe('withoutSecrets', () => {
+  it('drops every field named for a secret, at any depth, and keeps the rest', () => {
+    const application = {
+      integration_key: 'DIABCDEFGHIJKLMNOPQR',
+      name: 'SSO',
+      secret_key: secretKey,
+      sso: { oauth_config: { clients: [{ client_id: 'c1', client_secret: 's1' }] }, saml_config: { signing_private_key: 'k' } },
+    };
+    expect(withoutSecrets(application)).toEqual({
+      integration_key: 'DIABCDEFGHIJKLMNOPQR',
+      name: 'SSO',
+      sso: { oauth_config: { clients: [{ client_id: 'c1' }] }, saml_config: {} },
+    });
   });
 });

@@ -146,6 +146,8 @@ describe('permissionForEndpoint', () => {
     ['/admin/v1/logs/administrator', 'Grant read log'],
     ['/admin/v1/users', 'Grant read resource'],
     ['/admin/v1/groups', 'Grant read resource'],
+    ['/admin/v1/info/summary', 'Grant read information'],
+    ['/admin/v3/integrations', 'Grant applications'],
   ])('needs %s → %s', (endpoint, permission) => {
     expect(permissionForEndpoint(endpoint)).toBe(permission);
   });
