@@ -62,6 +62,8 @@ export async function storeAuthEvents(db: Queryable, tenantId: string, events: A
       insert into duo_auth_events (occurred_at, tenant_id, txid, user_id, result, application_key, application_name, raw)
       select i."o", ${tenantId}, i."t", i."u", i."r", i."a", i."an", decode(i."b", 'base64')
       from input i
+      -- In time order, as the key is: index pages fill up instead of splitting at random txids.
+      order by i."o", i."t"
       on conflict (tenant_id, occurred_at, txid) do nothing
       returning txid, user_id, result, application_key, application_name, occurred_at
     ),

@@ -34,6 +34,8 @@ export interface IntegrationSettings {
   syncIntervalMinutes?: number;
   streams?: { telephony?: boolean; activity?: boolean; administrator?: boolean };
   rosterRefreshHourUtc?: number;
+  /** Days this tenant's raw events are kept; absent: EVENT_RETENTION_DAYS. */
+  eventRetentionDays?: number;
 }
 
 export const duoIntegrations = pgTable('duo_integrations', {
