@@ -112,7 +112,7 @@ export async function deleteEventsBatch(db: Queryable, table: EventTable, select
           (select max(occurred_at) from ${target} e where e.tenant_id = ${tenantId}
             and e.occurred_at >= (mm.month::timestamp at time zone 'UTC') and e.occurred_at < ((mm.month + interval '1 month')::timestamp at time zone 'UTC')) as newest_at
         from duo_event_months mm
-        where mm.tenant_id = ${tenantId} and mm.stream = ${stream} and mm.month = any(${row?.months ?? []}::date[])
+        where mm.tenant_id = ${tenantId} and mm.stream = ${stream} and mm.month = any(string_to_array(${(row?.months ?? []).join(',')}, ',')::date[])
       ) b
       where m.tenant_id = ${tenantId} and m.stream = ${stream} and m.month = b.month and b.oldest_at is not null`);
     await tx.execute(sql`
@@ -192,6 +192,27 @@ export async function deleteUserRollupsBatch(db: Queryable, tenantId: string, us
     await tx.execute(sql`delete from duo_application_daily_totals where tenant_id = ${tenantId} and auth_count <= 0`);
     return row?.deleted ?? 0;
   });
+}
+
+/**
+ * After a user's events are deleted: the user's latest times no longer come from any event (what
+ * Duo reports, last_login, stays), and each application's last use and name are those of its newest
+ * remaining event (read newest first through the time-ordered key, so usually a few index entries).
+ */
+export async function refreshLatestAfterUserErasure(db: Queryable, tenantId: string, userId: string): Promise<void> {
+  await db.execute(sql`
+    update duo_users set last_success_at = null, last_activity_at = last_login_at
+    where tenant_id = ${tenantId} and user_id = ${userId}`);
+  await db.execute(sql`
+    update duo_applications a set
+      last_used_at = (select max(e.occurred_at) from (
+        select occurred_at from duo_auth_events where tenant_id = ${tenantId} and application_key = a.application_key
+        order by occurred_at desc limit 1) e),
+      name = (select e.application_name from duo_auth_events e
+        where e.tenant_id = ${tenantId} and e.application_key = a.application_key and e.application_name is not null
+        order by e.occurred_at desc limit 1)
+    where a.tenant_id = ${tenantId}`);
+  await db.execute(sql`delete from duo_applications where tenant_id = ${tenantId} and last_used_at is null`);
 }
 
 /**
