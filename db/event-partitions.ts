@@ -45,16 +45,23 @@ const known = new WeakMap<Queryable, Set<string>>();
 /**
  * Makes sure every event table has a partition for each UTC month from `fromMs` to `toMs`; returns
  * the partitions it created. Each runs in its own statement, so the parent's lock is held only for
- * the moment of the attach.
+ * the moment of the attach. Months this process already saw are skipped unless `recheck` (the
+ * worker's periodic pass rechecks, so even a partition dropped by hand comes back).
  */
-export async function ensureEventPartitions(db: Queryable, fromMs: number, toMs: number, tables: readonly EventTable[] = eventTables.map((t) => t.table)): Promise<string[]> {
+export async function ensureEventPartitions(
+  db: Queryable,
+  fromMs: number,
+  toMs: number,
+  tables: readonly EventTable[] = eventTables.map((t) => t.table),
+  options: { recheck?: boolean } = {},
+): Promise<string[]> {
   const created: string[] = [];
   let seen = known.get(db);
   if (!seen) known.set(db, (seen = new Set()));
   for (const month of monthsBetween(fromMs, toMs)) {
     for (const table of tables) {
       const name = `${table}_${month.slice(0, 7).replace('-', '_')}`;
-      if (seen.has(name)) continue;
+      if (seen.has(name) && !options.recheck) continue;
       const [row] = await db.execute<{ created: boolean }>(sql`select duo_ensure_event_partition(${table}::regclass, ${month}::date) as created`);
       if (row?.created) created.push(name);
       seen.add(name);

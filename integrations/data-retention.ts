@@ -39,7 +39,7 @@ export async function maintainEventStorage(
   options: RetentionOptions = { batchRows: 5_000, maxBatches: 20 },
 ): Promise<RetentionReport> {
   const aheadMs = Date.UTC(new Date(nowMs).getUTCFullYear(), new Date(nowMs).getUTCMonth() + MONTHS_AHEAD, 1);
-  const createdPartitions = await ensureEventPartitions(db, nowMs - PARTITIONS_BEHIND_MS, aheadMs);
+  const createdPartitions = await ensureEventPartitions(db, nowMs - PARTITIONS_BEHIND_MS, aheadMs, undefined, { recheck: true });
   const defaults = { eventDays: config.EVENT_RETENTION_DAYS, rollupDays: config.ROLLUP_RETENTION_DAYS };
   const tenants = (await db.execute<{ tenant_id: string; settings: IntegrationSettings }>(sql`select tenant_id, settings from duo_integrations`)).map((row) => ({
     tenantId: row.tenant_id,
