@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Queryable } from './client.js';
 import { encodeAuthEvent } from './event-codec.js';
 import { missingPartitionError } from './event-partitions.js';
-import { addToStreamCounters, type MonthCount } from './stream-checkpoints.js';
+import { addToStreamCounters, monthCountsOf, type MonthCount } from './stream-checkpoints.js';
 
 /**
  * One authentication event for storage: the columns SQL filters and folds on, and `raw`, Duo's object
@@ -143,10 +143,7 @@ export async function storeAuthEvents(db: Queryable, tenantId: string, events: A
     select (select count(*) from ins)::int as inserted,
       (select min(occurred_at) from ins) as oldest_at,
       (select max(occurred_at) from ins) as newest_at,
-      (select json_agg(m) from (
-        select to_char(date_trunc('month', occurred_at at time zone 'UTC'), 'YYYY-MM-DD') as month, count(*)::int as events,
-          min(occurred_at) as "oldestAt", max(occurred_at) as "newestAt"
-        from ins group by 1) m) as months
+      ${monthCountsOf(sql.raw('ins'))} as months
   `);
   } catch (error) {
     throw missingPartitionError(error, `tenant ${tenantId}'s authentication events`) ?? error;

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Queryable } from './client.js';
 import { missingPartitionError } from './event-partitions.js';
-import { addToStreamCounters, type MonthCount } from './stream-checkpoints.js';
+import { addToStreamCounters, monthCountsOf, type MonthCount } from './stream-checkpoints.js';
 
 export type OptionalStream = 'telephony' | 'activity' | 'administrator';
 
@@ -35,10 +35,7 @@ export async function storeStreamEvents(db: Queryable, tenantId: string, stream:
       on conflict do nothing
       returning occurred_at)
     select count(*)::int as inserted, min(occurred_at) as oldest_at, max(occurred_at) as newest_at,
-      (select json_agg(m) from (
-        select to_char(date_trunc('month', occurred_at at time zone 'UTC'), 'YYYY-MM-DD') as month, count(*)::int as events,
-          min(occurred_at) as "oldestAt", max(occurred_at) as "newestAt"
-        from ins group by 1) m) as months
+      ${monthCountsOf(sql.raw('ins'))} as months
     from ins`);
   } catch (error) {
     throw missingPartitionError(error, `tenant ${tenantId}'s ${stream} events`) ?? error;

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from './client.js';
 import { streamCheckpoints } from './schema.js';
 
@@ -86,6 +86,12 @@ export interface MonthCount {
   oldestAt: string;
   newestAt: string;
 }
+
+/** In a page's statement: the MonthCount[] of the rows of `inserted` (a CTE returning occurred_at), as JSON. */
+export const monthCountsOf = (inserted: SQL) => sql`(select json_agg(m) from (
+  select to_char(date_trunc('month', occurred_at at time zone 'UTC'), 'YYYY-MM-DD') as month, count(*)::int as events,
+    min(occurred_at) as "oldestAt", max(occurred_at) as "newestAt"
+  from ${inserted} group by 1) m)`;
 
 /**
  * Ingest-maintained counters, folded in the transaction that stored the rows: the stream's totals,
