@@ -1,3 +1,4 @@
+import { authEventFields } from '../db/auth-event-fields.js';
 import type { AuthEventRecord } from '../db/auth-events.js';
 import type { GroupRecord, UserRecord } from '../db/roster.js';
 import type { DuoAuthLog, DuoGroup, DuoUser } from '../duo/schemas.js';
@@ -6,11 +7,6 @@ import type { DuoAuthLog, DuoGroup, DuoUser } from '../duo/schemas.js';
 
 const secondsToIso = (seconds: number | null | undefined) =>
   typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(seconds * 1000).toISOString() : null;
-
-const str = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
-
-const field = (value: unknown, key: string): unknown =>
-  value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
 
 export function toGroupRecord(group: DuoGroup): GroupRecord {
   return { groupId: group.group_id, name: group.name, description: group.desc ?? null, status: group.status ?? null, raw: group };
@@ -44,22 +40,15 @@ export function eventInstant(event: { isotimestamp?: string | null; timestamp: n
 }
 
 export function toAuthEventRecord(event: DuoAuthLog): AuthEventRecord {
-  const location = field(event.access_device, 'location');
+  const fields = authEventFields(event);
   return {
     txid: event.txid,
     occurredAt: eventInstant(event),
-    userId: str(event.user?.key),
-    username: str(event.user?.name),
-    result: str(event.result),
-    reason: str(event.reason),
-    factor: str(event.factor),
-    eventType: str(event.event_type),
-    applicationKey: str(event.application?.key),
-    applicationName: str(event.application?.name),
-    accessIp: str(field(event.access_device, 'ip')),
-    accessCity: str(field(location, 'city')),
-    accessState: str(field(location, 'state')),
-    accessCountry: str(field(location, 'country')),
+    userId: fields.userId,
+    username: fields.username,
+    result: fields.result,
+    applicationKey: fields.applicationKey,
+    applicationName: fields.applicationName,
     raw: event,
   };
 }

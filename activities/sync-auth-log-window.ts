@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { storeAuthEvents } from '../db/auth-events.js';
 import { advanceBackfillWindow, openBackfillWindow, recordMalformedBackfillPage } from '../db/backfill-windows.js';
+import { ensurePartitionsForRows } from '../db/event-partitions.js';
 import { requireIntegration } from '../db/integrations.js';
 import { recordEventsIngested } from '../observability/metrics.js';
 import { DUO_MAX_LOG_AGE_MS } from '../duo/client.js';
@@ -44,6 +45,7 @@ export async function syncAuthLogWindow(deps: ActivityDeps, input: LogWindowInpu
   try {
     for await (const page of pageIterator) {
       const records = page.items.map(toAuthEventRecord);
+      await ensurePartitionsForRows(deps.db, 'duo_auth_events', records.map((r) => r.occurredAt));
       const stored = await deps.db.transaction(async (tx) => {
         await requireIntegration(tx, input.tenantId, { connected: true, lock: 'share' });
         const result = await storeAuthEvents(tx, input.tenantId, records);

@@ -5,6 +5,7 @@ import { storeAuthEvents } from '../db/auth-events.js';
 import type { Transaction } from '../db/client.js';
 import { requireIntegration } from '../db/integrations.js';
 import { runStartedAt } from '../db/sync-runs.js';
+import { ensurePartitionsForRows, type EventTable } from '../db/event-partitions.js';
 import { storeStreamEvents, type StreamEventRecord } from '../db/optional-streams.js';
 import {
   advanceIncrementalWindow,
@@ -98,7 +99,8 @@ async function syncV2Increment(run: IncrementRun, stream: V2LogStream, startMs: 
   const window = { mintimeMs: startMs, maxtimeMs: windowEndMs, cursor: pinned.cursor, signal: context.cancellationSignal };
   beat();
   let cursor = pinned.cursor;
-  const store = async (page: LogPage<unknown>, write: (tx: Transaction) => Promise<number>) => {
+  const store = async (page: LogPage<unknown>, instants: string[], write: (tx: Transaction) => Promise<number>) => {
+    await ensurePartitionsForRows(deps.db, eventTableOf[stream], instants);
     const inserted = await deps.db.transaction(async (tx) => {
       await requireIntegration(tx, tenantId, { connected: true, lock: 'share' });
       const n = await write(tx);
@@ -115,17 +117,20 @@ async function syncV2Increment(run: IncrementRun, stream: V2LogStream, startMs: 
   try {
     if (stream === 'auth') {
       for await (const page of duo.authLogPages(window)) {
-        await store(page, async (tx) => (await storeAuthEvents(tx, tenantId, page.items.map(toAuthEventRecord))).inserted);
+        const records = page.items.map(toAuthEventRecord);
+        await store(page, records.map((r) => r.occurredAt), async (tx) => (await storeAuthEvents(tx, tenantId, records)).inserted);
         if (page.next !== null && (stopped = budgetSpent())) break;
       }
     } else if (stream === 'telephony') {
       for await (const page of duo.telephonyLogPages(window)) {
-        await store(page, (tx) => storeStreamEvents(tx, tenantId, 'telephony', page.items.map(telephonyRecord)));
+        const records = page.items.map(telephonyRecord);
+        await store(page, records.map((r) => r.occurredAt), (tx) => storeStreamEvents(tx, tenantId, 'telephony', records));
         if (page.next !== null && (stopped = budgetSpent())) break;
       }
     } else {
       for await (const page of duo.activityLogPages(window)) {
-        await store(page, (tx) => storeStreamEvents(tx, tenantId, 'activity', page.items.map(activityRecord)));
+        const records = page.items.map(activityRecord);
+        await store(page, records.map((r) => r.occurredAt), (tx) => storeStreamEvents(tx, tenantId, 'activity', records));
         if (page.next !== null && (stopped = budgetSpent())) break;
       }
     }
@@ -159,12 +164,13 @@ async function syncAdministratorIncrement(run: IncrementRun, syncedThroughMs: nu
       // visible now was seen, which covers everything up to the end.
       const pageThrough = page.next === null ? latestEndMs : Math.min(page.next * 1000, latestEndMs);
       const next = Math.max(through, pageThrough);
+      // Rows of seconds after the end wait for the next scan (it starts at the checkpoint's second),
+      // so what is stored is exactly what lies before the checkpoint's next second.
+      const due = page.items.filter((row) => row.timestamp * 1000 <= latestEndMs).map(adminRecord);
+      await ensurePartitionsForRows(deps.db, 'duo_admin_events', due.map((r) => r.occurredAt));
       const inserted = await deps.db.transaction(async (tx) => {
         await requireIntegration(tx, tenantId, { connected: true, lock: 'share' });
-        // Rows of seconds after the end wait for the next scan (it starts at the checkpoint's second),
-        // so what is stored is exactly what lies before the checkpoint's next second.
-        const due = page.items.filter((row) => row.timestamp * 1000 <= latestEndMs);
-        const n = await storeStreamEvents(tx, tenantId, 'administrator', due.map(adminRecord));
+        const n = await storeStreamEvents(tx, tenantId, 'administrator', due);
         await setSyncedThrough(tx, tenantId, 'administrator', next);
         return n;
       });
@@ -190,6 +196,8 @@ async function syncAdministratorIncrement(run: IncrementRun, syncedThroughMs: nu
   }
   return { events: progress.events, pages: progress.pages, caughtUp: true, syncedThroughMs: through };
 }
+
+const eventTableOf: Record<V2LogStream, EventTable> = { auth: 'duo_auth_events', telephony: 'duo_telephony_events', activity: 'duo_activity_events' };
 
 const telephonyRecord = (row: DuoTelephonyLog): StreamEventRecord => ({ id: row.telephony_id, occurredAt: row.ts, raw: row });
 const activityRecord = (row: DuoActivityLog): StreamEventRecord => ({ id: row.activity_id, occurredAt: row.ts, raw: row });

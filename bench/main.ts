@@ -104,6 +104,7 @@ export const figureKeys: Record<Scenario, string[]> = {
     'eventsPerSecond', 'copyEventsPerSecond', 'copyRatio', 'aEvents', 'aSeconds', 'rosterSeconds', 'logPhaseEventsPerSecond',
     'simulatorEventsPerSecond', 'storeEventsPerSecond', 'storeMsPerPage', 'workerPeakRssMb', 'workerStartRssMb', 'workerCpuSeconds', 'postgresCpuSeconds', 'simulatorCpuSeconds', 'temporalCpuSeconds',
     'maxHistoryEvents', 'baselineHoursForA', 'oursHoursAt1PerMinuteForA', 'oursHoursAt2PerMinuteForA',
+    'bytesPerEvent', 'bytesPerEventAllIn', 'partitionDropSeconds', 'partitionDropRows',
   ],
   b: ['bSmallEvents', 'bLargeEvents', 'bSmallEventsPerSecond', 'bLargeEventsPerSecond', 'timePerEventRatio', 'logPhaseTimePerEventRatio', 'workerPeakRssMbSmall', 'workerPeakRssMbLarge', 'rssDifference'],
   c: ['budgetUse', 'share429', 'cLogPages', 'cLogPhaseSeconds', 'cEvents', 'baselineHoursForC', 'oursHoursAt1PerMinuteForC', 'budgetUseOverconfigured', 'share429Overconfigured'],
@@ -205,6 +206,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           baselineHoursForA: duoLogSyncHours(a.eventsStored),
           oursHoursAt1PerMinuteForA: ourHours(a.logPages, 1, 1),
           oursHoursAt2PerMinuteForA: ourHours(a.logPages, 2, 1),
+          bytesPerEvent: a.bytesPerEvent ?? Number.NaN,
+          bytesPerEventAllIn: a.bytesPerEventAllIn ?? Number.NaN,
+          partitionDropSeconds: a.partitionDropSeconds ?? Number.NaN,
+          partitionDropRows: a.partitionDropRows ?? Number.NaN,
         });
         if (Number.isFinite(a.temporalCpuSeconds)) set({ temporalCpuSeconds: a.temporalCpuSeconds });
         else notMeasured.temporalCpuSeconds = 'not measured: Temporal was not started by the bench (--temporal-address)';
@@ -364,6 +369,8 @@ export function computeTargets(figures: Record<string, number>): Target[] {
     if (value !== undefined) targets.push({ figure, text, met: ok(value) });
   };
   target('copyRatio', '≥ 0.5', (v) => v >= 0.5);
+  target('bytesPerEvent', '≤ 600', (v) => v <= 600);
+  target('bytesPerEventAllIn', '≤ 1200', (v) => v <= 1200);
   target('timePerEventRatio', '0.85–1.15', (v) => Math.abs(v - 1) <= 0.15);
   target('workerPeakRssMbSmall', '< 300 MB', (v) => v < 300);
   target('workerPeakRssMbLarge', '< 300 MB', (v) => v < 300);
@@ -437,6 +444,10 @@ const LABELS: Record<string, string> = {
   baselineHoursForA: 'DuoLogSync-style (1 page/120 s) hours for A\'s data',
   oursHoursAt1PerMinuteForA: 'ours at Duo 1 req/min, hours for A\'s data',
   oursHoursAt2PerMinuteForA: 'ours at Duo 2 req/min, hours for A\'s data',
+  bytesPerEvent: 'event table (partitions, indexes, TOAST) bytes per event, after VACUUM',
+  bytesPerEventAllIn: 'database bytes per event, after VACUUM',
+  partitionDropSeconds: 'retention: drop of the fullest month\'s partition, s',
+  partitionDropRows: 'rows in that partition',
   bSmallEvents: 'smaller run, events',
   bLargeEvents: 'larger run, events',
   bSmallEventsPerSecond: 'smaller run, events/s',

@@ -83,6 +83,15 @@ const envShape = z.object({
     /** Days of authentication logs the initial sync backfills (Duo keeps 180). */
     BACKFILL_DAYS: z.coerce.number().int().min(1).max(179).default(179),
 
+    /**
+     * Days raw events (authentication and the optional streams) are kept; a tenant may set its own
+     * (PATCH …/integrations/duo). At least 181: Duo serves 180 days, so an event it can still send
+     * again is never one we deleted, and re-delivered pages keep counting nothing twice.
+     */
+    EVENT_RETENTION_DAYS: z.coerce.number().int().min(181).max(3650).default(400),
+    /** Days the daily rollups are kept (at least as long as a tenant's raw events). */
+    ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(181).max(7300).default(800),
+
     /** Consecutive failed incremental runs after which the schedule pauses and the tenant needs attention. */
     SYNC_FAILURES_BEFORE_PAUSE: z.coerce.number().int().min(1).max(100).default(3),
     /** How often each worker re-checks that every schedule matches Postgres. */
@@ -136,6 +145,9 @@ export const configSchema = envShape
       ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required when NODE_ENV=production' });
     }
     refuseTestSwitchesOutsideDevelopment(cfg, ctx);
+    if (cfg.ROLLUP_RETENTION_DAYS < cfg.EVENT_RETENTION_DAYS) {
+      ctx.addIssue({ code: 'custom', path: ['ROLLUP_RETENTION_DAYS'], message: 'must be at least EVENT_RETENTION_DAYS' });
+    }
   });
 
 /**

@@ -1,24 +1,23 @@
 import { sql } from 'drizzle-orm';
 import type { Queryable } from './client.js';
-import { addToStreamCounters } from './stream-checkpoints.js';
+import { encodeAuthEvent } from './event-codec.js';
+import { missingPartitionError } from './event-partitions.js';
+import { addToStreamCounters, monthCountsOf, type MonthCount } from './stream-checkpoints.js';
 
-/** One authentication event, flattened for storage; `raw` is Duo's object as received. */
+/**
+ * One authentication event for storage: the columns SQL filters and folds on, and `raw`, Duo's object
+ * as received (stored compressed, db/event-codec.ts; everything else Duo sent is read back from it).
+ */
 export interface AuthEventRecord {
   txid: string;
   /** Duo's `isotimestamp` (microseconds) when present, else derived from `timestamp`. */
   occurredAt: string;
   userId: string | null;
+  /** Names the placeholder user of an event whose user the roster does not know yet; not stored per event. */
   username: string | null;
   result: string | null;
-  reason: string | null;
-  factor: string | null;
-  eventType: string | null;
   applicationKey: string | null;
   applicationName: string | null;
-  accessIp: string | null;
-  accessCity: string | null;
-  accessState: string | null;
-  accessCountry: string | null;
   raw: unknown;
 }
 
@@ -30,32 +29,43 @@ export interface StoredPage {
 }
 
 /**
- * Stores one page of authentication events idempotently (natural key tenant + txid) and, in the same
- * statement, folds only the newly inserted rows into the per-user and per-application daily rollups,
- * the per-application user and daily-total rollups and the new users and applications; then moves
- * the shared "latest" times forward (raiseLatestTimes). Two statements per page.
- * Call it inside the transaction that also saves the page cursor.
+ * Stores one page of authentication events idempotently (natural key tenant + occurred_at + txid)
+ * and, in the same statement, folds only the newly inserted rows into the per-user and
+ * per-application daily rollups, the per-application user and daily-total rollups and the new users
+ * and applications; then moves the shared "latest" times forward (raiseLatestTimes) and the stream's
+ * counters. Three statements per page. Call it inside the transaction that also saves the page
+ * cursor, after ensureEventPartitions covered the page's months (a missing month fails with
+ * EVENT_PARTITION_MISSING).
  */
 export async function storeAuthEvents(db: Queryable, tenantId: string, events: AuthEventRecord[]): Promise<StoredPage> {
   if (events.length === 0) return { inserted: 0, oldestAt: null, newestAt: null };
-  const payload = JSON.stringify(events);
-  const result = await db.execute<{ inserted: number; oldest_at: string | null; newest_at: string | null }>(sql`
+  const payload = JSON.stringify(
+    events.map((e) => ({
+      t: e.txid,
+      o: e.occurredAt,
+      u: e.userId,
+      n: e.username,
+      r: e.result,
+      a: e.applicationKey,
+      an: e.applicationName,
+      b: encodeAuthEvent(e.raw, e.txid).toString('base64'),
+    })),
+  );
+  let result;
+  try {
+    result = await db.execute<{ inserted: number; oldest_at: string | null; newest_at: string | null; months: MonthCount[] | null }>(sql`
     with input as (
-      select distinct on (x.txid) x.*
-      from jsonb_to_recordset(${payload}::jsonb) as x(
-        "txid" text, "occurredAt" timestamptz, "userId" text, "username" text, "result" text, "reason" text,
-        "factor" text, "eventType" text, "applicationKey" text, "applicationName" text, "accessIp" text,
-        "accessCity" text, "accessState" text, "accessCountry" text, "raw" jsonb)
+      select distinct on (x.t) x.*
+      from jsonb_to_recordset(${payload}::jsonb) as x("t" text, "o" timestamptz, "u" text, "n" text, "r" text, "a" text, "an" text, "b" text)
     ),
     ins as (
-      insert into duo_auth_events (tenant_id, txid, occurred_at, user_id, username, result, reason, factor, event_type,
-        application_key, application_name, access_ip, access_city, access_state, access_country, raw)
-      select ${tenantId}, i."txid", i."occurredAt", i."userId", i."username", i."result", i."reason", i."factor",
-        i."eventType", i."applicationKey", i."applicationName", i."accessIp", i."accessCity", i."accessState",
-        i."accessCountry", i."raw"
+      insert into duo_auth_events (occurred_at, tenant_id, txid, user_id, result, application_key, application_name, raw)
+      select i."o", ${tenantId}, i."t", i."u", i."r", i."a", i."an", decode(i."b", 'base64')
       from input i
-      on conflict (tenant_id, txid) do nothing
-      returning user_id, username, result, application_key, application_name, occurred_at
+      -- In time order, as the key is: index pages fill up instead of splitting at random txids.
+      order by i."o", i."t"
+      on conflict (tenant_id, occurred_at, txid) do nothing
+      returning txid, user_id, result, application_key, application_name, occurred_at
     ),
     user_daily as (
       insert into duo_user_daily_activity as d (tenant_id, user_id, day, auth_count, success_count, denied_count, fraud_count, last_success_at)
@@ -79,7 +89,7 @@ export async function storeAuthEvents(db: Queryable, tenantId: string, events: A
         count(*) filter (where result = 'fraud'), max(occurred_at)
       from ins where user_id is not null and user_id <> '' and application_key is not null
       group by application_key, user_id, (occurred_at at time zone 'UTC')::date
-      on conflict (tenant_id, application_key, day, user_id) do update set
+      on conflict (tenant_id, user_id, day, application_key) do update set
         auth_count = a.auth_count + excluded.auth_count,
         success_count = a.success_count + excluded.success_count,
         denied_count = a.denied_count + excluded.denied_count,
@@ -122,21 +132,26 @@ export async function storeAuthEvents(db: Queryable, tenantId: string, events: A
     users as (
       -- Users seen in events before the roster knows them get a placeholder row (in_roster = false).
       insert into duo_users (tenant_id, user_id, username, status, in_roster, last_success_at, last_activity_at)
-      select distinct on (user_id) ${tenantId}, user_id, coalesce(username, user_id), 'unknown', false,
-        max(occurred_at) filter (where result = 'success') over (partition by user_id),
-        max(occurred_at) filter (where result = 'success') over (partition by user_id)
-      from ins where user_id is not null and user_id <> ''
+      select distinct on (ins.user_id) ${tenantId}, ins.user_id, coalesce(i."n", ins.user_id), 'unknown', false,
+        max(ins.occurred_at) filter (where ins.result = 'success') over (partition by ins.user_id),
+        max(ins.occurred_at) filter (where ins.result = 'success') over (partition by ins.user_id)
+      from ins join input i on i."t" = ins.txid
+      where ins.user_id is not null and ins.user_id <> ''
       on conflict (tenant_id, user_id) do nothing
       returning 1
     )
     select (select count(*) from ins)::int as inserted,
       (select min(occurred_at) from ins) as oldest_at,
-      (select max(occurred_at) from ins) as newest_at
+      (select max(occurred_at) from ins) as newest_at,
+      ${monthCountsOf(sql.raw('ins'))} as months
   `);
+  } catch (error) {
+    throw missingPartitionError(error, `tenant ${tenantId}'s authentication events`) ?? error;
+  }
   const row = result[0];
   const inserted = row?.inserted ?? 0;
   await raiseLatestTimes(db, tenantId, events);
-  await addToStreamCounters(db, tenantId, 'auth', { inserted, oldestAt: row?.oldest_at ?? null, newestAt: row?.newest_at ?? null });
+  await addToStreamCounters(db, tenantId, 'auth', { inserted, oldestAt: row?.oldest_at ?? null, newestAt: row?.newest_at ?? null, months: row?.months ?? [] });
   return {
     inserted,
     oldestAt: row?.oldest_at ? new Date(row.oldest_at) : null,

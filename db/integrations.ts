@@ -214,7 +214,7 @@ export const tenantDataTables = [
   'duo_user_groups', 'duo_users', 'duo_groups', 'duo_auth_events', 'duo_user_daily_activity',
   'duo_application_daily_activity', 'duo_application_users', 'duo_application_daily_totals', 'duo_applications',
   'duo_telephony_events', 'duo_activity_events',
-  'duo_admin_events', 'backfill_windows', 'stream_checkpoints', 'roster_malformed_pages', 'sync_runs',
+  'duo_admin_events', 'duo_event_months', 'backfill_windows', 'stream_checkpoints', 'roster_malformed_pages', 'sync_runs',
 ] as const;
 
 /** Deletes everything synced for the tenant (users, groups, events, rollups, cursors, run log). */

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import {
   bigint,
+  customType,
   boolean,
   check,
   date,
@@ -57,6 +58,8 @@ export interface IntegrationSettings {
   syncIntervalMinutes?: number;
   streams?: { telephony?: boolean; activity?: boolean; administrator?: boolean };
   rosterRefreshHourUtc?: number;
+  /** Days this tenant's raw events are kept; absent: EVENT_RETENTION_DAYS. */
+  eventRetentionDays?: number;
 }
 
 export const duoIntegrations = pgTable(
@@ -172,68 +175,89 @@ export const duoUserGroups = pgTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.userId, t.groupId] }), index().on(t.tenantId, t.groupId)],
 );
 
+/** Bytes as stored: the compressed raw events (db/event-codec.ts). */
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+
+/**
+ * Partitioned by month of occurred_at (drizzle/0004_partitioned_events.sql; partitions are created
+ * ahead by db/event-partitions.ts), so a month past retention is dropped whole. The partition key
+ * is part of every unique key; a txid never changes its time, so dedupe still holds. Only the
+ * columns SQL filters or folds on are columns; everything else Duo sent is in `raw`, compressed.
+ * No foreign key: an RI check per inserted row costs ingest time, and purges delete these rows
+ * themselves. Sizes and the choices behind them: db/README.md.
+ */
 export const duoAuthEvents = pgTable(
   'duo_auth_events',
   {
-    tenantId: text().notNull().references(() => tenants.id, { onDelete: 'cascade' }),
-    txid: text().notNull(),
     occurredAt: tstz().notNull(),
+    ingestedAt: tstz().notNull().defaultNow(),
+    tenantId: text().notNull(),
+    txid: text().notNull(),
     userId: text(),
-    username: text(),
     result: text(),
-    reason: text(),
-    factor: text(),
-    eventType: text(),
     applicationKey: text(),
     applicationName: text(),
-    accessIp: text(),
-    accessCity: text(),
-    accessState: text(),
-    accessCountry: text(),
-    raw: jsonb().notNull(),
-    ingestedAt: tstz().notNull().defaultNow(),
+    /** Duo's event as received, encoded by db/event-codec.ts (first byte: the codec). */
+    raw: bytea().notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.tenantId, t.txid] }),
-    index().on(t.tenantId, t.occurredAt),
+    // Time second: a tenant's rows of a period are one index range (retention, oldest/newest), and
+    // inserts arriving in time order fill index pages instead of splitting them at random txids.
+    primaryKey({ columns: [t.tenantId, t.occurredAt, t.txid] }),
     index().on(t.tenantId, t.userId, t.occurredAt),
-    index().on(t.tenantId, t.applicationKey, t.occurredAt),
   ],
 );
 
-/** Optional streams (off by default): telephony v2, activity v2 and administrator v1 logs. */
+/** Optional streams (off by default): telephony v2, activity v2 and administrator v1 logs; partitioned like duo_auth_events. */
 export const duoTelephonyEvents = pgTable(
   'duo_telephony_events',
   {
-    tenantId: text().notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: text().notNull(),
     telephonyId: text().notNull(),
     occurredAt: tstz().notNull(),
     raw: jsonb().notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.telephonyId] }), index().on(t.tenantId, t.occurredAt)],
+  (t) => [primaryKey({ columns: [t.tenantId, t.occurredAt, t.telephonyId] })],
 );
 
 export const duoActivityEvents = pgTable(
   'duo_activity_events',
   {
-    tenantId: text().notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: text().notNull(),
     activityId: text().notNull(),
     occurredAt: tstz().notNull(),
     raw: jsonb().notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.activityId] }), index().on(t.tenantId, t.occurredAt)],
+  (t) => [primaryKey({ columns: [t.tenantId, t.occurredAt, t.activityId] })],
 );
 
 /** Administrator log rows carry no id: the key is a SHA-256 of the row's canonical JSON. */
 export const duoAdminEvents = pgTable(
   'duo_admin_events',
   {
-    tenantId: text().notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: text().notNull(),
     rowHash: text().notNull(),
     occurredAt: tstz().notNull(),
     raw: jsonb().notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.rowHash] }), index().on(t.tenantId, t.occurredAt)],
+  (t) => [primaryKey({ columns: [t.tenantId, t.occurredAt, t.rowHash] })],
+);
+
+/**
+ * Rows stored per tenant, stream and UTC month, maintained at ingest: what a dropped month's
+ * partition held for each tenant, so its counters stay exact without counting the partition.
+ */
+export const duoEventMonths = pgTable(
+  'duo_event_months',
+  {
+    tenantId: text().notNull(),
+    stream: text().notNull(),
+    month: date({ mode: 'string' }).notNull(),
+    events: bigint({ mode: 'number' }).notNull(),
+    oldestAt: tstz().notNull(),
+    newestAt: tstz().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.stream, t.month] }), index().on(t.stream, t.month)],
 );
 
 /** Per user and UTC day: maintained at ingest from the rows that were newly inserted. */
@@ -250,10 +274,10 @@ export const duoUserDailyActivity = pgTable(
     lastSuccessAt: tstz(),
   },
   (t) => [
+    // The migration makes the key INCLUDE auth_count: a page of users' counts without a heap visit
+    // per user-day, from the one index the upsert maintains anyway.
     primaryKey({ columns: [t.tenantId, t.userId, t.day] }),
     index().on(t.tenantId, t.day),
-    // authCounts for a page of users without a heap visit per user-day.
-    index('duo_user_daily_activity_auth_counts_index').on(t.tenantId, t.userId, t.day, t.authCount),
   ],
 );
 
@@ -272,19 +296,12 @@ export const duoApplicationDailyActivity = pgTable(
     lastAt: tstz(),
   },
   (t) => [
-    primaryKey({ columns: [t.tenantId, t.applicationKey, t.day, t.userId] }),
-    // Per user (applications30d, a group's applications) and index-only: one user's rows are spread
-    // over the heap pages of the days they were written.
-    index('duo_application_daily_activity_per_user_index').on(
-      t.tenantId,
-      t.userId,
-      t.day,
-      t.applicationKey,
-      t.authCount,
-      t.successCount,
-      t.deniedCount,
-      t.fraudCount,
-    ),
+    // Read per user only (applications30d, a group's applications), so the key leads with the user;
+    // the migration makes it INCLUDE the counts, so those reads are index-only from the one index
+    // the upsert maintains anyway.
+    primaryKey({ columns: [t.tenantId, t.userId, t.day, t.applicationKey] }),
+    // Rollup retention deletes by day.
+    index().on(t.tenantId, t.day),
   ],
 );
 

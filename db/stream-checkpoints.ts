@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from './client.js';
 import { streamCheckpoints } from './schema.js';
 
@@ -79,15 +79,43 @@ export async function recordMalformedStreamPage(db: Queryable, tenantId: string,
   return row?.streak ?? 1;
 }
 
-/** Ingest-maintained counters, folded in the transaction that stored the rows. */
+/** Rows a page added to one UTC month (`YYYY-MM-01`), and their time span. */
+export interface MonthCount {
+  month: string;
+  events: number;
+  oldestAt: string;
+  newestAt: string;
+}
+
+/** In a page's statement: the MonthCount[] of the rows of `inserted` (a CTE returning occurred_at), as JSON. */
+export const monthCountsOf = (inserted: SQL) => sql`(select json_agg(m) from (
+  select to_char(date_trunc('month', occurred_at at time zone 'UTC'), 'YYYY-MM-DD') as month, count(*)::int as events,
+    min(occurred_at) as "oldestAt", max(occurred_at) as "newestAt"
+  from ${inserted} group by 1) m)`;
+
+/**
+ * Ingest-maintained counters, folded in the transaction that stored the rows: the stream's totals,
+ * and per month, what retention subtracts when it drops that month (db/event-retention.ts).
+ * Concurrent pages of a tenant wait for each other here, at the end of their transactions.
+ */
 export async function addToStreamCounters(
   db: Queryable,
   tenantId: string,
   stream: string,
-  page: { inserted: number; oldestAt: string | null; newestAt: string | null },
+  page: { inserted: number; oldestAt: string | null; newestAt: string | null; months: MonthCount[] },
 ): Promise<void> {
   if (page.inserted === 0) return;
   await db.execute(sql`
+    with months as (
+      insert into duo_event_months as m (tenant_id, stream, month, events, oldest_at, newest_at)
+      select ${tenantId}, ${stream}, x."month", x."events", x."oldestAt", x."newestAt"
+      from jsonb_to_recordset(${JSON.stringify(page.months)}::jsonb) as x("month" date, "events" bigint, "oldestAt" timestamptz, "newestAt" timestamptz)
+      on conflict (tenant_id, stream, month) do update set
+        events = m.events + excluded.events,
+        oldest_at = least(m.oldest_at, excluded.oldest_at),
+        newest_at = greatest(m.newest_at, excluded.newest_at)
+      returning 1
+    )
     insert into stream_checkpoints as c (tenant_id, stream, synced_through_ms, event_count, oldest_event_at, newest_event_at)
     values (${tenantId}, ${stream}, 0, ${page.inserted}, ${page.oldestAt}::timestamptz, ${page.newestAt}::timestamptz)
     on conflict (tenant_id, stream) do update set

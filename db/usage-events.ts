@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
+import { authEventFields } from './auth-event-fields.js';
 import type { Queryable } from './client.js';
+import { decodeAuthEvent } from './event-codec.js';
 import { isoInstant } from './usage-periods.js';
 
 /** Where a page of events ends: the last event's instant (ISO, microseconds) and txid. */
@@ -17,6 +19,8 @@ export interface UserEvent {
   eventType: string | null;
   application: { key: string | null; name: string | null };
   access: { ip: string | null; city: string | null; state: string | null; country: string | null };
+  /** Duo's event exactly as received; only when asked for. */
+  raw?: Record<string, unknown>;
 }
 
 export interface UserEventPage {
@@ -27,16 +31,7 @@ export interface UserEventPage {
 type EventRow = {
   txid: string;
   occurred_at: string;
-  result: string | null;
-  reason: string | null;
-  factor: string | null;
-  event_type: string | null;
-  application_key: string | null;
-  application_name: string | null;
-  access_ip: string | null;
-  access_city: string | null;
-  access_state: string | null;
-  access_country: string | null;
+  raw: Buffer;
 };
 
 export interface EventRange {
@@ -48,19 +43,19 @@ export interface EventRange {
 
 /**
  * One user's authentication events, newest first, read through the (tenant_id, user_id, occurred_at)
- * index: a page costs one index range scan, however many events the tenant holds. Ties on the
- * instant are broken by txid so the order, and therefore the keyset, is total.
+ * index: a page costs one index range scan, however many events the tenant holds (one per month
+ * partition the range spans). Ties on the instant are broken by txid so the order, and therefore
+ * the keyset, is total. Everything but the instant is read from the stored raw event.
  */
 export async function listUserEvents(
   db: Queryable,
   tenantId: string,
   userId: string,
   range: EventRange,
-  page: { limit: number; after?: EventKeyset },
+  page: { limit: number; after?: EventKeyset; includeRaw?: boolean },
 ): Promise<UserEventPage> {
   const rows = await db.execute<EventRow>(sql`
-    select e.txid, ${isoInstant(sql`e.occurred_at`)} as occurred_at, e.result, e.reason, e.factor, e.event_type,
-      e.application_key, e.application_name, e.access_ip, e.access_city, e.access_state, e.access_country
+    select e.txid, ${isoInstant(sql`e.occurred_at`)} as occurred_at, e.raw
     from duo_auth_events e
     where e.tenant_id = ${tenantId} and e.user_id = ${userId}
       ${range.from === undefined ? sql`` : sql`and e.occurred_at >= ${range.from}::timestamptz`}
@@ -72,16 +67,21 @@ export async function listUserEvents(
   const kept = more ? rows.slice(0, page.limit) : [...rows];
   const last = kept[kept.length - 1];
   return {
-    events: kept.map((r) => ({
-      txid: r.txid,
-      occurredAt: r.occurred_at,
-      result: r.result,
-      reason: r.reason,
-      factor: r.factor,
-      eventType: r.event_type,
-      application: { key: r.application_key, name: r.application_name },
-      access: { ip: r.access_ip, city: r.access_city, state: r.access_state, country: r.access_country },
-    })),
+    events: kept.map((r) => {
+      const raw = decodeAuthEvent(r.raw, r.txid);
+      const f = authEventFields(raw);
+      return {
+        txid: r.txid,
+        occurredAt: r.occurred_at,
+        result: f.result,
+        reason: f.reason,
+        factor: f.factor,
+        eventType: f.eventType,
+        application: { key: f.applicationKey, name: f.applicationName },
+        access: { ip: f.accessIp, city: f.accessCity, state: f.accessState, country: f.accessCountry },
+        ...(page.includeRaw ? { raw } : {}),
+      };
+    }),
     next: more && last ? { occurredAt: last.occurred_at, txid: last.txid } : null,
   };
 }

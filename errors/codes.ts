@@ -38,6 +38,8 @@ export const errorCodes = {
   SYNC_FAILED: { retryable: true },
   /** An incremental run that never reported (killed by its run timeout), closed by the next run. */
   RUN_TIMED_OUT: { retryable: true },
+  /** An event of a month whose partition does not exist (yet): the retry creates it before writing. */
+  EVENT_PARTITION_MISSING: { retryable: true },
 } as const satisfies Record<string, { retryable: boolean }>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -66,12 +66,13 @@ export interface SettingsPatch {
   syncIntervalMinutes?: number;
   streams?: { telephony?: boolean; activity?: boolean; administrator?: boolean };
   rosterRefreshHourUtc?: number | null;
+  eventRetentionDays?: number | null;
 }
 
 /** Merges settings and updates the schedule in place (interval, jitter, catch-up window). */
 export async function updateIntegrationSettings(deps: ConnectDeps, tenantId: string, patch: SettingsPatch): Promise<IntegrationRow> {
   const integration = await requireIntegration(deps.db, tenantId, { connected: true });
-  const { rosterRefreshHourUtc, ...rest } = patch;
+  const { rosterRefreshHourUtc, eventRetentionDays, ...rest } = patch;
   const settings: IntegrationSettings = {
     ...integration.settings,
     ...rest,
@@ -79,6 +80,8 @@ export async function updateIntegrationSettings(deps: ConnectDeps, tenantId: str
   };
   if (rosterRefreshHourUtc === null) delete settings.rosterRefreshHourUtc;
   else if (rosterRefreshHourUtc !== undefined) settings.rosterRefreshHourUtc = rosterRefreshHourUtc;
+  if (eventRetentionDays === null) delete settings.eventRetentionDays;
+  else if (eventRetentionDays !== undefined) settings.eventRetentionDays = eventRetentionDays;
   await updateSettings(deps.db, tenantId, settings);
   const startMs = Math.max(integration.anchorAt.getTime(), Date.now() - DUO_MAX_LOG_AGE_MS + 60_000);
   for (const [stream, enabled] of Object.entries(patch.streams ?? {})) {

@@ -83,6 +83,14 @@ export const integrationStatusSchema = z
       .object({ since: instant })
       .nullable()
       .meta({ description: 'Set while an enabled stream\'s checkpoint is within 7 days of Duo\'s 180-day log retention' }),
+    retention: z
+      .object({
+        eventDays: z.int().positive().meta({ description: "Days raw events are kept: the tenant's eventRetentionDays or the service default" }),
+        rollupDays: z.int().positive().meta({ description: 'Days the daily per-user and per-application counts are kept (never fewer than eventDays)' }),
+        eventsKeptFrom: instant.meta({ description: 'Raw events before this instant are deleted (whole months at once, or in batches for a retention shorter than the longest)' }),
+        rollupsKeptFrom: instant.meta({ description: 'Daily counts before this instant are deleted' }),
+      })
+      .meta({ description: 'What is kept' }),
     settings: z
       .object({
         syncIntervalMinutes: z.int().positive().meta({ description: 'In effect: the tenant\'s own or the service default' }),
@@ -90,6 +98,7 @@ export const integrationStatusSchema = z
           .object({ telephony: z.boolean(), activity: z.boolean(), administrator: z.boolean() })
           .meta({ description: 'Optional log streams switched on (authentication logs always are)' }),
         rosterRefreshHourUtc: z.int().min(0).max(23).nullable().meta({ description: 'null: 24 hours after the previous refresh' }),
+        eventRetentionDays: z.int().positive().meta({ description: 'In effect: the tenant\'s own or the service default' }),
       })
       .meta({ description: 'What PATCH changes' }),
   })

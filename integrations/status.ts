@@ -14,6 +14,7 @@ import { BACKFILL_WINDOW_MS } from '../workflows/definitions.js';
 import type { InitialSyncProgress } from '../workflows/types.js';
 import { type IntegrationStatusDocument } from './status-document.js';
 import { composeSyncStatus, readScheduleState, type CheckpointView, type SyncStatusRow } from './sync-status.js';
+import type { RetentionDefaults } from './retention-policy.js';
 import type { ScheduleState } from './schedules.js';
 import { queryInitialSyncProgress } from './temporal.js';
 
@@ -23,7 +24,7 @@ export const LIVE_PROGRESS_TIMEOUT_MS = 1_000;
 export interface StatusDeps {
   db: Database;
   temporal: Client;
-  config: Pick<Config, 'SYNC_INTERVAL_MINUTES'>;
+  config: Pick<Config, 'SYNC_INTERVAL_MINUTES' | 'EVENT_RETENTION_DAYS' | 'ROLLUP_RETENTION_DAYS'>;
   now?: () => number;
 }
 
@@ -60,6 +61,7 @@ export async function getIntegrationStatus(
     progress,
     schedule,
     defaultIntervalMinutes: deps.config.SYNC_INTERVAL_MINUTES,
+    defaultRetention: { eventDays: deps.config.EVENT_RETENTION_DAYS, rollupDays: deps.config.ROLLUP_RETENTION_DAYS },
     nowMs: deps.now?.() ?? Date.now(),
   });
 }
@@ -98,6 +100,7 @@ export interface StatusInputs {
   progress: InitialSyncProgress | undefined;
   schedule: ScheduleState | undefined;
   defaultIntervalMinutes: number;
+  defaultRetention: RetentionDefaults;
   nowMs: number;
 }
 

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { IntegrationRow } from '../db/integrations.js';
 import type { StreamCheckpoint } from '../db/stream-checkpoints.js';
+import { retentionCutoffMs, retentionInEffect, type RetentionDefaults } from './retention-policy.js';
 import { describeIncrementalSchedule, type ScheduleState } from './schedules.js';
 import { type IntegrationStatusDocument } from './status-document.js';
 
@@ -39,19 +40,22 @@ export interface SyncStatusInputs {
   schedule: ScheduleState | undefined;
   /** SYNC_INTERVAL_MINUTES: the interval of a tenant without its own. */
   defaultIntervalMinutes: number;
+  /** EVENT_RETENTION_DAYS and ROLLUP_RETENTION_DAYS: the retention of a tenant without its own. */
+  defaultRetention: RetentionDefaults;
   nowMs: number;
 }
 
 export type SyncStatusFields = Pick<
   IntegrationStatusDocument,
-  'lastSyncAt' | 'nextSyncAt' | 'lagSeconds' | 'streams' | 'lastRun' | 'schedule' | 'retentionAlarm' | 'settings'
+  'lastSyncAt' | 'nextSyncAt' | 'lagSeconds' | 'streams' | 'lastRun' | 'schedule' | 'retentionAlarm' | 'retention' | 'settings'
 >;
 
 type StreamStatus = IntegrationStatusDocument['streams']['auth'];
 
 /** Pure: the recurring-sync fields from the integration row, its checkpoints and the live schedule. */
 export function composeSyncStatus(input: SyncStatusInputs): SyncStatusFields {
-  const { row, checkpoints, schedule, defaultIntervalMinutes, nowMs } = input;
+  const { row, checkpoints, schedule, defaultIntervalMinutes, defaultRetention, nowMs } = input;
+  const retention = retentionInEffect(row.settings, defaultRetention);
   const switched = row.settings.streams ?? {};
   // The incremental run syncs exactly the streams switched on in settings (auth always), so that is
   // what `enabled` reports, whatever a checkpoint row left over from an earlier setting says.
@@ -89,6 +93,12 @@ export function composeSyncStatus(input: SyncStatusInputs): SyncStatusFields {
         }
       : { paused, note: row.pauseNote, intervalMinutes, source: 'database' },
     retentionAlarm: row.retentionAlarmAt ? { since: row.retentionAlarmAt.toISOString() } : null,
+    retention: {
+      eventDays: retention.eventDays,
+      rollupDays: retention.rollupDays,
+      eventsKeptFrom: new Date(retentionCutoffMs(nowMs, retention.eventDays)).toISOString(),
+      rollupsKeptFrom: new Date(retentionCutoffMs(nowMs, retention.rollupDays)).toISOString(),
+    },
     settings: {
       syncIntervalMinutes: intervalMinutes,
       streams: {
@@ -97,6 +107,7 @@ export function composeSyncStatus(input: SyncStatusInputs): SyncStatusFields {
         administrator: switched.administrator === true,
       },
       rosterRefreshHourUtc: row.settings.rosterRefreshHourUtc ?? null,
+      eventRetentionDays: retention.eventDays,
     },
   };
 }

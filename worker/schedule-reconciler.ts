@@ -4,6 +4,7 @@ import type { Config } from '../config/config.js';
 import type { Queryable } from '../db/client.js';
 import { reconcileSchedules } from '../integrations/reconcile-schedules.js';
 import { sendNotification } from '../activities/notify.js';
+import { maintainEventStorage } from '../integrations/data-retention.js';
 import { checkRetentionHorizon } from '../integrations/retention-alarm.js';
 
 /** Up to three spaced attempts; a webhook that stays down is logged, never retried forever. */
@@ -20,9 +21,10 @@ async function notifyWithRetries(config: Config, logger: Logger, notification: P
 }
 
 /**
- * Runs reconciliation and the retention-horizon watch at worker start and then every
- * RECONCILE_INTERVAL_SECONDS. The two are independent: the retention watch
- * needs only Postgres, so its alarm still fires while Temporal is down (when it matters most).
+ * Runs reconciliation, the retention-horizon watch and event storage maintenance (partitions ahead,
+ * data retention: integrations/data-retention.ts) at worker start and then every
+ * RECONCILE_INTERVAL_SECONDS. The three are independent: the retention watch and the storage
+ * maintenance need only Postgres, so they go on while Temporal is down.
  */
 export function startScheduleReconciler(options: { client: Client; db: Queryable; config: Config; logger: Logger }): { stop(): void; runOnce(): Promise<void> } {
   const { logger } = options;
@@ -56,9 +58,20 @@ export function startScheduleReconciler(options: { client: Client; db: Queryable
         running = undefined;
       }));
   };
+  const maintainStorage = async () => {
+    try {
+      const report = await maintainEventStorage(options.db, options.config, Date.now());
+      if (report.createdPartitions.length || report.droppedPartitions.length || report.deletedEvents || report.deletedRollupRows) {
+        logger.info(report, 'event storage maintained: partitions ahead, retention applied');
+      }
+    } catch (error) {
+      logger.error({ err: error }, 'event storage maintenance failed; will retry');
+    }
+  };
   const retentionOnce = single(watchRetention);
   const reconcileOnce = single(reconcile);
-  const runOnce = () => Promise.all([retentionOnce(), reconcileOnce()]).then(() => undefined);
+  const storageOnce = single(maintainStorage);
+  const runOnce = () => Promise.all([retentionOnce(), reconcileOnce(), storageOnce()]).then(() => undefined);
   void runOnce();
   const timer = setInterval(() => void runOnce(), options.config.RECONCILE_INTERVAL_SECONDS * 1000);
   timer.unref();

@@ -11,7 +11,7 @@ export const userEventRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async 
     {
       schema: {
         summary: "One user's authentication events, newest first, keyset-paged",
-        description: 'Raw events as stored (no rollup). An unknown user id gives an empty list.',
+        description: "Events as stored (no rollup); with include=raw, each with Duo's event exactly as Duo sent it. An unknown user id gives an empty list.",
         tags: ['usage'],
         params: userParamsSchema,
         querystring: eventsQuerySchema,
@@ -23,7 +23,7 @@ export const userEventRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async 
     },
     async (request) => {
       const { tenantId, userId } = request.params;
-      const { from, to, limit, cursor } = request.query;
+      const { from, to, limit, cursor, include } = request.query;
       const [, page] = await Promise.all([
         requireIntegration(deps.db, tenantId),
         listUserEvents(
@@ -31,7 +31,7 @@ export const userEventRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async 
           tenantId,
           userId,
           { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) },
-          { limit: limit ?? DEFAULT_PAGE_SIZE, ...(cursor ? { after: cursor } : {}) },
+          { limit: limit ?? DEFAULT_PAGE_SIZE, ...(cursor ? { after: cursor } : {}), includeRaw: include === 'raw' },
         ),
       ]);
       return { userId, events: page.events, nextCursor: page.next ? encodeEventCursor(page.next) : null };

@@ -57,13 +57,14 @@ export const operatorNoteBodySchema = z
 export type OperatorNoteBody = z.infer<typeof operatorNoteBodySchema>;
 
 const streamFields = ['telephony', 'activity', 'administrator'] as const;
-const settingsFields = ['syncIntervalMinutes', 'streams', 'rosterRefreshHourUtc'] as const;
+const settingsFields = ['syncIntervalMinutes', 'streams', 'rosterRefreshHourUtc', 'eventRetentionDays'] as const;
 
 const streamSwitch = (name: string, description: string) =>
   z.boolean({ error: `streams.${name} must be true or false` }).optional().meta({ description });
 
 const intervalMessage = 'syncIntervalMinutes must be a whole number of minutes from 1 to 1440';
 const hourMessage = 'rosterRefreshHourUtc must be a whole hour from 0 to 23, or null';
+const retentionMessage = 'eventRetentionDays must be a whole number of days from 181 to 3650, or null';
 
 /** A partial update: only the fields sent change; at least one must be sent. */
 export const settingsPatchBodySchema = z
@@ -94,6 +95,16 @@ export const settingsPatchBodySchema = z
         .nullable()
         .optional()
         .meta({ description: 'UTC hour of the daily roster refresh; null: 24 hours after the previous one', example: 3 }),
+      eventRetentionDays: z
+        .int({ error: retentionMessage })
+        .min(181, retentionMessage)
+        .max(3650, retentionMessage)
+        .nullable()
+        .optional()
+        .meta({
+          description: "Days this tenant's raw events are kept (181 to 3650; Duo itself serves 180); null: the service default (EVENT_RETENTION_DAYS)",
+          example: 730,
+        }),
     },
     { error: objectIssues('the body', settingsFields) },
   )

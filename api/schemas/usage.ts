@@ -229,6 +229,10 @@ export const eventsQuerySchema = z
     to: instantParam('to').optional().meta({ description: 'Only events before this instant' }),
     limit: limitParam.optional().meta({ description: `Page size, at most ${MAX_PAGE_SIZE}. Default ${DEFAULT_PAGE_SIZE}` }),
     cursor: cursorParam(decodeEventCursor).optional().meta({ description: 'nextCursor of the previous page, unchanged' }),
+    include: z
+      .enum(['raw'], { error: 'include must be raw' })
+      .optional()
+      .meta({ description: "raw: each event also carries Duo's event exactly as Duo sent it" }),
   })
   .superRefine((query, ctx) => {
     if (query.from !== undefined && query.to !== undefined && Date.parse(query.to) <= Date.parse(query.from)) {
@@ -391,6 +395,10 @@ export const userEventSchema = z
       state: z.string().nullable(),
       country: z.string().nullable(),
     }),
+    raw: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: "Duo's event exactly as Duo sent it, every field included; only with include=raw" }),
   })
   .meta({ id: 'DuoAuthEvent' });
 

@@ -2,7 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { sql } from 'drizzle-orm';
 import { connectIntegration } from '../../integrations/connect.js';
 import { storeAuthEvents } from '../../db/auth-events.js';
-import { createDatabase } from '../../db/client.js';
+import { createDatabase, type DatabaseHandle } from '../../db/client.js';
+import { dropEventPartition } from '../../db/data-deletion.js';
+import { ensureEventPartitions, listEventPartitions } from '../../db/event-partitions.js';
 import { startSimulator } from '../../simulator/server.js';
 import { initialSyncWorkflowId } from '../../workflows/definitions.js';
 import { formatProfile, summarizeProfiles, type ProfileSummary } from '../lib/cpuprofile.js';
@@ -68,6 +70,13 @@ export interface IngestResult {
   storeEventsPerSecond?: number;
   storeMsPerPage?: number;
   explain?: { plan: string; executionMs: number; pageRows: number };
+  /** The event table (every partition, its indexes and TOAST) ÷ events stored, after VACUUM. */
+  bytesPerEvent?: number;
+  /** The whole database ÷ events stored, after VACUUM. */
+  bytesPerEventAllIn?: number;
+  /** Retention's drop of the fullest month's partition (detach concurrently, drop, counters), and its rows. */
+  partitionDropSeconds?: number;
+  partitionDropRows?: number;
   profile?: ProfileSummary[];
 }
 
@@ -136,6 +145,8 @@ export async function runIngest(stack: BenchStack, options: IngestOptions): Prom
     );
     await deleteSchedules(stack, [tenantId]);
     await worker.stop();
+    Object.assign(result, await measureStorage(client.database.sql, eventsStored));
+    log(`${options.label}: ${result.bytesPerEvent?.toFixed(0)} bytes per event in the event table, ${result.bytesPerEventAllIn?.toFixed(0)} all in (after VACUUM)`);
 
     if (options.profileDir) {
       result.profile = await summarizeProfiles(options.profileDir);
@@ -149,6 +160,8 @@ export async function runIngest(stack: BenchStack, options: IngestOptions): Prom
     if (options.components || options.profileDir) {
       Object.assign(result, await measureComponents(stack, account, simulator.origin, { tenantId, anchorMs, days: options.days, components: options.components, explainUrl: options.profileDir ? database.url : undefined }));
     }
+    Object.assign(result, await measurePartitionDrop(client.database));
+    log(`${options.label}: dropping the partition of the fullest month (${result.partitionDropRows} rows) took ${result.partitionDropSeconds?.toFixed(3)} s`);
     return result;
   } finally {
     if (worker.child.exitCode === null && worker.child.signalCode === null) await worker.stop();
@@ -156,6 +169,35 @@ export async function runIngest(stack: BenchStack, options: IngestOptions): Prom
     await simulator.close();
     await database.drop();
   }
+}
+
+/** Sizes after VACUUM (as autovacuum leaves a table): the event table's partitions, and the database. */
+async function measureStorage(sql: DatabaseHandle['sql'], events: number): Promise<Pick<IngestResult, 'bytesPerEvent' | 'bytesPerEventAllIn'>> {
+  await sql`vacuum`;
+  const [row] = await sql<{ table_bytes: number; database_bytes: number; parts: string }[]>`
+    select (select sum(pg_total_relation_size(relid))::float8 from pg_partition_tree('duo_auth_events')) as table_bytes,
+      pg_database_size(current_database())::float8 as database_bytes,
+      (select string_agg(format('%s %s B', k, round(b / ${events})), ', ' order by b desc) from (
+        select 'event heap' as k, sum(pg_relation_size(relid))::float8 as b from pg_partition_tree('duo_auth_events')
+        union all select 'event key', sum(pg_relation_size(i.indexrelid)) from pg_partition_tree('duo_auth_events') t join pg_index i on i.indrelid = t.relid and i.indisprimary
+        union all select 'event user index', sum(pg_relation_size(i.indexrelid)) from pg_partition_tree('duo_auth_events') t join pg_index i on i.indrelid = t.relid and not i.indisprimary
+        union all select c.relname, pg_total_relation_size(c.oid) from pg_class c
+          where c.relkind = 'r' and c.relnamespace = 'public'::regnamespace and not c.relispartition and pg_total_relation_size(c.oid) > 1048576
+      ) x) as parts`;
+  log(`per event: ${row?.parts ?? ''}`);
+  return { bytesPerEvent: (row?.table_bytes ?? Number.NaN) / events, bytesPerEventAllIn: (row?.database_bytes ?? Number.NaN) / events };
+}
+
+/** What retention does to a month past every tenant's retention, timed on the fullest month the sync stored. */
+async function measurePartitionDrop(database: DatabaseHandle): Promise<Pick<IngestResult, 'partitionDropSeconds' | 'partitionDropRows'>> {
+  const [fullest] = await database.sql<{ month: string; events: number }[]>`
+    select to_char(month, 'YYYY-MM-DD') as month, sum(events)::float8 as events from duo_event_months where stream = 'auth'
+    group by month order by events desc limit 1`;
+  const partition = (await listEventPartitions(database.db)).find((p) => p.table === 'duo_auth_events' && p.month === fullest?.month);
+  if (!partition || !fullest) return {};
+  const started = process.hrtime.bigint();
+  await dropEventPartition(database.db, partition);
+  return { partitionDropSeconds: Number(process.hrtime.bigint() - started) / 1e9, partitionDropRows: fullest.events };
 }
 
 /**
@@ -190,6 +232,7 @@ async function measureComponents(
   const tenantId = 'bench-direct';
   try {
     await handle.db.execute(sql`insert into tenants (id) values (${tenantId})`);
+    await ensureEventPartitions(handle.db, window.mintimeMs, window.maxtimeMs);
     let events = 0;
     let pages = 0;
     let fetchMs = 0;

@@ -256,6 +256,9 @@ describe('PATCH /v1/tenants/:tenantId/integrations/duo body', () => {
     ['rosterRefreshHourUtc 24', { rosterRefreshHourUtc: 24 }, 'rosterRefreshHourUtc'],
     ['rosterRefreshHourUtc -1', { rosterRefreshHourUtc: -1 }, 'rosterRefreshHourUtc'],
     ['rosterRefreshHourUtc 3.5', { rosterRefreshHourUtc: 3.5 }, 'rosterRefreshHourUtc'],
+    ['eventRetentionDays 180 (Duo still serves those days)', { eventRetentionDays: 180 }, 'eventRetentionDays'],
+    ['eventRetentionDays 3651', { eventRetentionDays: 3651 }, 'eventRetentionDays'],
+    ['eventRetentionDays as text', { eventRetentionDays: '400' }, 'eventRetentionDays'],
     ['a stream switch that is not a boolean', { streams: { telephony: 'yes' } }, 'streams.telephony'],
     ['an unknown stream', { streams: { sms: true } }, 'streams.sms'],
     ['an empty streams object', { streams: {} }, 'streams'],
@@ -270,7 +273,7 @@ describe('PATCH /v1/tenants/:tenantId/integrations/duo body', () => {
     const before = await stateOf(tenantId);
     const response = await send(tenantId, { method: 'PATCH', suffix: '', payload: {} });
     expect(response.statusCode).toBe(400);
-    expect(errorOf(response.body).message).toContain('syncIntervalMinutes, streams, rosterRefreshHourUtc');
+    expect(errorOf(response.body).message).toContain('syncIntervalMinutes, streams, rosterRefreshHourUtc, eventRetentionDays');
     expect(await stateOf(tenantId)).toEqual(before);
   });
 
@@ -279,19 +282,21 @@ describe('PATCH /v1/tenants/:tenantId/integrations/duo body', () => {
     const first = await send(tenantId, {
       method: 'PATCH',
       suffix: '',
-      payload: { syncIntervalMinutes: 1440, streams: { telephony: true, administrator: true }, rosterRefreshHourUtc: 0 },
+      payload: { syncIntervalMinutes: 1440, streams: { telephony: true, administrator: true }, rosterRefreshHourUtc: 0, eventRetentionDays: 730 },
     });
     expect(first.statusCode).toBe(200);
     expect(integrationStatusSchema.parse(first.json())).toMatchObject({
-      settings: { syncIntervalMinutes: 1440, streams: { telephony: true, activity: false, administrator: true }, rosterRefreshHourUtc: 0 },
+      settings: { syncIntervalMinutes: 1440, streams: { telephony: true, activity: false, administrator: true }, rosterRefreshHourUtc: 0, eventRetentionDays: 730 },
+      retention: { eventDays: 730, rollupDays: 800 },
       schedule: { intervalMinutes: 1440, source: 'temporal' },
       streams: { auth: { enabled: true }, telephony: { enabled: true }, activity: { enabled: false }, administrator: { enabled: true } },
     });
-    const second = await send(tenantId, { method: 'PATCH', suffix: '', payload: { streams: { telephony: false }, rosterRefreshHourUtc: null } });
+    const second = await send(tenantId, { method: 'PATCH', suffix: '', payload: { streams: { telephony: false }, rosterRefreshHourUtc: null, eventRetentionDays: null } });
     expect(integrationStatusSchema.parse(second.json()).settings).toEqual({
       syncIntervalMinutes: 1440,
       streams: { telephony: false, activity: false, administrator: true },
       rosterRefreshHourUtc: null,
+      eventRetentionDays: 400,
     });
   });
 });

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userEventListSchema } from '../../api/schemas/usage.js';
+import { decodeAuthEvent } from '../../db/event-codec.js';
 import { initialSyncWorkflowId, tenantIdSearchAttribute } from '../../workflows/definitions.js';
 import { makeAccount } from '../../simulator/account-builder.js';
+import { duoGetJson } from '../helpers/simulator.js';
 import { compareWithTruth, noDifferences, rollupMismatches, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 
 describe('initial sync, end to end (API → Temporal → worker → simulator → Postgres)', () => {
@@ -53,6 +56,45 @@ describe('initial sync, end to end (API → Temporal → worker → simulator �
       counts: { users: truth.users.count, groups: truth.groups.count, authEvents: truth.authEvents.count },
       lastError: null,
     });
+  });
+
+  it('returns every stored event exactly as Duo served it, through the events route and from the table', async () => {
+    // What the simulator serves for the backfilled window, straight off the wire.
+    const served = new Map<string, unknown>();
+    const window = { mintime: String(anchorMs - 179 * 86_400_000), maxtime: String(anchorMs - 1), limit: '1000', sort: 'ts:asc' };
+    for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+      const { status, body } = await duoGetJson(harness.simulator.origin, account, '/admin/v2/logs/authentication', { ...window, ...(cursor ? { next_offset: cursor } : {}) });
+      expect(status).toBe(200);
+      const { authlogs, metadata } = (body as { response: { authlogs: Array<{ txid: string }>; metadata?: { next_offset?: [string, string] | null } } }).response;
+      for (const event of authlogs) served.set(event.txid, event);
+      cursor = metadata?.next_offset ? metadata.next_offset.join(',') : null;
+    }
+    expect(served.size).toBeGreaterThan(1000);
+
+    // Every identified user's events through the API, every page.
+    const returned = new Map<string, unknown>();
+    const userIds = await harness.api.database.sql<{ user_id: string }[]>`
+      select distinct user_id from duo_auth_events where tenant_id = ${tenantId} and user_id is not null and occurred_at < ${new Date(anchorMs)}`;
+    for (const { user_id: userId } of userIds) {
+      for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+        const response = await harness.api.app.inject({
+          method: 'GET',
+          url: `/v1/tenants/${tenantId}/duo/users/${userId}/events?include=raw&limit=500&to=${new Date(anchorMs).toISOString()}${cursor ? `&cursor=${cursor}` : ''}`,
+          headers: harness.api.auth,
+        });
+        const page = userEventListSchema.parse(response.json());
+        for (const event of page.events) returned.set(event.txid, event.raw);
+        cursor = page.nextCursor;
+      }
+    }
+    expect(returned.size).toBeGreaterThan(900);
+    for (const [txid, raw] of returned) expect(raw, txid).toStrictEqual(served.get(txid));
+
+    // Every stored row, users or not.
+    const rows = await harness.api.database.sql<{ txid: string; raw: Buffer }[]>`
+      select txid, raw from duo_auth_events where tenant_id = ${tenantId} and occurred_at < ${new Date(anchorMs)}`;
+    expect(rows).toHaveLength(served.size);
+    for (const row of rows) expect(decodeAuthEvent(row.raw, row.txid), row.txid).toStrictEqual(served.get(row.txid));
   });
 
   it('tags the workflow with the TenantId search attribute and a readable summary', async () => {

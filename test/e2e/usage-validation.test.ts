@@ -74,6 +74,7 @@ describe('usage API parameter validation', () => {
     ['to', `${users}/DUALICE/events?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z`],
     ['cursor', `${users}/DUALICE/events?cursor=${garbageCursor}`],
     ['limit', `${users}/DUALICE/events?limit=1000`],
+    ['include', `${users}/DUALICE/events?include=everything`],
     ['userId', `${users}/DU%20X/events`],
     ['tenantId', '/v1/tenants/a.b/duo/usage'],
   ])('names %s in the 400 for %s', async (parameter, url) => {
@@ -155,7 +156,7 @@ describe('usage API in the OpenAPI document', () => {
       '/v1/tenants/{tenantId}/duo/usage': ['thresholds', 'graceDays'],
       '/v1/tenants/{tenantId}/duo/applications': ['group'],
       '/v1/tenants/{tenantId}/duo/groups': ['includeDeleted'],
-      '/v1/tenants/{tenantId}/duo/users/{userId}/events': ['from', 'to', 'limit', 'cursor'],
+      '/v1/tenants/{tenantId}/duo/users/{userId}/events': ['from', 'to', 'limit', 'cursor', 'include'],
     };
     for (const [path, names] of Object.entries(expected)) {
       const query = (document.paths[path]?.get?.parameters ?? []).filter((p) => p.in === 'query');

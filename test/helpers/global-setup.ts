@@ -1,5 +1,7 @@
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
+import { createDatabase } from '../../db/client.js';
+import { ensureEventPartitions } from '../../db/event-partitions.js';
 import { runMigrations } from '../../db/migrate.js';
 import { adminUrl, databaseUrl, runDatabasePrefix } from './postgres.js';
 import { startTemporalDevServer, type DevServer } from '../../local/temporal-dev-server.js';
@@ -44,12 +46,28 @@ export async function setup(project: TestProject): Promise<void> {
     return Number.isInteger(pid) && (pid === process.pid || !isAlive(pid));
   });
   await runMigrations(databaseUrl(template));
+  await ensureTestPartitions(databaseUrl(template));
   project.provide('templateDatabase', template);
   if (process.env.TEMPORAL_ADDRESS) {
     project.provide('temporalAddress', process.env.TEMPORAL_ADDRESS);
   } else {
     server = await startTemporalDevServer();
     project.provide('temporalAddress', server.address);
+  }
+}
+
+/**
+ * The worker creates event partitions ahead; tests that store events directly get them in the
+ * template instead: every month from two years ago to a year ahead. Tests of missing partitions use
+ * months outside this range.
+ */
+async function ensureTestPartitions(url: string): Promise<void> {
+  const handle = createDatabase(url, { poolSize: 1 });
+  try {
+    const now = Date.now();
+    await ensureEventPartitions(handle.db, now - 730 * 86_400_000, now + 365 * 86_400_000);
+  } finally {
+    await handle.close();
   }
 }
 

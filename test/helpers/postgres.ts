@@ -22,14 +22,15 @@ export interface TestDatabase extends DatabaseHandle {
 }
 
 /** A fresh database cloned from the run's migrated template (built once per run by global-setup). */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const template = inject('templateDatabase');
   const name = `${template.replace(/template$/, '')}${randomBytes(5).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        await admin.unsafe(`create database ${name} template ${template}`);
+        // empty: no tables at all, for tests that migrate it themselves.
+        await admin.unsafe(options.empty ? `create database ${name}` : `create database ${name} template ${template}`);
         break;
       } catch (error) {
         // Two files cloning the template at the same instant: Postgres refuses one; try again.

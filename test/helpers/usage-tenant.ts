@@ -1,4 +1,6 @@
+import { toAuthEventRecord } from '../../activities/duo-records.js';
 import { storeAuthEvents, type AuthEventRecord } from '../../db/auth-events.js';
+import { duoAuthLogSchema } from '../../duo/schemas.js';
 import type { Queryable } from '../../db/client.js';
 import { sweepRoster, upsertGroups, upsertUsers, type GroupRecord, type UserRecord } from '../../db/roster.js';
 import { transition } from '../../integrations/transitions.js';
@@ -36,31 +38,37 @@ export function userRecord(userId: string, username: string, fields: Partial<Use
   };
 }
 
-export function authEvent(
-  txid: string,
-  occurredAt: string,
-  userId: string | null,
-  fields: Partial<Omit<AuthEventRecord, 'txid' | 'occurredAt' | 'userId'>> = {},
-): AuthEventRecord {
+/** What a test may set on an event; the rest gets typical values. */
+export interface AuthEventFields {
+  result?: string | null;
+  reason?: string | null;
+  factor?: string | null;
+  eventType?: string | null;
+  applicationKey?: string | null;
+  applicationName?: string | null;
+}
+
+/**
+ * An authentication event as Duo sends it, mapped for storage by the sync's own mapper, so the
+ * stored columns and the stored raw event agree as they do in production.
+ */
+export function authEvent(txid: string, occurredAt: string, userId: string | null, fields: AuthEventFields = {}): AuthEventRecord {
   const applicationKey = fields.applicationKey === undefined ? 'DIAPPVPN000000000000' : fields.applicationKey;
-  return {
+  const applicationName = fields.applicationName === undefined ? (applicationKey ? `App ${applicationKey.slice(6, 9)}` : null) : fields.applicationName;
+  const ms = Date.parse(occurredAt);
+  const event = {
     txid,
-    occurredAt,
-    userId,
-    username: userId ? `${userId.toLowerCase()}-name` : null,
-    result: 'success',
-    reason: 'user_approved',
-    factor: 'duo_push',
-    eventType: 'authentication',
-    applicationName: applicationKey ? `App ${applicationKey.slice(6, 9)}` : null,
-    accessIp: '192.0.2.10',
-    accessCity: 'Ann Arbor',
-    accessState: 'Michigan',
-    accessCountry: 'US',
-    raw: { txid },
-    ...fields,
-    applicationKey,
+    timestamp: Math.floor(ms / 1000),
+    isotimestamp: occurredAt,
+    event_type: fields.eventType === undefined ? 'authentication' : fields.eventType,
+    factor: fields.factor === undefined ? 'duo_push' : fields.factor,
+    reason: fields.reason === undefined ? 'user_approved' : fields.reason,
+    result: fields.result === undefined ? 'success' : fields.result,
+    user: userId === null ? null : { key: userId, name: `${userId.toLowerCase()}-name`, groups: [] },
+    application: applicationKey === null ? null : { key: applicationKey, name: applicationName },
+    access_device: { ip: '192.0.2.10', location: { city: 'Ann Arbor', state: 'Michigan', country: 'US' } },
   };
+  return toAuthEventRecord(duoAuthLogSchema.parse(event));
 }
 
 export interface ConnectOptions {

@@ -5,12 +5,10 @@ import { storeAuthEvents, type AuthEventRecord } from '../../../db/auth-events.j
 import { upsertUsers } from '../../../db/roster.js';
 import { tenants } from '../../../db/schema.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
+import { authEvent } from '../../helpers/usage-tenant.js';
 
-const event = (txid: string, at: string, userId: string | null, result = 'success', app = 'DIAPP1'): AuthEventRecord => ({
-  txid, occurredAt: at, userId, username: userId ? `${userId}-name` : null, result, reason: 'user_approved', factor: 'duo_push',
-  eventType: 'authentication', applicationKey: app, applicationName: `App ${app}`, accessIp: '192.0.2.1',
-  accessCity: null, accessState: null, accessCountry: null, raw: { txid },
-});
+const event = (txid: string, at: string, userId: string | null, result = 'success', app = 'DIAPP1'): AuthEventRecord =>
+  authEvent(txid, at, userId, { result, applicationKey: app, applicationName: `App ${app}` });
 
 describe('storeAuthEvents', () => {
   let database: TestDatabase;

@@ -30,6 +30,7 @@ describe('an initial sync restarted after it failed', () => {
       progress: undefined,
       schedule: undefined,
       defaultIntervalMinutes: 5,
+      defaultRetention: { eventDays: 400, rollupDays: 800 },
       nowMs: row.initialSyncStartedAt.getTime() + elapsedMs,
     });
     const estimate = status.initialSync.estimatedCompletionAt;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { listEventPartitions } from '../../../db/event-partitions.js';
 import { transition } from '../../../integrations/transitions.js';
 import { incrementalScheduleId } from '../../../workflows/definitions.js';
 import { startScheduleReconciler } from '../../../worker/schedule-reconciler.js';
@@ -58,5 +59,26 @@ describe('startScheduleReconciler', () => {
       await reconciler.runOnce();
     }
     expect((await schedule(deleted))?.spec.intervals?.[0]?.every).toBe(config.SYNC_INTERVAL_MINUTES * 60_000);
+  });
+
+  it('creates the event partitions of this month and the next three at worker start, before any sync needs them', async () => {
+    const months = [0, 1, 2, 3].map((ahead) => {
+      const now = new Date();
+      return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + ahead, 1)).toISOString().slice(0, 7).replace('-', '_');
+    });
+    // The template has them all; take them away first.
+    for (const month of months) await database.sql.unsafe(`drop table duo_auth_events_${month}, duo_admin_events_${month}`);
+    const config = testConfig({ DATABASE_URL: database.url, TEMPORAL_ADDRESS: inject('temporalAddress') });
+    const reconciler = startScheduleReconciler({ client: temporal, db: database.db, config, logger: pino({ level: 'silent' }) });
+    try {
+      await reconciler.runOnce();
+    } finally {
+      reconciler.stop();
+    }
+    const partitions = await listEventPartitions(database.db);
+    for (const month of months) {
+      expect(partitions.some((p) => p.partition === `duo_auth_events_${month}` && p.state === 'attached'), month).toBe(true);
+      expect(partitions.some((p) => p.partition === `duo_admin_events_${month}` && p.state === 'attached'), month).toBe(true);
+    }
   });
 });

@@ -58,6 +58,7 @@ function inputs(overrides: Partial<StatusInputs> = {}): StatusInputs {
     progress: undefined,
     schedule: undefined,
     defaultIntervalMinutes: 5,
+    defaultRetention: { eventDays: 400, rollupDays: 800 },
     nowMs: startedAt.getTime() + 60_000,
     ...overrides,
   };
@@ -132,7 +133,13 @@ describe('composeIntegrationStatus', () => {
       lastRun: null,
       schedule: { paused: false, note: null, intervalMinutes: 5, source: 'database' },
       retentionAlarm: null,
-      settings: { syncIntervalMinutes: 5, streams: { telephony: false, activity: false, administrator: false }, rosterRefreshHourUtc: null },
+      retention: { eventDays: 400, rollupDays: 800, eventsKeptFrom: '2025-05-26T00:00:00.000Z', rollupsKeptFrom: '2024-04-21T00:00:00.000Z' },
+      settings: {
+        syncIntervalMinutes: 5,
+        streams: { telephony: false, activity: false, administrator: false },
+        rosterRefreshHourUtc: null,
+        eventRetentionDays: 400,
+      },
     });
   });
 

@@ -17,7 +17,7 @@ function row(overrides: Partial<SyncStatusRow> = {}): SyncStatusRow {
 }
 
 function inputs(overrides: Partial<SyncStatusInputs> = {}): SyncStatusInputs {
-  return { row: row(), checkpoints: [], schedule: undefined, defaultIntervalMinutes: 5, nowMs: now.getTime(), ...overrides };
+  return { row: row(), checkpoints: [], schedule: undefined, defaultIntervalMinutes: 5, defaultRetention: { eventDays: 400, rollupDays: 800 }, nowMs: now.getTime(), ...overrides };
 }
 
 const authCheckpoint = (newestEventAt: Date | null) => ({
@@ -126,20 +126,36 @@ describe('composeSyncStatus: retention alarm and settings', () => {
     });
   });
 
-  it('shows the settings in effect: the service default interval, streams off, no roster hour', () => {
+  it('shows the settings in effect: the service default interval and retention, streams off, no roster hour', () => {
     expect(composeSyncStatus(inputs({ defaultIntervalMinutes: 7 })).settings).toEqual({
       syncIntervalMinutes: 7,
       streams: { telephony: false, activity: false, administrator: false },
       rosterRefreshHourUtc: null,
+      eventRetentionDays: 400,
     });
   });
 
   it('shows the tenant\'s own settings', () => {
-    const settings = { syncIntervalMinutes: 1, streams: { administrator: true }, rosterRefreshHourUtc: 0 };
+    const settings = { syncIntervalMinutes: 1, streams: { administrator: true }, rosterRefreshHourUtc: 0, eventRetentionDays: 200 };
     expect(composeSyncStatus(inputs({ row: row({ settings }) })).settings).toEqual({
       syncIntervalMinutes: 1,
       streams: { telephony: false, activity: false, administrator: true },
       rosterRefreshHourUtc: 0,
+      eventRetentionDays: 200,
     });
+  });
+
+  it('says what is kept: raw events and daily counts from UTC midnight of their retention', () => {
+    expect(composeSyncStatus(inputs()).retention).toEqual({
+      eventDays: 400,
+      rollupDays: 800,
+      eventsKeptFrom: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - 400)).toISOString(),
+      rollupsKeptFrom: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - 800)).toISOString(),
+    });
+  });
+
+  it("keeps a tenant's daily counts at least as long as its raw events", () => {
+    const retention = composeSyncStatus(inputs({ row: row({ settings: { eventRetentionDays: 1000 } }) })).retention;
+    expect(retention).toMatchObject({ eventDays: 1000, rollupDays: 1000 });
   });
 });
