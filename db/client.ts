@@ -15,9 +15,11 @@ export interface DatabaseHandle {
 }
 
 /** Creates the one postgres-js pool of a process; pool settings live here only. */
-export function createDatabase(url: string, options: { poolSize?: number } = {}): DatabaseHandle {
+export function createDatabase(url: string, options: { poolSize?: number; onQuery?: () => void } = {}): DatabaseHandle {
   const sql = postgres(url, {
     max: options.poolSize ?? 10,
+    // Benchmarks count the statements a code path sends.
+    ...(options.onQuery ? { debug: () => options.onQuery?.() } : {}),
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},
