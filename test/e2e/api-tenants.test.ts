@@ -1,3 +1,5 @@
+import { randomInt } from 'node:crypto';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorResponseSchema } from '../../api/schemas/integration.js';
 import { encodeTenantCursor, tenantListSchema } from '../../api/schemas/tenants.js';
@@ -147,5 +149,34 @@ describe('GET /v1/tenants', () => {
   it('answers 401 without the token', async () => {
     const response = await api.app.inject({ method: 'GET', url: '/v1/tenants' });
     expect(response.statusCode).toBe(401);
+  });
+});
+
+// Hostile queries straight at the route (the whole API's fuzz is test/e2e/fuzz-api.test.ts). Replay a
+// failure with FUZZ_SEED=<seed>.
+const seed = Number(process.env.FUZZ_SEED ?? randomInt(2 ** 31));
+const hostile = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.constantFrom('', ' ', '0', '-1', '1.5', '1e3', '200', '201', 'null', "' OR '1'='1", '\u0000', '%00', '../', 'needs_attention', 'ACTIVE', '__proto__'),
+  // Cursors shaped like ours, with hostile fields.
+  fc.record({ v: fc.constantFrom(1, 2, '1', null), t: fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom(active[3]!, 'zzz', '')) }).map((value) =>
+    Buffer.from(JSON.stringify(value)).toString('base64url'),
+  ),
+);
+const queryArb = fc.array(fc.tuple(fc.constantFrom('status', 'cursor', 'limit', 'live', 'tenantId', 'status[]'), hostile), { maxLength: 4 });
+
+describe(`GET /v1/tenants under hostile queries (fast-check seed ${seed})`, () => {
+  it('answers 200 with a valid page or a JSON 400, never a 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(queryArb, async (pairs) => {
+        const query = pairs.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join('&');
+        const response = await list(query ? `?${query}` : '');
+        const context = `?${query} -> ${response.statusCode} ${response.body.slice(0, 300)}`;
+        expect([200, 400], context).toContain(response.statusCode);
+        if (response.statusCode === 200) expect(tenantListSchema.safeParse(response.json()).success, context).toBe(true);
+        else expect(errorResponseSchema.parse(response.json()).error.code, context).toBe('validation_failed');
+      }),
+      { numRuns: 300, seed },
+    );
   });
 });
