@@ -146,6 +146,13 @@ describe('GET /v1/tenants', () => {
     expect(response.json()).toMatchObject({ error: { code: 'validation_failed' } });
   });
 
+  it('is described in the OpenAPI document with its three parameters', async () => {
+    const response = await api.app.inject({ method: 'GET', url: '/openapi.json', headers: api.auth });
+    expect(response.statusCode).toBe(200);
+    const operation = (response.json() as { paths: Record<string, { get?: { parameters?: { name: string }[] } }> }).paths['/v1/tenants']?.get;
+    expect(operation?.parameters?.map((parameter) => parameter.name).sort()).toEqual(['cursor', 'limit', 'status']);
+  });
+
   it('answers 401 without the token', async () => {
     const response = await api.app.inject({ method: 'GET', url: '/v1/tenants' });
     expect(response.statusCode).toBe(401);
