@@ -14,6 +14,7 @@ import { errorBody, toHttpError } from './http-errors.js';
 import { registerOperationalRoutes } from './probes.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
+import { tenantRoutes } from './routes/tenants.js';
 import { usageRoutes } from './routes/usage.js';
 
 export interface ApiDeps extends ConnectDeps {
@@ -113,6 +114,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   });
   void app.register(integrationRoutes, { deps });
   void app.register(lifecycleRoutes, { deps });
+  void app.register(tenantRoutes, { deps });
   void app.register(usageRoutes, { deps });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
