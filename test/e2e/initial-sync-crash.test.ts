@@ -36,7 +36,8 @@ describe('initial sync survives a worker killed with SIGKILL mid-backfill', () =
       const [r] = await harness.api.database.sql<{ n: number }[]>`select count(*)::int as n from backfill_windows where tenant_id = ${tenantId} and done`;
       return r?.n ?? 0;
     };
-    await waitFor('two finished day windows', async () => (await windowsDone()) >= 2);
+    // The worker child bundles its workflows before it polls: slow on a loaded machine.
+    await waitFor('two finished day windows', async () => (await windowsDone()) >= 2, 180_000);
     await workers[0]?.kill('SIGKILL');
     windowsDoneAtKill = await windowsDone();
     requestsAtKill = proxy.requests.length;
@@ -46,7 +47,7 @@ describe('initial sync survives a worker killed with SIGKILL mid-backfill', () =
     ).map((w) => ({ start: Number(w.start), end: Number(w.end) }));
     workers.push(startWorkerProcess(env));
     await harness.waitForInitialSync(tenantId);
-  }, 300_000);
+  }, 420_000);
 
   afterAll(async () => {
     for (const worker of workers) await worker.kill('SIGKILL');
