@@ -1,6 +1,6 @@
 /**
  * The benchmark: ingest ceiling (A), scaling (B), Duo's budget (C), many tenants (D),
- * freshness (E) and usage queries (F), each against the real system (Temporal dev server, the worker
+ * freshness (E), usage queries (F) and the simulator's memory (G), each against the real system (Temporal dev server, the worker
  * as a child process, Postgres, the Duo simulator over HTTP). Prints one table and writes
  * bench/results/<date>.json with one named key per figure.
  *
@@ -25,10 +25,11 @@ import { runTenants, type TenantsResult } from './scenarios/tenants.js';
 import { runUsage, type UsageResult } from './scenarios/usage.js';
 import { adminUrl, closeOpenStacks, log, repoRoot, startStack, type WorkerMode } from './lib/stack.js';
 import { round } from './lib/stats.js';
+import { measureMemory, type MemoryReport } from '../simulator/measure-memory.js';
 import { workerHeapFlag } from '../worker/heap-limit.js';
 
-export type Scenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
-const ALL: Scenario[] = ['a', 'b', 'c', 'd', 'e', 'f'];
+export type Scenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
+const ALL: Scenario[] = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
 
 export interface BenchOptions {
   preset: 'small' | 'full';
@@ -39,6 +40,8 @@ export interface BenchOptions {
   d: { tenants: number; events: number; users: number; days: number };
   e: { tenants: number; livePerMinute: number; observeSeconds: number; triggerSeconds: number; overlap: boolean };
   f: { events: number; users: number; runs: number; databaseUrl?: string | undefined; tenant: string };
+  /** The simulator alone in a child process, paged through over HTTP: its peak memory. */
+  g: { events: number; users: number; days: number };
   profile: boolean;
   write: boolean;
   /** Fold these scenarios into today's results file instead of replacing it. */
@@ -62,6 +65,7 @@ export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'prof
     d: { tenants: 20, events: 1_000, users: 20, days: 7 },
     e: { tenants: 5, livePerMinute: 30, observeSeconds: 150, triggerSeconds: 15, overlap: true },
     f: { events: 20_000, users: 2_000, runs: 20, tenant: 'bench' },
+    g: { events: 50_000, users: 2_000, days: 30 },
     timeoutMs: 10 * 60_000,
   },
   full: {
@@ -72,6 +76,7 @@ export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'prof
     d: { tenants: 200, events: 5_000, users: 50, days: 14 },
     e: { tenants: 50, livePerMinute: 10, observeSeconds: 600, triggerSeconds: 0, overlap: false },
     f: { events: 10_000_000, users: 50_000, runs: 200, tenant: 'bench' },
+    g: { events: 1_000_000, users: 10_000, days: 30 },
     timeoutMs: 4 * 3600_000,
   },
 };
@@ -111,6 +116,7 @@ export const figureKeys: Record<Scenario, string[]> = {
   d: ['dTenants', 'dCompletedShare', 'slowestToMedian', 'dMedianSeconds', 'dSlowestSeconds', 'dWorkerCpuSeconds', 'dWorkerCpuCores', 'dWorkerPeakRssMb'],
   e: ['lagP50Seconds', 'lagP95Seconds', 'lagMaxSeconds', 'lagEvents', 'lagMissing', 'freshnessIntervalSeconds'],
   f: ['usageP50Ms', 'usageP95Ms', 'usageP99Ms', 'usageEvents', 'usageUsers'],
+  g: ['simulatorPeakRssMb', 'simulatorStartRssMb', 'simulatorServedEvents', 'simulatorServeSeconds'],
 };
 
 async function postgresVersion(): Promise<string> {
@@ -340,6 +346,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       }
     }
     await backgroundE;
+
+    if (only.has('g')) {
+      try {
+        const g: MemoryReport = await measureMemory(options.g);
+        details.g = g;
+        if (!g.ordered || g.events !== g.totalObjects) throw new Error(`the simulator served ${g.events} of ${g.totalObjects} events${g.ordered ? '' : ', out of order'}`);
+        set({ simulatorPeakRssMb: g.peakRssBytes / 1024 ** 2, simulatorStartRssMb: g.startRssBytes / 1024 ** 2, simulatorServedEvents: g.events, simulatorServeSeconds: g.seconds });
+      } catch (error) {
+        failed('g', error);
+      }
+    }
   } finally {
     await stack.close();
   }
@@ -383,6 +400,7 @@ export function computeTargets(figures: Record<string, number>): Target[] {
   const interval = figures.freshnessIntervalSeconds ?? 60;
   target('lagP95Seconds', `< ${interval + 30} s (interval + 30 s)`, (v) => v < interval + 30);
   target('usageP95Ms', '< 150 ms (every endpoint)', (v) => v < 150);
+  target('simulatorPeakRssMb', '< 300 MB', (v) => v < 300);
   return targets;
 }
 
@@ -485,6 +503,10 @@ const LABELS: Record<string, string> = {
   usageP99Ms: 'usage API, worst endpoint p99 ms',
   usageEvents: 'usage tenant events',
   usageUsers: 'usage tenant users',
+  simulatorPeakRssMb: 'simulator peak RSS while serving every event, MB',
+  simulatorStartRssMb: 'simulator RSS once ready, MB',
+  simulatorServedEvents: 'authentication events the simulator served',
+  simulatorServeSeconds: 'seconds to page through them (limit 1000)',
 };
 
 export function formatTable(results: BenchResults): string {
@@ -507,7 +529,7 @@ export function formatTable(results: BenchResults): string {
 
 const HELP = `npm run bench -- [options]
   --preset small|full        sizes (default small; small runs in under 5 minutes on 2 cores)
-  --only a,b,c,d,e,f         scenarios to run (default all)
+  --only a,b,c,d,e,f,g       scenarios to run (default all)
   --a-events N --a-users N --a-days N      scenario A (and B's user/day shape)
   --no-components            skip A's simulator-alone and storeAuthEvents-alone measurements
   --b-events N,M             scenario B's two sizes (a size equal to --a-events reuses A's run)
@@ -517,6 +539,7 @@ const HELP = `npm run bench -- [options]
   --e-tenants K --e-observe S --e-trigger S --e-live N   scenario E (trigger 0 = 1-minute schedules)
   --e-overlap / --no-e-overlap               run E beside the other scenarios
   --f-events N --f-users N --f-runs N        scenario F sizes and runs per endpoint
+  --g-events N               scenario G: events the simulator serves (its peak memory)
   --usage-database-url URL   measure F on an already loaded usage database instead of loading one
   --profile                  CPU-profile the worker during A and EXPLAIN ANALYZE the page insert
   --worker build|tsx         worker children run the compiled build (default, as npm run start:worker)
@@ -557,6 +580,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'f-events': { type: 'string' },
       'f-users': { type: 'string' },
       'f-runs': { type: 'string' },
+      'g-events': { type: 'string' },
       'usage-database-url': { type: 'string' },
       profile: { type: 'boolean', default: false },
       'temporal-address': { type: 'string' },
@@ -613,6 +637,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       runs: num('f-runs', values['f-runs'], base.f.runs, 1),
       databaseUrl: values['usage-database-url'],
     },
+    g: { ...base.g, events: num('g-events', values['g-events'], base.g.events, 1) },
     profile: values.profile ?? false,
     write: values.write ?? true,
     merge: values.merge ?? false,

@@ -10,6 +10,7 @@ import { configToEnv } from '../../config/config.js';
 import { makeAccount } from '../../simulator/account-builder.js';
 import { startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 import { waitFor } from '../helpers/waiting.js';
+import { textOf } from '../helpers/workflow-history.js';
 import { startWorkerProcess, type WorkerProcess } from '../../local/worker-process.js';
 
 /**
@@ -83,18 +84,6 @@ function formsOf(secret: string, index: number): SecretForm[] {
 }
 
 const allForms = () => allSecrets().flatMap(formsOf);
-
-/** Every string in a value, with byte arrays (payloads in histories) decoded as UTF-8. */
-function textOf(value: unknown, out: string[] = []): string[] {
-  if (typeof value === 'string') out.push(value);
-  else if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') out.push(String(value));
-  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
-  else if (value instanceof Date) out.push(value.toISOString());
-  else if (value instanceof Map) for (const [k, v] of value) textOf([k, v], out);
-  else if (Array.isArray(value)) for (const item of value) textOf(item, out);
-  else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) textOf([k, v], out);
-  return out;
-}
 
 /** The secret forms that occur in `text`, by label, so a failing test does not print them. */
 const leaksIn = (text: string, forms: SecretForm[]) => forms.filter((form) => text.includes(form.value)).map((form) => form.label);

@@ -78,3 +78,18 @@ export function continuedAs(history: History | undefined): string | undefined {
   const last = history?.events?.[history.events.length - 1];
   return last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
 }
+
+/**
+ * Every string in a value (a history, a description), byte fields decoded as UTF-8: payloads are
+ * bytes, so a search of JSON.stringify(history) would only see them as lists of numbers.
+ */
+export function textOf(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') out.push(String(value));
+  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
+  else if (value instanceof Date) out.push(value.toISOString());
+  else if (value instanceof Map) for (const [k, v] of value) textOf([k, v], out);
+  else if (Array.isArray(value)) for (const item of value) textOf(item, out);
+  else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) textOf([k, v], out);
+  return out;
+}
