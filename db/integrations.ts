@@ -5,8 +5,8 @@ import { backfillWindows, duoGroups, duoIntegrations, duoUsers, streamCheckpoint
 
 export type IntegrationRow = typeof duoIntegrations.$inferSelect;
 
-/** An integration with keys to sync with: not disconnected, secret stored. */
-export type ConnectedIntegration = IntegrationRow & { secretKeySealed: string };
+/** An integration with keys to sync with: not disconnected or purging, keys stored. */
+export type ConnectedIntegration = IntegrationRow & { secretKeySealed: string; apiHost: string; integrationKey: string };
 
 export async function findIntegration(db: Queryable, tenantId: string): Promise<IntegrationRow | undefined> {
   const [row] = await db.select().from(duoIntegrations).where(eq(duoIntegrations.tenantId, tenantId));
@@ -38,7 +38,7 @@ export async function requireIntegration(db: Queryable, tenantId: string, option
 }
 
 export function isConnected(row: IntegrationRow): row is ConnectedIntegration {
-  return row.status !== 'disconnected' && row.secretKeySealed !== null;
+  return row.status !== 'disconnected' && row.status !== 'purging' && row.secretKeySealed !== null && row.apiHost !== null && row.integrationKey !== null;
 }
 
 /**
