@@ -209,20 +209,13 @@ export async function listIntegrations(db: Queryable): Promise<IntegrationRow[]>
   return db.select().from(duoIntegrations);
 }
 
-/** Every table holding a tenant's synced data, children before parents (a test keeps it complete). */
+/** Every table holding a tenant's synced data, children before parents (a test keeps it complete); a purge empties them batch by batch (db/data-deletion.ts). */
 export const tenantDataTables = [
   'duo_user_groups', 'duo_users', 'duo_groups', 'duo_auth_events', 'duo_user_daily_activity',
   'duo_application_daily_activity', 'duo_application_users', 'duo_application_daily_totals', 'duo_applications',
   'duo_telephony_events', 'duo_activity_events',
   'duo_admin_events', 'duo_event_months', 'backfill_windows', 'stream_checkpoints', 'roster_malformed_pages', 'sync_runs',
 ] as const;
-
-/** Deletes everything synced for the tenant (users, groups, events, rollups, cursors, run log). */
-export async function purgeTenantData(db: Queryable, tenantId: string): Promise<void> {
-  for (const table of tenantDataTables) {
-    await db.execute(sql`delete from ${sql.identifier(table)} where tenant_id = ${tenantId}`);
-  }
-}
 
 export async function updateSettings(db: Queryable, tenantId: string, settings: IntegrationSettings): Promise<void> {
   await db.update(duoIntegrations).set({ settings, updatedAt: new Date() }).where(eq(duoIntegrations.tenantId, tenantId));
