@@ -5,7 +5,7 @@ import { upsertUsers } from '../../db/roster.js';
 import { startWorkerProcess, type WorkerProcess } from '../../local/worker-process.js';
 import { tenantPurgeWorkflowId } from '../../workflows/definitions.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';
-import { rowsLeftOfTenant } from '../helpers/tenant-rows.js';
+import { rowsLeftOfTenant } from '../helpers/tenant-purge.js';
 import { authEvent, connectUsageTenant, DAY_MS, userRecord } from '../helpers/usage-tenant.js';
 import { waitFor } from '../helpers/waiting.js';
 

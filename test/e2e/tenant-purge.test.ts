@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAccount } from '../../simulator/account-builder.js';
 import { tenantPurgeWorkflowId } from '../../workflows/definitions.js';
 import { startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
-import { rowsLeftOfTenant } from '../helpers/tenant-rows.js';
-import { waitFor } from '../helpers/waiting.js';
+import { rowsLeftOfTenant } from '../helpers/tenant-purge.js';
 import { startInProcessWorker, type RunningWorker } from '../helpers/worker.js';
 
 describe('purge: DELETE …?purge=true deletes a synced tenant in a workflow, batch by batch, and leaves a tombstone', () => {

@@ -1,4 +1,6 @@
 import type { Sql } from 'postgres';
+import type { Queryable } from '../../db/client.js';
+import { enterDeletingPhase, finishPurge, purgeSlice } from '../../integrations/tenant-purge.js';
 
 /**
  * Rows the tenant still has in every table keyed by tenant (partitions counted through their parent),
@@ -17,4 +19,14 @@ export async function rowsLeftOfTenant(sql: Sql, tenantId: string): Promise<Reco
     if (row?.n) left[table] = row.n;
   }
   return left;
+}
+
+/**
+ * The purge workflow's steps run here, for tests of what follows a purge in files without a worker
+ * (the workflow itself is tested in test/e2e/tenant-purge*.test.ts).
+ */
+export async function purgeWithoutWorker(db: Queryable, tenantId: string): Promise<void> {
+  await enterDeletingPhase(db, tenantId);
+  while (!(await purgeSlice(db, { tenantId, batchRows: 1000, sliceMs: 60_000 })).done);
+  await finishPurge(db, tenantId);
 }
