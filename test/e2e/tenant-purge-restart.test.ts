@@ -5,7 +5,7 @@ import { upsertUsers } from '../../db/roster.js';
 import { startWorkerProcess, type WorkerProcess } from '../../local/worker-process.js';
 import { tenantPurgeWorkflowId } from '../../workflows/definitions.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';
-import { rowsLeftOfTenant } from '../helpers/tenant-purge.js';
+import { rowsDeletedByBatches, rowsLeftOfTenant } from '../helpers/tenant-purge.js';
 import { authEvent, connectUsageTenant, DAY_MS, userRecord } from '../helpers/usage-tenant.js';
 import { waitFor } from '../helpers/waiting.js';
 
@@ -37,7 +37,7 @@ describe('purge survives its worker killed with SIGKILL between batches', () => 
       });
       await storeAuthEvents(api.database.db, tenantId, page);
     }
-    rowsBefore = await rowsLeftOfTenant(api.database.sql, tenantId);
+    rowsBefore = await rowsDeletedByBatches(api.database.sql, tenantId);
 
     const env = configToEnv(api.config);
     workers.push(startWorkerProcess(env));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAccount } from '../../simulator/account-builder.js';
 import { tenantPurgeWorkflowId } from '../../workflows/definitions.js';
 import { startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
-import { rowsLeftOfTenant } from '../helpers/tenant-purge.js';
+import { rowsDeletedByBatches, rowsLeftOfTenant } from '../helpers/tenant-purge.js';
 import { startInProcessWorker, type RunningWorker } from '../helpers/worker.js';
 
 describe('purge: DELETE …?purge=true deletes a synced tenant in a workflow, batch by batch, and leaves a tombstone', () => {
@@ -34,7 +34,7 @@ describe('purge: DELETE …?purge=true deletes a synced tenant in a workflow, ba
       expect((await harness.connect(id, spec)).statusCode).toBe(202);
       await harness.waitForInitialSync(id);
     }
-    rowsBefore = await rowsLeftOfTenant(harness.api.database.sql, tenantId);
+    rowsBefore = await rowsDeletedByBatches(harness.api.database.sql, tenantId);
     // No worker while the purge is asked for, so it is certainly still under way for the checks below.
     await syncWorker.stop();
     first = await call('DELETE', '?purge=true');

@@ -22,6 +22,15 @@ export async function rowsLeftOfTenant(sql: Sql, tenantId: string): Promise<Reco
 }
 
 /**
+ * What a purge's batches delete and count, per table: every row of the tenant, except the per-month
+ * event counters (duo_event_months), which go with the last event of their month.
+ */
+export async function rowsDeletedByBatches(sql: Sql, tenantId: string): Promise<Record<string, number>> {
+  const { duo_event_months: _months, ...rows } = await rowsLeftOfTenant(sql, tenantId);
+  return rows;
+}
+
+/**
  * The purge workflow's steps run here, for tests of what follows a purge in files without a worker
  * (the workflow itself is tested in test/e2e/tenant-purge*.test.ts).
  */
