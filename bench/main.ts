@@ -21,14 +21,15 @@ import postgres from 'postgres';
 import { duoLogSyncHours, ourHours, runBudget, type BudgetResult } from './scenarios/budget.js';
 import { runFreshness, type FreshnessResult } from './scenarios/freshness.js';
 import { runIngest, type IngestResult } from './scenarios/ingest.js';
+import { runPurge, type PurgeResult } from './scenarios/purge.js';
 import { runTenants, type TenantsResult } from './scenarios/tenants.js';
 import { runUsage, type UsageResult } from './scenarios/usage.js';
 import { adminUrl, closeOpenStacks, log, repoRoot, startStack, type WorkerMode } from './lib/stack.js';
 import { round } from './lib/stats.js';
 import { workerHeapFlag } from '../worker/heap-limit.js';
 
-export type Scenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
-const ALL: Scenario[] = ['a', 'b', 'c', 'd', 'e', 'f'];
+export type Scenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
+const ALL: Scenario[] = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
 
 export interface BenchOptions {
   preset: 'small' | 'full';
@@ -39,6 +40,7 @@ export interface BenchOptions {
   d: { tenants: number; events: number; users: number; days: number };
   e: { tenants: number; livePerMinute: number; observeSeconds: number; triggerSeconds: number; overlap: boolean };
   f: { events: number; users: number; runs: number; databaseUrl?: string | undefined; tenant: string };
+  g: { events: number; users: number };
   profile: boolean;
   write: boolean;
   /** Fold these scenarios into today's results file instead of replacing it. */
@@ -62,6 +64,7 @@ export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'prof
     d: { tenants: 20, events: 1_000, users: 20, days: 7 },
     e: { tenants: 5, livePerMinute: 30, observeSeconds: 150, triggerSeconds: 15, overlap: true },
     f: { events: 20_000, users: 2_000, runs: 20, tenant: 'bench' },
+    g: { events: 20_000, users: 1_000 },
     timeoutMs: 10 * 60_000,
   },
   full: {
@@ -72,6 +75,7 @@ export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'prof
     d: { tenants: 200, events: 5_000, users: 50, days: 14 },
     e: { tenants: 50, livePerMinute: 10, observeSeconds: 600, triggerSeconds: 0, overlap: false },
     f: { events: 10_000_000, users: 50_000, runs: 200, tenant: 'bench' },
+    g: { events: 200_000, users: 5_000 },
     timeoutMs: 4 * 3600_000,
   },
 };
@@ -111,6 +115,7 @@ export const figureKeys: Record<Scenario, string[]> = {
   d: ['dTenants', 'dCompletedShare', 'slowestToMedian', 'dMedianSeconds', 'dSlowestSeconds', 'dWorkerCpuSeconds', 'dWorkerCpuCores', 'dWorkerPeakRssMb'],
   e: ['lagP50Seconds', 'lagP95Seconds', 'lagMaxSeconds', 'lagEvents', 'lagMissing', 'freshnessIntervalSeconds'],
   f: ['usageP50Ms', 'usageP95Ms', 'usageP99Ms', 'usageEvents', 'usageUsers'],
+  g: ['purgeEventsPerSecond', 'purgeRowsPerSecond', 'purgeEvents', 'purgeSeconds'],
 };
 
 async function postgresVersion(): Promise<string> {
@@ -339,6 +344,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         failed('f', error);
       }
     }
+    if (only.has('g')) {
+      try {
+        const g: PurgeResult = await runPurge(stack, { ...options.g, timeoutMs: options.timeoutMs });
+        details.g = g;
+        set({ purgeEventsPerSecond: g.eventsPerSecond, purgeRowsPerSecond: g.rowsPerSecond, purgeEvents: g.events, purgeSeconds: g.seconds });
+      } catch (error) {
+        failed('g', error);
+      }
+    }
     await backgroundE;
   } finally {
     await stack.close();
@@ -446,6 +460,10 @@ const LABELS: Record<string, string> = {
   oursHoursAt2PerMinuteForA: 'ours at Duo 2 req/min, hours for A\'s data',
   bytesPerEvent: 'event table (partitions, indexes, TOAST) bytes per event, after VACUUM',
   bytesPerEventAllIn: 'database bytes per event, after VACUUM',
+  purgeEventsPerSecond: 'purge: events deleted per second (workflow, request to done)',
+  purgeRowsPerSecond: 'purge: rows deleted per second, all tables',
+  purgeEvents: 'purge: events deleted',
+  purgeSeconds: 'purge: seconds from request to done',
   partitionDropSeconds: 'retention: drop of the fullest month\'s partition, s',
   partitionDropRows: 'rows in that partition',
   bSmallEvents: 'smaller run, events',
@@ -517,6 +535,7 @@ const HELP = `npm run bench -- [options]
   --e-tenants K --e-observe S --e-trigger S --e-live N   scenario E (trigger 0 = 1-minute schedules)
   --e-overlap / --no-e-overlap               run E beside the other scenarios
   --f-events N --f-users N --f-runs N        scenario F sizes and runs per endpoint
+  --g-events N --g-users N                   scenario G (purge) sizes
   --usage-database-url URL   measure F on an already loaded usage database instead of loading one
   --profile                  CPU-profile the worker during A and EXPLAIN ANALYZE the page insert
   --worker build|tsx         worker children run the compiled build (default, as npm run start:worker)
@@ -557,6 +576,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'f-events': { type: 'string' },
       'f-users': { type: 'string' },
       'f-runs': { type: 'string' },
+      'g-events': { type: 'string' },
+      'g-users': { type: 'string' },
       'usage-database-url': { type: 'string' },
       profile: { type: 'boolean', default: false },
       'temporal-address': { type: 'string' },
@@ -613,6 +634,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       runs: num('f-runs', values['f-runs'], base.f.runs, 1),
       databaseUrl: values['usage-database-url'],
     },
+    g: { events: num('g-events', values['g-events'], base.g.events, 1), users: num('g-users', values['g-users'], base.g.users, 1) },
     profile: values.profile ?? false,
     write: values.write ?? true,
     merge: values.merge ?? false,
