@@ -6,6 +6,7 @@ import { sendNotification, startNotificationDelivery } from './notify.js';
 import { syncAuthLogWindow } from './sync-auth-log-window.js';
 import { syncLogIncrement } from './sync-log-increment.js';
 import { syncRoster } from './sync-roster.js';
+import { finishTenantPurge, purgeTenantDataSlice, stopTenantSyncs } from './tenant-purge.js';
 
 type Bound<F> = F extends (deps: ActivityDeps, ...args: infer A) => Promise<infer R> ? (...args: A) => Promise<R> : never;
 
@@ -32,6 +33,9 @@ export function createActivities(deps: ActivityDeps) {
     pauseForAttention: bind(deps, pauseForAttention),
     sendNotification: bind(deps, sendNotification),
     startNotificationDelivery: bind(deps, startNotificationDelivery),
+    stopTenantSyncs: bind(deps, stopTenantSyncs),
+    purgeTenantDataSlice: bind(deps, purgeTenantDataSlice),
+    finishTenantPurge: bind(deps, finishTenantPurge),
   };
 }
 

@@ -12,6 +12,7 @@ import { createBearerCheck, WWW_AUTHENTICATE } from './auth.js';
 import type { ConnectDeps } from '../integrations/connect.js';
 import { errorBody, toHttpError } from './http-errors.js';
 import { registerOperationalRoutes } from './probes.js';
+import { erasureRoutes } from './routes/erasure.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { tenantRoutes } from './routes/tenants.js';
@@ -116,6 +117,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   void app.register(lifecycleRoutes, { deps });
   void app.register(tenantRoutes, { deps });
   void app.register(usageRoutes, { deps });
+  void app.register(erasureRoutes, { deps });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   return app;

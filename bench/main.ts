@@ -21,6 +21,7 @@ import postgres from 'postgres';
 import { duoLogSyncHours, ourHours, runBudget, type BudgetResult } from './scenarios/budget.js';
 import { runFreshness, type FreshnessResult } from './scenarios/freshness.js';
 import { runIngest, type IngestResult } from './scenarios/ingest.js';
+import { runPurge, type PurgeResult } from './scenarios/purge.js';
 import { runTenants, type TenantsResult } from './scenarios/tenants.js';
 import { runUsage, type UsageResult } from './scenarios/usage.js';
 import { adminUrl, closeOpenStacks, log, repoRoot, startStack, type WorkerMode } from './lib/stack.js';
@@ -28,8 +29,8 @@ import { round } from './lib/stats.js';
 import { measureMemory, type MemoryReport } from '../simulator/measure-memory.js';
 import { workerHeapFlag } from '../worker/heap-limit.js';
 
-export type Scenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
-const ALL: Scenario[] = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+export type Scenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'h' | 'i';
+const ALL: Scenario[] = ['a', 'b', 'c', 'd', 'e', 'f', 'h', 'i'];
 
 export interface BenchOptions {
   preset: 'small' | 'full';
@@ -41,7 +42,8 @@ export interface BenchOptions {
   e: { tenants: number; livePerMinute: number; observeSeconds: number; triggerSeconds: number; overlap: boolean };
   f: { events: number; users: number; runs: number; databaseUrl?: string | undefined; tenant: string };
   /** The simulator alone in a child process, paged through over HTTP: its peak memory. */
-  g: { events: number; users: number; days: number };
+  i: { events: number; users: number; days: number };
+  h: { events: number; users: number };
   profile: boolean;
   write: boolean;
   /** Fold these scenarios into today's results file instead of replacing it. */
@@ -65,7 +67,8 @@ export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'prof
     d: { tenants: 20, events: 1_000, users: 20, days: 7 },
     e: { tenants: 5, livePerMinute: 30, observeSeconds: 150, triggerSeconds: 15, overlap: true },
     f: { events: 20_000, users: 2_000, runs: 20, tenant: 'bench' },
-    g: { events: 50_000, users: 2_000, days: 30 },
+    i: { events: 50_000, users: 2_000, days: 30 },
+    h: { events: 20_000, users: 1_000 },
     timeoutMs: 10 * 60_000,
   },
   full: {
@@ -76,7 +79,8 @@ export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'prof
     d: { tenants: 200, events: 5_000, users: 50, days: 14 },
     e: { tenants: 50, livePerMinute: 10, observeSeconds: 600, triggerSeconds: 0, overlap: false },
     f: { events: 10_000_000, users: 50_000, runs: 200, tenant: 'bench' },
-    g: { events: 1_000_000, users: 10_000, days: 30 },
+    i: { events: 1_000_000, users: 10_000, days: 30 },
+    h: { events: 200_000, users: 5_000 },
     timeoutMs: 4 * 3600_000,
   },
 };
@@ -116,7 +120,8 @@ export const figureKeys: Record<Scenario, string[]> = {
   d: ['dTenants', 'dCompletedShare', 'slowestToMedian', 'dMedianSeconds', 'dSlowestSeconds', 'dWorkerCpuSeconds', 'dWorkerCpuCores', 'dWorkerPeakRssMb'],
   e: ['lagP50Seconds', 'lagP95Seconds', 'lagMaxSeconds', 'lagEvents', 'lagMissing', 'freshnessIntervalSeconds'],
   f: ['usageP50Ms', 'usageP95Ms', 'usageP99Ms', 'usageEvents', 'usageUsers'],
-  g: ['simulatorPeakRssMb', 'simulatorStartRssMb', 'simulatorServedEvents', 'simulatorServeSeconds'],
+  i: ['simulatorPeakRssMb', 'simulatorStartRssMb', 'simulatorServedEvents', 'simulatorServeSeconds'],
+  h: ['purgeEventsPerSecond', 'purgeRowsPerSecond', 'purgeEvents', 'purgeSeconds'],
 };
 
 async function postgresVersion(): Promise<string> {
@@ -345,16 +350,25 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         failed('f', error);
       }
     }
+    if (only.has('h')) {
+      try {
+        const h: PurgeResult = await runPurge(stack, { ...options.h, timeoutMs: options.timeoutMs });
+        details.h = h;
+        set({ purgeEventsPerSecond: h.eventsPerSecond, purgeRowsPerSecond: h.rowsPerSecond, purgeEvents: h.events, purgeSeconds: h.seconds });
+      } catch (error) {
+        failed('h', error);
+      }
+    }
     await backgroundE;
 
-    if (only.has('g')) {
+    if (only.has('i')) {
       try {
-        const g: MemoryReport = await measureMemory(options.g);
-        details.g = g;
-        if (!g.ordered || g.events !== g.totalObjects) throw new Error(`the simulator served ${g.events} of ${g.totalObjects} events${g.ordered ? '' : ', out of order'}`);
-        set({ simulatorPeakRssMb: g.peakRssBytes / 1024 ** 2, simulatorStartRssMb: g.startRssBytes / 1024 ** 2, simulatorServedEvents: g.events, simulatorServeSeconds: g.seconds });
+        const i: MemoryReport = await measureMemory(options.i);
+        details.i = i;
+        if (!i.ordered || i.events !== i.totalObjects) throw new Error(`the simulator served ${i.events} of ${i.totalObjects} events${i.ordered ? '' : ', out of order'}`);
+        set({ simulatorPeakRssMb: i.peakRssBytes / 1024 ** 2, simulatorStartRssMb: i.startRssBytes / 1024 ** 2, simulatorServedEvents: i.events, simulatorServeSeconds: i.seconds });
       } catch (error) {
-        failed('g', error);
+        failed('i', error);
       }
     }
   } finally {
@@ -464,6 +478,10 @@ const LABELS: Record<string, string> = {
   oursHoursAt2PerMinuteForA: 'ours at Duo 2 req/min, hours for A\'s data',
   bytesPerEvent: 'event table (partitions, indexes, TOAST) bytes per event, after VACUUM',
   bytesPerEventAllIn: 'database bytes per event, after VACUUM',
+  purgeEventsPerSecond: 'purge: events deleted per second (workflow, request to done)',
+  purgeRowsPerSecond: 'purge: rows deleted per second, all tables',
+  purgeEvents: 'purge: events deleted',
+  purgeSeconds: 'purge: seconds from request to done',
   partitionDropSeconds: 'retention: drop of the fullest month\'s partition, s',
   partitionDropRows: 'rows in that partition',
   bSmallEvents: 'smaller run, events',
@@ -529,7 +547,7 @@ export function formatTable(results: BenchResults): string {
 
 const HELP = `npm run bench -- [options]
   --preset small|full        sizes (default small; small runs in under 5 minutes on 2 cores)
-  --only a,b,c,d,e,f,g       scenarios to run (default all)
+  --only a,b,c,d,e,f,h,i     scenarios to run (default all)
   --a-events N --a-users N --a-days N      scenario A (and B's user/day shape)
   --no-components            skip A's simulator-alone and storeAuthEvents-alone measurements
   --b-events N,M             scenario B's two sizes (a size equal to --a-events reuses A's run)
@@ -539,7 +557,8 @@ const HELP = `npm run bench -- [options]
   --e-tenants K --e-observe S --e-trigger S --e-live N   scenario E (trigger 0 = 1-minute schedules)
   --e-overlap / --no-e-overlap               run E beside the other scenarios
   --f-events N --f-users N --f-runs N        scenario F sizes and runs per endpoint
-  --g-events N               scenario G: events the simulator serves (its peak memory)
+  --i-events N               scenario I: events the simulator serves (its peak memory)
+  --h-events N --h-users N                   scenario H (purge) sizes
   --usage-database-url URL   measure F on an already loaded usage database instead of loading one
   --profile                  CPU-profile the worker during A and EXPLAIN ANALYZE the page insert
   --worker build|tsx         worker children run the compiled build (default, as npm run start:worker)
@@ -580,7 +599,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'f-events': { type: 'string' },
       'f-users': { type: 'string' },
       'f-runs': { type: 'string' },
-      'g-events': { type: 'string' },
+      'i-events': { type: 'string' },
+      'h-events': { type: 'string' },
+      'h-users': { type: 'string' },
       'usage-database-url': { type: 'string' },
       profile: { type: 'boolean', default: false },
       'temporal-address': { type: 'string' },
@@ -637,7 +658,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       runs: num('f-runs', values['f-runs'], base.f.runs, 1),
       databaseUrl: values['usage-database-url'],
     },
-    g: { ...base.g, events: num('g-events', values['g-events'], base.g.events, 1) },
+    i: { ...base.i, events: num('i-events', values['i-events'], base.i.events, 1) },
+    h: { events: num('h-events', values['h-events'], base.h.events, 1), users: num('h-users', values['h-users'], base.h.users, 1) },
     profile: values.profile ?? false,
     write: values.write ?? true,
     merge: values.merge ?? false,

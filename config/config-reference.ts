@@ -76,6 +76,7 @@ const notes: Record<ConfigVariable, VariableNotes> = {
     meaning: 'Days raw events are kept (authentication and optional streams; per tenant: `PATCH` `eventRetentionDays`). Whole month partitions are dropped once older than the longest retention any tenant has; a tenant with a shorter one loses its older rows in batches (docs/OPERATIONS.md, retention). At least 181, so Duo (180 days) never re-sends an event already deleted.',
   },
   ROLLUP_RETENTION_DAYS: { readBy: 'api, worker', meaning: 'Days the daily rollups (per user, per application) are kept; for a tenant at least as long as its raw events. At least `EVENT_RETENTION_DAYS`.' },
+  PURGE_BATCH_ROWS: { readBy: 'api', meaning: 'Rows a tenant purge deletes per transaction (each batch commits with its progress). Read when the purge is asked for: it travels in the purge workflow\'s input.' },
   SYNC_FAILURES_BEFORE_PAUSE: { readBy: 'worker', meaning: 'Consecutive failed incremental runs after which the schedule pauses and the tenant needs attention.' },
   RECONCILE_INTERVAL_SECONDS: {
     readBy: 'worker',

@@ -91,6 +91,11 @@ const envShape = z.object({
     EVENT_RETENTION_DAYS: z.coerce.number().int().min(181).max(3650).default(400),
     /** Days the daily rollups are kept (at least as long as a tenant's raw events). */
     ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(181).max(7300).default(800),
+    /**
+     * Rows a tenant purge deletes per transaction. Larger batches delete faster and hold their locks
+     * longer; each batch is one short transaction, so a purge never blocks other tenants' syncs for long.
+     */
+    PURGE_BATCH_ROWS: z.coerce.number().int().min(10).max(100_000).default(5000),
 
     /** Consecutive failed incremental runs after which the schedule pauses and the tenant needs attention. */
     SYNC_FAILURES_BEFORE_PAUSE: z.coerce.number().int().min(1).max(100).default(3),

@@ -68,7 +68,7 @@ export async function resealIfNeeded(db: Queryable, tenantId: string, keyring: E
     .select({ integrationKey: duoIntegrations.integrationKey, sealed: duoIntegrations.secretKeySealed })
     .from(duoIntegrations)
     .where(eq(duoIntegrations.tenantId, tenantId));
-  if (!row?.sealed || !needsReseal(keyring, row.sealed)) return false;
+  if (!row?.sealed || row.integrationKey === null || !needsReseal(keyring, row.sealed)) return false;
   const context = duoSecretContext(tenantId, row.integrationKey);
   const resealed = sealSecret(keyring, openSecret(keyring, row.sealed, context), context);
   const updated = await db

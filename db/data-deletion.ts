@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from './client.js';
 import { tenantDataTables } from './integrations.js';
 import { eventTables, forgetKnownPartitions, type EventPartition, type EventTable } from './event-partitions.js';
@@ -55,29 +55,49 @@ export async function dropEventPartition(db: Queryable, partition: EventPartitio
   return { tenants };
 }
 
-/** Which of a tenant's events a batch deletes. */
+/**
+ * Which of a tenant's events a batch deletes. A person (`userId`) is identifiable in authentication
+ * events by user id, in activity events as actor or target (key = user id), in administrator events
+ * as the object of a user action (its username) and in telephony events by one of their phone numbers.
+ */
 export type EventSelection =
   | { tenantId: string; before: string }
-  | { tenantId: string; userId: string }
+  | { tenantId: string; userId: string; username?: string | null; phones?: readonly string[] }
   | { tenantId: string; all: true };
+
+/** The person's rows in `table`, or null when that table cannot name them (nothing to delete). */
+function personFilter(table: EventTable, person: { userId: string; username?: string | null; phones?: readonly string[] }): SQL | null {
+  switch (table) {
+    case 'duo_auth_events':
+      return sql`user_id = ${person.userId}`;
+    case 'duo_activity_events':
+      return sql`(raw -> 'actor' ->> 'key' = ${person.userId} or raw -> 'target' ->> 'key' = ${person.userId})`;
+    case 'duo_admin_events':
+      return person.username ? sql`(raw ->> 'action' like 'user\_%' and raw ->> 'object' = ${person.username})` : null;
+    case 'duo_telephony_events':
+      return person.phones && person.phones.length > 0 ? sql`raw ->> 'phone' in (${sql.join(person.phones.map((phone) => sql`${phone}`), sql`, `)})` : null;
+  }
+}
 
 /**
  * Deletes up to `limit` of the selected events of one table, oldest first, in one transaction with
  * the counters they were counted in; returns how many. Call again until it returns less than
- * `limit`. A user's events exist only in duo_auth_events (the other streams name no user).
+ * `limit`. A person's events in the optional streams are found by scanning the tenant's rows of
+ * that stream (no index names them): these streams are small next to authentication logs.
  */
 export async function deleteEventsBatch(db: Queryable, table: EventTable, selection: EventSelection, limit: number): Promise<number> {
   const key = sql.identifier(keyColumns[table]);
   const target = sql.identifier(table);
   const stream = streamOf(table);
   const { tenantId } = selection;
+  const person = 'userId' in selection ? personFilter(table, selection) : undefined;
+  if (person === null) return 0;
   const where =
     'before' in selection
       ? sql`tenant_id = ${tenantId} and occurred_at < ${selection.before}::timestamptz`
-      : 'userId' in selection
-        ? sql`tenant_id = ${tenantId} and user_id = ${selection.userId}`
+      : person
+        ? sql`tenant_id = ${tenantId} and ${person}`
         : sql`tenant_id = ${tenantId}`;
-  if ('userId' in selection && table !== 'duo_auth_events') return 0;
   return transaction(db, async (tx) => {
     const [row] = await tx.execute<{ deleted: number; months: string[] | null }>(sql`
       with doomed as (
@@ -213,6 +233,28 @@ export async function refreshLatestAfterUserErasure(db: Queryable, tenantId: str
         order by e.occurred_at desc limit 1)
     where a.tenant_id = ${tenantId}`);
   await db.execute(sql`delete from duo_applications where tenant_id = ${tenantId} and last_used_at is null`);
+}
+
+/**
+ * A person's stored data other than events and rollups: their group memberships and their user row
+ * (name, email, phones, Duo's raw record). Returns how many rows went. If they are still in Duo's
+ * roster, the next roster refresh stores them again, without any of their past events.
+ */
+export async function deleteUserRows(db: Queryable, tenantId: string, userId: string): Promise<number> {
+  const [row] = await db.execute<{ deleted: number }>(sql`
+    with memberships as (delete from duo_user_groups where tenant_id = ${tenantId} and user_id = ${userId} returning 1),
+    users as (delete from duo_users where tenant_id = ${tenantId} and user_id = ${userId} returning 1)
+    select ((select count(*) from memberships) + (select count(*) from users))::int as deleted`);
+  return row?.deleted ?? 0;
+}
+
+/** What identifies a person in the optional streams: their username and phone numbers, from their user row. */
+export async function findPersonKeys(db: Queryable, tenantId: string, userId: string): Promise<{ username: string | null; phones: string[] }> {
+  const [row] = await db.execute<{ username: string | null; phones: string[] | null }>(sql`
+    select username, (select array_agg(p ->> 'number') from jsonb_array_elements(coalesce(raw -> 'phones', '[]'::jsonb)) p
+      where coalesce(p ->> 'number', '') <> '') as phones
+    from duo_users where tenant_id = ${tenantId} and user_id = ${userId}`);
+  return { username: row?.username ?? null, phones: row?.phones ?? [] };
 }
 
 /**

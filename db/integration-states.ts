@@ -4,13 +4,18 @@
  * code may import its types.
  */
 
-export const integrationStatuses = ['syncing', 'active', 'paused', 'needs_attention', 'disconnected'] as const;
+/** `purging`: disconnected, its data being deleted by the purge workflow; then `disconnected` with `purgedAt` (the tombstone). */
+export const integrationStatuses = ['syncing', 'active', 'paused', 'needs_attention', 'disconnected', 'purging'] as const;
 export const initialSyncStates = ['running', 'completed', 'failed'] as const;
 export const initialSyncPhases = ['roster', 'auth_logs', 'finishing', 'done'] as const;
 
 export const runOutcomes = ['completed', 'failed'] as const;
 
+/** A purge: `stopping` the tenant's schedule and syncs, `deleting` its data batch by batch, `done`. */
+export const purgePhases = ['stopping', 'deleting', 'done'] as const;
+
 export type IntegrationStatus = (typeof integrationStatuses)[number];
 export type InitialSyncState = (typeof initialSyncStates)[number];
 export type InitialSyncPhase = (typeof initialSyncPhases)[number];
 export type RunOutcome = (typeof runOutcomes)[number];
+export type PurgePhase = (typeof purgePhases)[number];

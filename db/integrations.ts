@@ -5,8 +5,8 @@ import { backfillWindows, duoGroups, duoIntegrations, duoUsers, streamCheckpoint
 
 export type IntegrationRow = typeof duoIntegrations.$inferSelect;
 
-/** An integration with keys to sync with: not disconnected, secret stored. */
-export type ConnectedIntegration = IntegrationRow & { secretKeySealed: string };
+/** An integration with keys to sync with: not disconnected or purging, keys stored. */
+export type ConnectedIntegration = IntegrationRow & { secretKeySealed: string; apiHost: string; integrationKey: string };
 
 export async function findIntegration(db: Queryable, tenantId: string): Promise<IntegrationRow | undefined> {
   const [row] = await db.select().from(duoIntegrations).where(eq(duoIntegrations.tenantId, tenantId));
@@ -38,7 +38,7 @@ export async function requireIntegration(db: Queryable, tenantId: string, option
 }
 
 export function isConnected(row: IntegrationRow): row is ConnectedIntegration {
-  return row.status !== 'disconnected' && row.secretKeySealed !== null;
+  return row.status !== 'disconnected' && row.status !== 'purging' && row.secretKeySealed !== null && row.apiHost !== null && row.integrationKey !== null;
 }
 
 /**
@@ -209,20 +209,13 @@ export async function listIntegrations(db: Queryable): Promise<IntegrationRow[]>
   return db.select().from(duoIntegrations);
 }
 
-/** Every table holding a tenant's synced data, children before parents (a test keeps it complete). */
+/** Every table holding a tenant's synced data, children before parents (a test keeps it complete); a purge empties them batch by batch (db/data-deletion.ts). */
 export const tenantDataTables = [
   'duo_user_groups', 'duo_users', 'duo_groups', 'duo_auth_events', 'duo_user_daily_activity',
   'duo_application_daily_activity', 'duo_application_users', 'duo_application_daily_totals', 'duo_applications',
   'duo_telephony_events', 'duo_activity_events',
   'duo_admin_events', 'duo_event_months', 'backfill_windows', 'stream_checkpoints', 'roster_malformed_pages', 'sync_runs',
 ] as const;
-
-/** Deletes everything synced for the tenant (users, groups, events, rollups, cursors, run log). */
-export async function purgeTenantData(db: Queryable, tenantId: string): Promise<void> {
-  for (const table of tenantDataTables) {
-    await db.execute(sql`delete from ${sql.identifier(table)} where tenant_id = ${tenantId}`);
-  }
-}
 
 export async function updateSettings(db: Queryable, tenantId: string, settings: IntegrationSettings): Promise<void> {
   await db.update(duoIntegrations).set({ settings, updatedAt: new Date() }).where(eq(duoIntegrations.tenantId, tenantId));

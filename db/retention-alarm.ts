@@ -12,7 +12,7 @@ export async function clearRetentionAlarm(db: Queryable, tenantId: string): Prom
 export async function raiseRetentionAlarm(db: Queryable, tenantId: string, now: Date): Promise<boolean> {
   const raised = await db.execute<{ tenant_id: string }>(sql`
     update duo_integrations set retention_alarm_at = ${now.toISOString()}::timestamptz
-    where tenant_id = ${tenantId} and retention_alarm_at is null and status <> 'disconnected'
+    where tenant_id = ${tenantId} and retention_alarm_at is null and status not in ('disconnected', 'purging')
     returning tenant_id`);
   return raised.length > 0;
 }

@@ -21,8 +21,10 @@ import {
   initialSyncPhases,
   initialSyncStates,
   integrationStatuses,
+  purgePhases,
   runOutcomes,
   type InitialSyncPhase,
+  type PurgePhase,
   type InitialSyncState,
   type IntegrationStatus,
   type RunOutcome,
@@ -66,8 +68,9 @@ export const duoIntegrations = pgTable(
   'duo_integrations',
   {
     tenantId: text().primaryKey().references(() => tenants.id, { onDelete: 'cascade' }),
-    apiHost: text().notNull(),
-    integrationKey: text().notNull(),
+    /** Null only on a purged tenant's tombstone, which keeps no credential and nothing to identify the account. */
+    apiHost: text(),
+    integrationKey: text(),
     /** AES-256-GCM sealed secret key: `v1.<keyId>.<iv>.<tag>.<ciphertext>` (base64url parts). Null once disconnected. */
     secretKeySealed: text(),
     encryptionKeyId: text(),
@@ -466,6 +469,27 @@ export const duoRateBudgets = pgTable('duo_rate_budgets', {
   requests: bigint({ mode: 'number' }).notNull().default(0),
   rateLimited: bigint({ mode: 'number' }).notNull().default(0),
 });
+
+/**
+ * One row per tenant whose data is (or was) purged: the purge workflow's progress, written in the
+ * same transaction as each batch it deletes, so the figures are exact across worker restarts.
+ * Counts only: no credential, no Duo data. Replaced by the next purge of the tenant.
+ */
+export const tenantPurges = pgTable(
+  'tenant_purges',
+  {
+    tenantId: text().primaryKey().references(() => tenants.id, { onDelete: 'cascade' }),
+    workflowId: text().notNull(),
+    phase: text().$type<PurgePhase>().notNull(),
+    /** Rows deleted so far, per table. */
+    deleted: jsonb().$type<Record<string, number>>().notNull().default({}),
+    rowsDeleted: bigint({ mode: 'number' }).notNull().default(0),
+    startedAt: tstz().notNull().defaultNow(),
+    updatedAt: tstz().notNull().defaultNow(),
+    completedAt: tstz(),
+  },
+  (t) => [check('tenant_purges_phase_check', isOneOf(t.phase, purgePhases))],
+);
 
 /** Lets a process detect a wrong ENCRYPTION_KEY at start-up instead of failing on the first decrypt. */
 export const encryptionKeyChecks = pgTable('encryption_key_checks', {

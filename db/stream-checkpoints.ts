@@ -151,7 +151,7 @@ export async function findRetentionRisks(db: Queryable, nowMs: number, ageMs: nu
       min(c.synced_through_ms) as oldest
     from duo_integrations i
     left join stream_checkpoints c on c.tenant_id = i.tenant_id and c.enabled and c.synced_through_ms < ${nowMs - ageMs}
-    where i.status <> 'disconnected'
+    where i.status not in ('disconnected', 'purging')
     group by i.tenant_id, i.retention_alarm_at
     having count(c.stream) > 0 or i.retention_alarm_at is not null`);
   return rows.map((r) => ({

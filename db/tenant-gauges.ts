@@ -1,4 +1,4 @@
-import { eq, ne, sql } from 'drizzle-orm';
+import { eq, notInArray, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
 import type { InitialSyncState, IntegrationStatus } from './integration-states.js';
 import { backfillWindows, duoIntegrations, streamCheckpoints } from './schema.js';
@@ -25,7 +25,7 @@ export interface CheckpointGaugeRow {
 
 /** Connected tenants and their incremental checkpoints: two queries whatever the tenant count. */
 export async function readTenantGaugeRows(db: Database): Promise<{ tenants: TenantGaugeRow[]; checkpoints: CheckpointGaugeRow[] }> {
-  const connected = ne(duoIntegrations.status, 'disconnected');
+  const connected = notInArray(duoIntegrations.status, ['disconnected', 'purging']);
   const [integrations, checkpoints] = await Promise.all([
     db
       .select({

@@ -30,6 +30,8 @@ export const errorCodes = {
   INTEGRATION_NOT_CONNECTED: { retryable: false },
   /** A lifecycle step found the integration in a state it does not apply to (integrations/transitions.ts). */
   INTEGRATION_TRANSITION_REFUSED: { retryable: false },
+  /** The tenant's data is being purged: nothing but reading its status applies until the purge is done. */
+  TENANT_PURGING: { retryable: false },
   /** A PUT names another Duo account (apiHost) than the one whose data the tenant holds. */
   DUO_ACCOUNT_CHANGED: { retryable: false },
   ENCRYPTION_KEY_MISMATCH: { retryable: false },

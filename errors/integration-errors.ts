@@ -25,3 +25,11 @@ export class IntegrationTransitionRefusedError extends AppError {
     });
   }
 }
+
+export class TenantPurgingError extends AppError {
+  constructor(readonly tenantId: string) {
+    super('TENANT_PURGING', `Tenant ${tenantId} is being purged; connect it again once the purge is done (status document: purge.phase "done")`, {
+      details: { tenantId },
+    });
+  }
+}

@@ -7,6 +7,7 @@ import { findIntegration, lockIntegration, replaceCredentials, requireIntegratio
 import { createDuoClient, DUO_LOG_DELAY_MS } from '../duo/client.js';
 import type { CredentialCheckResult } from '../duo/credential-check.js';
 import { AppError } from '../errors/app-error.js';
+import { TenantPurgingError } from '../errors/integration-errors.js';
 import { initialSyncWorkflowId } from '../workflows/definitions.js';
 import { ensureIncrementalSchedule } from './schedules.js';
 import { startInitialSync } from './temporal.js';
@@ -61,6 +62,7 @@ export async function connectIntegration(deps: ConnectDeps, tenantId: string, in
     const existing = await lockIntegration(tx, tenantId);
     assertSameDuoAccount(existing, input);
     const state = lifecycleStateOf(existing);
+    if (state === 'purging') throw new TenantPurgingError(tenantId);
     if (!existing || state === 'purged') {
       const anchorMs = now - ANCHOR_LAG_MS;
       const row = await transition.connect(tx, {
@@ -122,7 +124,7 @@ export async function connectIntegration(deps: ConnectDeps, tenantId: string, in
  * keeps the account too). A first connect, or one after a purge, may name any account.
  */
 function assertSameDuoAccount(existing: IntegrationRow | undefined, input: DuoCredentialsInput): void {
-  if (!existing || existing.apiHost === input.apiHost) return;
+  if (!existing || existing.apiHost === input.apiHost || existing.status === 'purging') return;
   if (existing.status === 'disconnected' && existing.purgedAt) return;
   throw new AppError(
     'DUO_ACCOUNT_CHANGED',

@@ -1,17 +1,16 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { DUO_MAX_LOG_AGE_MS } from '../duo/client.js';
-import { purgeTenantData, requestRosterRefresh, requireIntegration, updateSettings, type IntegrationRow } from '../db/integrations.js';
+import { requestRosterRefresh, requireIntegration, updateSettings, type IntegrationRow } from '../db/integrations.js';
 import type { IntegrationSettings } from '../db/schema.js';
 import { setStreamEnabled } from '../db/stream-checkpoints.js';
 import { AppError } from '../errors/app-error.js';
 import type { ConnectDeps } from './connect.js';
 import {
-  deleteIncrementalSchedule,
   ensureIncrementalSchedule,
   pauseIncrementalSchedule,
   triggerIncrementalSync,
   unpauseIncrementalSchedule,
 } from './schedules.js';
+import { requestPurge, startTenantPurge, stopTenantWorkflows } from './tenant-purge.js';
 import { transition } from './transitions.js';
 
 /**
@@ -93,24 +92,17 @@ export async function updateIntegrationSettings(deps: ConnectDeps, tenantId: str
 }
 
 /**
- * Disconnect: erase the stored credentials, delete the schedule, cancel running syncs. Without purge
- * the synced data and cursors stay, so reconnecting resumes; with purge they are deleted too.
+ * Disconnect: erase the stored credentials, delete the schedule, cancel running syncs; the synced data
+ * and cursors stay, so reconnecting resumes. With purge, the tenant becomes `purging` and the purge
+ * workflow deletes the data in batches (integrations/tenant-purge.ts); repeating the request while
+ * it runs finds the same workflow. Returns whether a purge is under way.
  */
-export async function disconnectIntegration(deps: ConnectDeps, tenantId: string, options: { purge: boolean }): Promise<void> {
-  await deps.db.transaction(async (tx) => {
-    await transition.disconnect(tx, tenantId);
-    if (!options.purge) return;
-    await transition.purge(tx, tenantId);
-    await purgeTenantData(tx, tenantId);
-  });
+export async function disconnectIntegration(deps: ConnectDeps, tenantId: string, options: { purge: boolean }): Promise<{ purging: boolean }> {
+  const purging = options.purge ? await requestPurge(deps.db, tenantId) : (await transition.disconnect(deps.db, tenantId), false);
   await applyToTemporal(async () => {
-    await deleteIncrementalSchedule(deps.temporal, tenantId);
-    for await (const execution of deps.temporal.workflow.list({ query: `TenantId = "${tenantId}" AND ExecutionStatus = "Running"` })) {
-      try {
-        await deps.temporal.workflow.getHandle(execution.workflowId, execution.runId).cancel();
-      } catch (error) {
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
-      }
-    }
-  });
+    // Stopped here too, not only by the workflow: no scheduled run starts while the purge waits for a worker.
+    await stopTenantWorkflows(deps.temporal, tenantId);
+    if (purging) await startTenantPurge(deps.temporal, deps.config, tenantId);
+  }, purging ? 'Stored, but Temporal could not start the purge now; repeat the request to start it' : undefined);
+  return { purging };
 }

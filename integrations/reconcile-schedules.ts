@@ -169,7 +169,7 @@ function temporalUnreachable(error: unknown): boolean {
 }
 
 function isConnected(row: IntegrationRow | undefined): row is IntegrationRow {
-  return row !== undefined && row.status !== 'disconnected';
+  return row !== undefined && row.status !== 'disconnected' && row.status !== 'purging';
 }
 
 function sameDesiredState(before: IntegrationRow, after: IntegrationRow | undefined): boolean {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { initialSyncPhases, initialSyncStates, integrationStatuses, runOutcomes } from '../db/integration-states.js';
+import { initialSyncPhases, initialSyncStates, integrationStatuses, purgePhases, runOutcomes } from '../db/integration-states.js';
 
 /**
  * The status document of one tenant's integration: what GET …/integrations/duo answers and what every
@@ -20,8 +20,8 @@ export const integrationStatusSchema = z
   .object({
     tenantId: z.string(),
     status: z.enum(integrationStatuses),
-    apiHost: z.string(),
-    integrationKey: z.string().meta({ description: 'Masked: first 2 and last 4 characters', example: 'DI…WXYZ' }),
+    apiHost: z.string().nullable().meta({ description: 'null once the tenant is purged: the tombstone keeps no trace of the account' }),
+    integrationKey: z.string().nullable().meta({ description: 'Masked: first 2 and last 4 characters; null once purged', example: 'DI…WXYZ' }),
     connectedAt: instant,
     anchorAt: instant.meta({
       description: 'Instant pinned at connect: the initial sync covers authentication logs before it',
@@ -92,6 +92,17 @@ export const integrationStatusSchema = z
         rollupsKeptFrom: instant.meta({ description: 'Daily counts before this instant are deleted' }),
       })
       .meta({ description: 'What is kept' }),
+    purge: z
+      .object({
+        phase: z.enum(purgePhases).meta({ description: 'stopping the schedule and syncs, deleting rows batch by batch, or done' }),
+        workflowId: z.string(),
+        startedAt: instant,
+        completedAt: nullableInstant.meta({ description: 'When the last row was deleted; the integration is a tombstone since' }),
+        rowsDeleted: z.int().nonnegative().meta({ description: 'Rows deleted so far, all tables' }),
+        deleted: z.record(z.string(), z.int().nonnegative()).meta({ description: 'Rows deleted so far per table' }),
+      })
+      .nullable()
+      .meta({ description: 'The last purge (DELETE …?purge=true) and its progress; null when the tenant was never purged' }),
     settings: z
       .object({
         syncIntervalMinutes: z.int().positive().meta({ description: 'In effect: the tenant\'s own or the service default' }),

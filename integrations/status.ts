@@ -10,6 +10,7 @@ import {
   type TenantCounts,
 } from '../db/integrations.js';
 import { listStreamCheckpoints } from '../db/stream-checkpoints.js';
+import { findPurge, type TenantPurgeRow } from '../db/tenant-purges.js';
 import { BACKFILL_WINDOW_MS } from '../workflows/definitions.js';
 import type { InitialSyncProgress } from '../workflows/types.js';
 import { type IntegrationStatusDocument } from './status-document.js';
@@ -46,16 +47,18 @@ export async function getIntegrationStatus(
   const row = await requireIntegration(deps.db, tenantId);
   const live = options.live !== false;
   // Temporal is asked in parallel with Postgres, so its deadline bounds the whole read.
-  const [counts, checkpoints, backfill, progress, schedule] = await Promise.all([
+  const [counts, checkpoints, backfill, progress, schedule, purge] = await Promise.all([
     getTenantCounts(deps.db, tenantId),
     listStreamCheckpoints(deps.db, tenantId),
     getBackfillProgress(deps.db, tenantId),
     live && row.initialSyncState === 'running' ? readLiveProgress(deps.temporal, tenantId) : undefined,
-    // A disconnected tenant has no schedule to describe.
-    live && row.status !== 'disconnected' ? readScheduleState(deps.temporal, tenantId) : undefined,
+    // A disconnected or purging tenant has no schedule to describe.
+    live && row.status !== 'disconnected' && row.status !== 'purging' ? readScheduleState(deps.temporal, tenantId) : undefined,
+    findPurge(deps.db, tenantId),
   ]);
   return composeIntegrationStatus({
     row,
+    purge,
     counts,
     checkpoints,
     backfill,
@@ -94,6 +97,8 @@ export type StatusRow = SyncStatusRow &
 
 export interface StatusInputs {
   row: StatusRow;
+  /** The tenant's last purge, if any. */
+  purge?: TenantPurgeRow | undefined;
   counts: TenantCounts;
   /** Every stream's checkpoint row; the auth one also dates the initial sync's oldest and newest events. */
   checkpoints: (CheckpointView & { oldestEventAt: Date | null })[];
@@ -118,7 +123,7 @@ export function composeIntegrationStatus(input: StatusInputs): IntegrationStatus
     tenantId: row.tenantId,
     status: row.status,
     apiHost: row.apiHost,
-    integrationKey: maskIntegrationKey(row.integrationKey),
+    integrationKey: row.integrationKey === null ? null : maskIntegrationKey(row.integrationKey),
     connectedAt: row.connectedAt.toISOString(),
     anchorAt: row.anchorAt.toISOString(),
     initialSync: {
@@ -152,6 +157,18 @@ export function composeIntegrationStatus(input: StatusInputs): IntegrationStatus
     // As stored: the spelling operators see as the failure type in the Temporal UI and in logs.
     lastError: row.lastErrorCode ? { code: row.lastErrorCode, message: row.lastErrorMessage ?? '' } : null,
     ...composeSyncStatus(input),
+    purge: input.purge ? purgeView(input.purge) : null,
+  };
+}
+
+function purgeView(purge: TenantPurgeRow): NonNullable<IntegrationStatusDocument['purge']> {
+  return {
+    phase: purge.phase,
+    workflowId: purge.workflowId,
+    startedAt: purge.startedAt.toISOString(),
+    completedAt: iso(purge.completedAt),
+    rowsDeleted: Number(purge.rowsDeleted),
+    deleted: Object.fromEntries(Object.entries(purge.deleted).map(([table, n]) => [table, Number(n)])),
   };
 }
 

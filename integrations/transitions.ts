@@ -9,7 +9,7 @@ import {
   type IntegrationStateChange,
 } from '../db/integrations.js';
 import type { AppError } from '../errors/app-error.js';
-import { IntegrationNotConnectedError, IntegrationTransitionRefusedError, TenantNotFoundError } from '../errors/integration-errors.js';
+import { IntegrationNotConnectedError, IntegrationTransitionRefusedError, TenantNotFoundError, TenantPurgingError } from '../errors/integration-errors.js';
 import type { FailureNote } from '../workflows/types.js';
 
 /**
@@ -19,10 +19,14 @@ import type { FailureNote } from '../workflows/types.js';
  * the next state together in one statement. A refused transition throws a typed error and changes
  * nothing; one that arrives late (a workflow reporting after a disconnect, a pause for a failure a
  * human has dealt with since) changes nothing and is no error. Deleting a purged tenant's data is
- * not a state change: `purgeTenantData` (db/integrations.ts) does it beside `purge`.
+ * not a state change: the purge workflow (workflows/tenant-purge.ts) does it between `beginPurge`
+ * and `finishPurge`.
  */
 
-/** Where a transition starts: the stored status, or no row (`absent`), or a tombstone (`purged`). */
+/**
+ * Where a transition starts: the stored status (`purging` while the purge workflow deletes the data),
+ * or no row (`absent`), or a tombstone (`purged`: status `disconnected` with `purgedAt`).
+ */
 export type LifecycleState = 'absent' | IntegrationStatus | 'purged';
 
 export interface TransitionRule {
@@ -35,7 +39,7 @@ export interface TransitionRule {
 }
 
 const connected = ['syncing', 'active', 'paused', 'needs_attention'] as const satisfies readonly LifecycleState[];
-const gone = ['disconnected', 'purged'] as const satisfies readonly LifecycleState[];
+const gone = ['disconnected', 'purging', 'purged'] as const satisfies readonly LifecycleState[];
 const stored = [...connected, ...gone];
 
 export const transitionRules = {
@@ -59,10 +63,12 @@ export const transitionRules = {
   needAttention: { from: connected, lateIn: gone },
   /** Runs after the failure was recorded; a PUT, resume or disconnect in between has dealt with it. */
   pauseForAttention: { from: ['needs_attention'], lateIn: ['syncing', 'active', 'paused', ...gone] },
-  /** Repeatable: a second disconnect keeps the time of the first. */
-  disconnect: { from: stored },
-  /** The tombstone of a disconnect with purge: the next connect starts from scratch. */
-  purge: { from: gone },
+  /** Repeatable: a second disconnect keeps the time of the first; a purge under way goes on. */
+  disconnect: { from: [...connected, 'disconnected', 'purged'], lateIn: ['purging'] },
+  /** A disconnect with purge: keys erased, the purge workflow deletes the data. Repeating it changes nothing. */
+  beginPurge: { from: [...connected, 'disconnected'], lateIn: ['purging', 'purged'] },
+  /** The purge workflow deleted everything: the tombstone, from which the next connect starts from scratch. */
+  finishPurge: { from: ['purging'], lateIn: ['purged'] },
 } as const satisfies Record<string, TransitionRule>;
 
 export type TransitionName = keyof typeof transitionRules;
@@ -88,6 +94,7 @@ export function checkTransition(name: TransitionName, tenantId: string, row: Int
 /** The caller's next step: connect the tenant, connect it again, or (any other refusal) fix a bug. */
 function refusal(name: TransitionName, rule: TransitionRule, tenantId: string, state: LifecycleState): AppError {
   if (state === 'absent') return new TenantNotFoundError(tenantId);
+  if (state === 'purging') return new TenantPurgingError(tenantId);
   const needsConnected = rule.from.every((from) => connected.some((state) => state === from));
   if (needsConnected && (state === 'disconnected' || state === 'purged')) return new IntegrationNotConnectedError(tenantId);
   return new IntegrationTransitionRefusedError(tenantId, name, state);
@@ -270,8 +277,8 @@ export const transition = {
   },
 
   /** The secret is erased; the synced data stays unless the tenant is purged too. */
-  async disconnect(db: Queryable, tenantId: string): Promise<void> {
-    await move(db, tenantId, 'disconnect', (current) => ({
+  async disconnect(db: Queryable, tenantId: string): Promise<boolean> {
+    return move(db, tenantId, 'disconnect', (current) => ({
       status: 'disconnected',
       secretKeySealed: null,
       encryptionKeyId: null,
@@ -281,7 +288,48 @@ export const transition = {
     }));
   },
 
-  async purge(db: Queryable, tenantId: string): Promise<void> {
-    await move(db, tenantId, 'purge', () => ({ purgedAt: new Date() }));
+  /**
+   * Like a disconnect (secret erased, schedule to be deleted), and the purge's progress record starts
+   * (`also`). False when a purge is already under way or done: nothing changes.
+   */
+  async beginPurge(db: Queryable, tenantId: string, also: (tx: Transaction) => Promise<void>): Promise<boolean> {
+    return move(
+      db,
+      tenantId,
+      'beginPurge',
+      (current) => ({
+        status: 'purging',
+        secretKeySealed: null,
+        encryptionKeyId: null,
+        schedulePaused: true,
+        pauseNote: 'purging',
+        disconnectedAt: current.disconnectedAt ?? new Date(),
+        purgedAt: null,
+      }),
+      also,
+    );
+  },
+
+  /**
+   * The tombstone: tenant id, times (connected, disconnected, purged) and the initial sync's state;
+   * no key, no API host, no operator note or error message (they may name people or the account).
+   */
+  async finishPurge(db: Queryable, tenantId: string, also: (tx: Transaction) => Promise<void>): Promise<boolean> {
+    return move(
+      db,
+      tenantId,
+      'finishPurge',
+      () => ({
+        status: 'disconnected',
+        apiHost: null,
+        integrationKey: null,
+        secretKeySealed: null,
+        encryptionKeyId: null,
+        pauseNote: null,
+        ...lastError(null),
+        purgedAt: new Date(),
+      }),
+      also,
+    );
   },
 } satisfies Record<TransitionName, (db: Queryable, ...args: never[]) => Promise<unknown>>;

@@ -59,3 +59,14 @@ export const notificationDeliveryActivityOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 12 },
 };
+
+/**
+ * The purge's batches: each activity deletes for at most PURGE_SLICE_MS and heartbeats after every
+ * batch (a batch is one short transaction), so 30 s of silence means the worker died: the retry, on
+ * any worker, resumes with the next batch. Database errors retry without end, with backoff.
+ */
+export const purgeActivityOptions: ActivityOptions = {
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: nonRetryableErrorCodes },
+};

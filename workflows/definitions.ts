@@ -5,6 +5,7 @@ import type { InitialSyncProgress } from './types.js';
 /** Workflow ids come only from these builders: they are plaintext in the UI, so tenant ids only. */
 export const initialSyncWorkflowId = (tenantId: string) => `duo-initial-sync:${tenantId}`;
 export const incrementalScheduleId = (tenantId: string) => `duo-incremental:${tenantId}`;
+export const tenantPurgeWorkflowId = (tenantId: string) => `duo-tenant-purge:${tenantId}`;
 
 /** The recurring sync's own task queue, so backfills waiting on Duo's budget never take its worker slots. */
 export const incrementalTaskQueue = (taskQueue: string) => `${taskQueue}-incremental`;

@@ -2,3 +2,4 @@
 export { initialSync } from './initial-sync.js';
 export { incrementalSync } from './incremental-sync.js';
 export { deliverNotifications } from './notification-delivery.js';
+export { tenantPurge } from './tenant-purge.js';

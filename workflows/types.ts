@@ -95,3 +95,23 @@ export interface DeliverNotificationsInput {
 
 /** The delivery workflow's signature, for the activity that starts it by name (activities import no workflow code). */
 export type DeliverNotificationsWorkflow = (input: DeliverNotificationsInput) => Promise<number>;
+
+export interface TenantPurgeInput {
+  tenantId: string;
+  /** Rows per batch (one transaction each); PURGE_BATCH_ROWS when the purge was asked for. */
+  batchRows: number;
+  /** Set by continue-as-new: rows deleted by the earlier runs. */
+  rowsDeletedBefore?: number;
+}
+
+export interface TenantPurgeResult {
+  rowsDeleted: number;
+}
+
+/** What one purge activity did: batches for a bounded time, then back to the workflow. */
+export interface PurgeSliceResult {
+  rowsDeleted: number;
+  batches: number;
+  /** Nothing of the tenant is left. */
+  done: boolean;
+}

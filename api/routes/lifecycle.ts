@@ -139,18 +139,24 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
         summary: 'Disconnect the tenant\'s Duo account',
         description:
           'Deletes the schedule, cancels running syncs and erases the stored credentials; status `disconnected`. ' +
-          'Synced data and checkpoints stay (a later PUT resumes from them) unless `purge=true`. Idempotent.',
+          'Synced data and checkpoints stay (a later PUT resumes from them) unless `purge=true`: then the answer is 202, status `purging`, ' +
+          'and a workflow deletes the data in batches, its progress in `purge`; once done the status is `disconnected` with `purge.phase` `done`, ' +
+          'and the row keeps no key or API host. Idempotent: repeated while the purge runs it answers 202 for the same purge.',
         tags: ['lifecycle'],
         params: tenantParamsSchema,
         querystring: disconnectQuerySchema,
-        response: { 200: statusReply('Disconnected'), ...disconnectErrors },
+        response: {
+          200: statusReply('Disconnected (or, with purge, purged already)'),
+          202: statusReply('Purge under way (purge=true)'),
+          ...disconnectErrors,
+        },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { tenantId } = request.params;
-      await disconnectIntegration(deps, tenantId, { purge: request.query.purge });
-      // Postgres is current and there is no schedule or running workflow left to ask.
-      return getIntegrationStatus(deps, tenantId, { live: false });
+      const { purging } = await disconnectIntegration(deps, tenantId, { purge: request.query.purge });
+      // Postgres is current and there is no schedule left to ask.
+      return reply.code(purging ? 202 : 200).send(await getIntegrationStatus(deps, tenantId, { live: false }));
     },
   );
 };

@@ -35,10 +35,10 @@ export type UsageResult =
     }
   | { measured: false; reason: string };
 
-const LOADER = 'bench/load-usage-tenant.ts';
+export const LOADER = 'bench/load-usage-tenant.ts';
 const QUERIES = 'bench/usage-queries.ts';
 
-function runScript(script: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<string> {
+export function runScript(script: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: repoRoot,

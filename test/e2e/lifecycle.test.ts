@@ -113,9 +113,10 @@ describe('integration lifecycle: pause, resume, settings, failures, webhooks, di
     expect((await schedule()).state.paused).toBe(false);
   });
 
-  it('disconnect with purge=true also deletes the synced data', async () => {
+  it('disconnect with purge=true also deletes the synced data, in the purge workflow', async () => {
     const response = await call('DELETE', '?purge=true');
-    expect(response.statusCode).toBe(200);
+    expect(response.statusCode).toBe(202);
+    await harness.temporal.workflow.getHandle(`duo-tenant-purge:${tenantId}`).result();
     const [counts] = await harness.api.database.sql`
       select (select count(*) from duo_users where tenant_id = ${tenantId})::int as users,
              (select count(*) from duo_auth_events where tenant_id = ${tenantId})::int as events`;
@@ -123,7 +124,7 @@ describe('integration lifecycle: pause, resume, settings, failures, webhooks, di
     // Every table keyed by tenant, rollups included, so a table added later cannot be forgotten.
     const tables = await harness.api.database.sql<{ table_name: string }[]>`
       select table_name from information_schema.columns
-      where table_schema = 'public' and column_name = 'tenant_id' and table_name not in ('duo_integrations')`;
+      where table_schema = 'public' and column_name = 'tenant_id' and table_name not in ('duo_integrations', 'tenant_purges')`;
     const left: Record<string, number> = {};
     for (const { table_name: table } of tables) {
       const [row] = await harness.api.database.sql<{ n: number }[]>`select count(*)::int as n from ${harness.api.database.sql(table)} where tenant_id = ${tenantId}`;

@@ -37,6 +37,9 @@ const successfulActivities: Activities = {
   pauseForAttention: async () => {},
   sendNotification: async () => true,
   startNotificationDelivery: async () => true,
+  stopTenantSyncs: async () => {},
+  purgeTenantDataSlice: async () => ({ rowsDeleted: 0, batches: 0, done: true }),
+  finishTenantPurge: async () => {},
 };
 
 /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queryable } from '../../../db/client.js';
 import { findIntegration, type IntegrationRow } from '../../../db/integrations.js';
 import { AppError } from '../../../errors/app-error.js';
-import { IntegrationNotConnectedError, IntegrationTransitionRefusedError, TenantNotFoundError } from '../../../errors/integration-errors.js';
+import { IntegrationNotConnectedError, IntegrationTransitionRefusedError, TenantNotFoundError, TenantPurgingError } from '../../../errors/integration-errors.js';
 import { transition, transitionRules, type LifecycleState, type TransitionName } from '../../../integrations/transitions.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 
@@ -15,6 +15,7 @@ afterAll(async () => {
 });
 
 let tenants = 0;
+const nothingElse = async () => {};
 const keys = { apiHost: 'api-x.duosecurity.com', integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKeySealed: 'v1.k.a.b.c', encryptionKeyId: 'k' };
 const failure = { code: 'DUO_CREDENTIALS_REJECTED', message: 'Duo rejected the credentials' };
 const connectInput = (tenantId: string, anchorAt = new Date(Date.now() - 600_000)) => ({
@@ -42,7 +43,8 @@ async function tenantIn(state: LifecycleState, options: { failedInitialSync?: bo
   if (state === 'paused') await transition.pause(db, tenantId, 'Paused by ops: audit');
   if (state === 'needs_attention') await transition.needAttention(db, tenantId, failure);
   if (state === 'disconnected' || state === 'purged') await transition.disconnect(db, tenantId);
-  if (state === 'purged') await transition.purge(db, tenantId);
+  if (state === 'purging' || state === 'purged') await transition.beginPurge(db, tenantId, nothingElse);
+  if (state === 'purged') await transition.finishPurge(db, tenantId, nothingElse);
   return tenantId;
 }
 
@@ -64,34 +66,36 @@ const apply: Record<TransitionName, (db: Queryable, tenantId: string) => Promise
   needAttention: (db, tenantId) => transition.needAttention(db, tenantId, failure),
   pauseForAttention: (db, tenantId) => transition.pauseForAttention(db, tenantId, failure),
   disconnect: (db, tenantId) => transition.disconnect(db, tenantId),
-  purge: (db, tenantId) => transition.purge(db, tenantId),
+  beginPurge: (db, tenantId) => transition.beginPurge(db, tenantId, nothingElse),
+  finishPurge: (db, tenantId) => transition.finishPurge(db, tenantId, nothingElse),
 };
 
-// applies | late (changes nothing, no error) | tenant not found | not connected | refused
-type Outcome = 'A' | 'L' | 'N' | 'D' | 'R';
-const states: LifecycleState[] = ['absent', 'syncing', 'active', 'paused', 'needs_attention', 'disconnected', 'purged'];
+// applies | late (changes nothing, no error) | tenant not found | not connected | purge under way | refused
+type Outcome = 'A' | 'L' | 'N' | 'D' | 'P' | 'R';
+const states: LifecycleState[] = ['absent', 'syncing', 'active', 'paused', 'needs_attention', 'disconnected', 'purging', 'purged'];
 
 /** The state machine, written out by hand: one column per state above. */
 const expected: Record<TransitionName, Outcome[]> = {
-  //                   absent syncing active paused attention disconn. purged
-  connect:             ['A', 'R', 'R', 'R', 'R', 'R', 'A'],
-  reconnect:           ['N', 'R', 'R', 'R', 'R', 'A', 'R'],
-  recover:             ['N', 'R', 'R', 'R', 'A', 'D', 'D'],
+  //                   absent syncing active paused attention disconn. purging purged
+  connect:             ['A', 'R', 'R', 'R', 'R', 'R', 'P', 'A'],
+  reconnect:           ['N', 'R', 'R', 'R', 'R', 'A', 'P', 'R'],
+  recover:             ['N', 'R', 'R', 'R', 'A', 'D', 'P', 'D'],
   // With a failed initial sync wherever the state allows one (an active tenant completed it).
-  restartInitialSync:  ['N', 'A', 'R', 'A', 'A', 'D', 'D'],
-  recordPhase:         ['N', 'A', 'A', 'A', 'A', 'A', 'A'],
-  completeInitialSync: ['N', 'A', 'A', 'A', 'A', 'A', 'A'],
-  failInitialSync:     ['N', 'A', 'A', 'A', 'A', 'L', 'L'],
-  recordStartFailure:  ['N', 'A', 'A', 'A', 'A', 'L', 'L'],
-  pause:               ['N', 'A', 'A', 'A', 'A', 'D', 'D'],
-  resume:              ['N', 'A', 'A', 'A', 'A', 'D', 'D'],
-  needAttention:       ['N', 'A', 'A', 'A', 'A', 'L', 'L'],
-  pauseForAttention:   ['N', 'L', 'L', 'L', 'A', 'L', 'L'],
-  disconnect:          ['N', 'A', 'A', 'A', 'A', 'A', 'A'],
-  purge:               ['N', 'R', 'R', 'R', 'R', 'A', 'A'],
+  restartInitialSync:  ['N', 'A', 'R', 'A', 'A', 'D', 'P', 'D'],
+  recordPhase:         ['N', 'A', 'A', 'A', 'A', 'A', 'A', 'A'],
+  completeInitialSync: ['N', 'A', 'A', 'A', 'A', 'A', 'A', 'A'],
+  failInitialSync:     ['N', 'A', 'A', 'A', 'A', 'L', 'L', 'L'],
+  recordStartFailure:  ['N', 'A', 'A', 'A', 'A', 'L', 'L', 'L'],
+  pause:               ['N', 'A', 'A', 'A', 'A', 'D', 'P', 'D'],
+  resume:              ['N', 'A', 'A', 'A', 'A', 'D', 'P', 'D'],
+  needAttention:       ['N', 'A', 'A', 'A', 'A', 'L', 'L', 'L'],
+  pauseForAttention:   ['N', 'L', 'L', 'L', 'A', 'L', 'L', 'L'],
+  disconnect:          ['N', 'A', 'A', 'A', 'A', 'A', 'L', 'A'],
+  beginPurge:          ['N', 'A', 'A', 'A', 'A', 'A', 'L', 'L'],
+  finishPurge:         ['N', 'R', 'R', 'R', 'R', 'R', 'A', 'L'],
 };
 
-const refusals = { N: TenantNotFoundError, D: IntegrationNotConnectedError, R: IntegrationTransitionRefusedError } as const;
+const refusals = { N: TenantNotFoundError, D: IntegrationNotConnectedError, P: TenantPurgingError, R: IntegrationTransitionRefusedError } as const;
 
 const cases = (Object.keys(expected) as TransitionName[]).flatMap((name) =>
   states.map((state, column) => ({ name, state, outcome: expected[name][column] })),
@@ -119,7 +123,7 @@ describe('transitions: allowed and refused moves', () => {
     expect(await row(tenantId)).toEqual(before);
   });
 
-  it.each(cases.filter((c) => c.outcome === 'N' || c.outcome === 'D' || c.outcome === 'R'))(
+  it.each(cases.filter((c) => c.outcome === 'N' || c.outcome === 'D' || c.outcome === 'P' || c.outcome === 'R'))(
     '$name is refused for a tenant that is $state ($outcome), with a typed error, changing nothing',
     async ({ name, state, outcome }) => {
       const tenantId = await tenantIn(state, { failedInitialSync: name === 'restartInitialSync' });
@@ -269,11 +273,21 @@ describe('transitions: what each one writes', () => {
     expect((await row(tenantId))?.disconnectedAt).toEqual(first?.disconnectedAt);
   });
 
-  it('purge leaves a tombstone and deletes no data by itself', async () => {
-    const tenantId = await tenantIn('disconnected');
-    await transition.purge(database.db, tenantId);
-    expect((await row(tenantId))?.purgedAt).toBeInstanceOf(Date);
+  it('beginPurge erases the secret and deletes no data by itself', async () => {
+    const tenantId = await tenantIn('active');
+    await transition.beginPurge(database.db, tenantId, nothingElse);
+    expect(await row(tenantId)).toMatchObject({ status: 'purging', secretKeySealed: null, encryptionKeyId: null, schedulePaused: true, purgedAt: null });
     const [checkpoint] = await database.sql`select count(*)::int as n from stream_checkpoints where tenant_id = ${tenantId}`;
     expect(checkpoint?.n).toBe(1);
+  });
+
+  it('finishPurge leaves a tombstone with no key, API host, note or error', async () => {
+    const tenantId = await tenantIn('needs_attention');
+    await transition.beginPurge(database.db, tenantId, nothingElse);
+    await transition.finishPurge(database.db, tenantId, nothingElse);
+    expect(await row(tenantId)).toMatchObject({
+      status: 'disconnected', apiHost: null, integrationKey: null, secretKeySealed: null, encryptionKeyId: null,
+      pauseNote: null, lastErrorCode: null, lastErrorMessage: null, purgedAt: expect.any(Date),
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { measureMemory } from '../../../simulator/measure-memory.js';
 
-// How much memory this takes at a million events is a figure of `npm run bench` (scenario G,
+// How much memory this takes at a million events is a figure of `npm run bench` (scenario I,
 // docs/BENCHMARKS.md); the test keeps what must hold at any size.
 describe('simulator memory check', () => {
   it('pages through every authentication event of a big account in order and reports the peak RSS', { timeout: 120_000 }, async () => {

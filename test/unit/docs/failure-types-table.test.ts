@@ -15,7 +15,7 @@ const operations = readFileSync(new URL('../../../docs/OPERATIONS.md', import.me
  * transition is never an activity's failure.
  */
 const notWorkflowFailures: ErrorCode[] = [
-  'TEMPORAL_UNAVAILABLE', 'CONFIG_INVALID', 'VALIDATION_FAILED', 'DUO_UNREACHABLE', 'DUO_ACCOUNT_CHANGED', 'INTEGRATION_TRANSITION_REFUSED',
+  'TEMPORAL_UNAVAILABLE', 'CONFIG_INVALID', 'VALIDATION_FAILED', 'DUO_UNREACHABLE', 'DUO_ACCOUNT_CHANGED', 'INTEGRATION_TRANSITION_REFUSED', 'TENANT_PURGING',
 ];
 
 function failureTypesTable(): Map<string, string> {

@@ -134,11 +134,32 @@ describe('composeIntegrationStatus', () => {
       schedule: { paused: false, note: null, intervalMinutes: 5, source: 'database' },
       retentionAlarm: null,
       retention: { eventDays: 400, rollupDays: 800, eventsKeptFrom: '2025-05-26T00:00:00.000Z', rollupsKeptFrom: '2024-04-21T00:00:00.000Z' },
+      purge: null,
       settings: {
         syncIntervalMinutes: 5,
         streams: { telephony: false, activity: false, administrator: false },
         rosterRefreshHourUtc: null,
         eventRetentionDays: 400,
+      },
+    });
+  });
+
+  it("shows a purge's phase and rows deleted per table, and null key and host on the tombstone", () => {
+    const document = composeIntegrationStatus(
+      inputs({
+        row: { ...row(), status: 'disconnected', apiHost: null, integrationKey: null },
+        purge: {
+          tenantId: 'acme', workflowId: 'duo-tenant-purge:acme', phase: 'done', deleted: { duo_auth_events: 450, duo_users: 12 }, rowsDeleted: 462,
+          startedAt: new Date('2026-07-01T00:00:00Z'), updatedAt: new Date('2026-07-01T00:01:00Z'), completedAt: new Date('2026-07-01T00:01:00Z'),
+        },
+      }),
+    );
+    expect(document).toMatchObject({
+      apiHost: null,
+      integrationKey: null,
+      purge: {
+        phase: 'done', workflowId: 'duo-tenant-purge:acme', startedAt: '2026-07-01T00:00:00.000Z', completedAt: '2026-07-01T00:01:00.000Z',
+        rowsDeleted: 462, deleted: { duo_auth_events: 450, duo_users: 12 },
       },
     });
   });
