@@ -75,3 +75,58 @@ export async function countCatalogue(db: Queryable, tenantId: string): Promise<n
   const [row] = await db.execute<{ n: number }>(sql`select count(*)::int as n from duo_application_catalogue where tenant_id = ${tenantId}`);
   return row?.n ?? 0;
 }
+
+/** Seat figures for the usage summary: Duo's own user count and users pending deletion. */
+export interface SeatFigures {
+  duoUserCount: number;
+  usersPendingDeletion: number | null;
+  adminCount: number;
+  fetchedAt: string;
+}
+
+export async function getSeatFigures(db: Queryable, tenantId: string): Promise<SeatFigures | null> {
+  const facts = await findAccountFacts(db, tenantId);
+  if (!facts?.summaryFetchedAt || facts.userCount === null || facts.adminCount === null) return null;
+  return {
+    duoUserCount: facts.userCount,
+    usersPendingDeletion: facts.userPendingDeletionCount,
+    adminCount: facts.adminCount,
+    fetchedAt: facts.summaryFetchedAt.toISOString(),
+  };
+}
+
+export interface UnusedApplications {
+  /** When Duo's applications list was last read in full. */
+  fetchedAt: string;
+  /** Applications in it. */
+  total: number;
+  /** Those without an authentication in `days` days (never seen in the logs included), by name. */
+  applications: { applicationKey: string; name: string; type: string | null; lastUsedAt: string | null }[];
+}
+
+/**
+ * Protected applications nobody used within `days` days: the catalogue ("Grant applications") minus
+ * what the logs show. Null without a catalogue (the grant missing, or not read yet).
+ */
+export async function listUnusedApplications(db: Queryable, tenantId: string, days: number, nowMs: number): Promise<UnusedApplications | null> {
+  const facts = await findAccountFacts(db, tenantId);
+  if (!facts?.catalogueFetchedAt) return null;
+  const since = new Date(nowMs - days * 86_400_000).toISOString();
+  const rows = await db.execute<{ application_key: string; name: string; type: string | null; last_used_at: Date | string | null; total: number }>(sql`
+    select c.application_key, c.name, c.type, p.last_used_at, count(*) over ()::int as total
+    from duo_application_catalogue c
+    left join duo_applications p on p.tenant_id = c.tenant_id and p.application_key = c.application_key
+    where c.tenant_id = ${tenantId}
+    order by c.name, c.application_key`);
+  const unused = rows.filter((r) => r.last_used_at === null || new Date(r.last_used_at).toISOString() < since);
+  return {
+    fetchedAt: facts.catalogueFetchedAt.toISOString(),
+    total: rows[0]?.total ?? 0,
+    applications: unused.map((r) => ({
+      applicationKey: r.application_key,
+      name: r.name,
+      type: r.type,
+      lastUsedAt: r.last_used_at === null ? null : new Date(r.last_used_at).toISOString(),
+    })),
+  };
+}

@@ -332,6 +332,15 @@ export const usageSchema = z
         usersQuery: z.string().meta({ description: 'Query string for GET …/duo/users that lists them' }),
       })
       .meta({ description: 'Status active, no activity within the largest threshold, created in Duo more than graceDays ago' }),
+    seats: z
+      .object({
+        duoUserCount: count.meta({ description: "Duo's own count of users in the account (its summary): the figure a licence review starts from" }),
+        usersPendingDeletion: count.nullable().meta({ description: 'Users Duo will delete (still counted by Duo until then); null when Duo did not say' }),
+        adminCount: count,
+        fetchedAt: instant.meta({ description: 'When the summary was read (each roster refresh)' }),
+      })
+      .nullable()
+      .meta({ description: 'From Duo\'s account summary; null without "Grant read information" on the Admin API application' }),
     freshness: freshnessSchema,
   })
   .meta({ id: 'DuoUsage' });
@@ -359,6 +368,22 @@ export const applicationListSchema = z
       })
       .optional()
       .meta({ description: 'Present with a group filter: counts above are about these members only' }),
+    unused: z
+      .object({
+        fetchedAt: instant.meta({ description: "When Duo's applications list was last read in full (each roster refresh)" }),
+        total: count.meta({ description: 'Protected applications in the account' }),
+        days: count.meta({ description: 'The window: no authentication by anyone within it' }),
+        applications: z.array(
+          z.object({
+            applicationKey: z.string(),
+            name: z.string().meta({ description: "Name in Duo's applications list" }),
+            type: z.string().nullable().meta({ description: "Duo's application type, e.g. sso-generic" }),
+            lastUsedAt: nullableInstant.meta({ description: 'Newest authentication ever stored; null: never seen in the logs' }),
+          }),
+        ),
+      })
+      .nullable()
+      .meta({ description: 'Protected applications with zero use in 90 days, which the logs alone cannot show; null without "Grant applications"' }),
     freshness: freshnessSchema,
   })
   .meta({ id: 'DuoApplicationUsageList' });
