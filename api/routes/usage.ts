@@ -18,6 +18,7 @@ import {
   usageSchema,
 } from '../schemas/usage.js';
 import { usageErrors, type UsageDeps, type UsageRoutesOptions } from './usage-shared.js';
+import { streamEventRoutes } from './stream-events.js';
 import { userEventRoutes } from './usage-events.js';
 import { userUsageRoutes } from './usage-users.js';
 
@@ -35,6 +36,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async (app
   const now = () => deps.now?.() ?? Date.now();
   await app.register(userUsageRoutes, { deps });
   await app.register(userEventRoutes, { deps });
+  await app.register(streamEventRoutes, { deps });
 
   app.get(
     '/v1/tenants/:tenantId/duo/usage',

@@ -240,6 +240,26 @@ export const eventsQuerySchema = z
     }
   });
 
+export const optionalStreams = ['telephony', 'activity', 'administrator'] as const;
+
+export const streamParamsSchema = z.object({
+  tenantId: tenantIdSchema,
+  stream: z.enum(optionalStreams, { error: `stream must be one of ${optionalStreams.join(', ')}` }),
+});
+
+export const streamEventsQuerySchema = z
+  .strictObject({
+    from: instantParam('from').optional().meta({ description: 'Only events at or after this instant' }),
+    to: instantParam('to').optional().meta({ description: 'Only events before this instant' }),
+    limit: limitParam.optional().meta({ description: `Page size, at most ${MAX_PAGE_SIZE}. Default ${DEFAULT_PAGE_SIZE}` }),
+    cursor: cursorParam(decodeEventCursor).optional().meta({ description: 'nextCursor of the previous page, unchanged' }),
+  })
+  .superRefine((query, ctx) => {
+    if (query.from !== undefined && query.to !== undefined && Date.parse(query.to) <= Date.parse(query.from)) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be later than from' });
+    }
+  });
+
 // --- responses ---
 
 const instant = z.iso.datetime();
@@ -434,3 +454,19 @@ export const userEventListSchema = z
     nextCursor: z.string().nullable().meta({ description: 'Pass as cursor for the next (older) page; null on the last page' }),
   })
   .meta({ id: 'DuoAuthEventList' });
+
+export const streamEventListSchema = z
+  .object({
+    stream: z.enum(optionalStreams),
+    events: z
+      .array(
+        z.object({
+          id: z.string().meta({ description: "Duo's telephony_id or activity_id; for administrator rows (Duo gives them no id) a SHA-256 of the row" }),
+          occurredAt: z.string().meta({ description: 'ISO 8601, microseconds' }),
+          event: z.record(z.string(), z.unknown()).meta({ description: "Duo's event exactly as Duo sent it" }),
+        }),
+      )
+      .meta({ description: 'Newest first' }),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as cursor for the next (older) page; null on the last page' }),
+  })
+  .meta({ id: 'DuoStreamEventList' });
