@@ -201,7 +201,7 @@ async function verifyCredentials(deps: ConnectDeps, input: DuoCredentialsInput):
   if (result.ok) return result;
   const { readResource, readLog } = result.permissions;
   // A 429 from Duo, or the account's budget spent by its running syncs: the keys were never judged.
-  if ([readResource, readLog].some((r) => !r.ok && r.code === 'DUO_RATE_LIMITED')) {
+  if (result.verdict === 'rate_limited') {
     throw new AppError('DUO_RATE_LIMITED', 'Duo is rate-limiting this account right now (its syncs share the same limit); nothing was stored: try again after Retry-After seconds', {
       retryAfterMs: budget.retryAfterMs(),
     });
