@@ -1,5 +1,6 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { getFailureStreak, recordIncrementalOutcome, recordTimedOutRuns, requireIntegration } from '../db/integrations.js';
+import { findLateLogSweep, isSweepDue } from '../db/late-log-sweeps.js';
 import { closeStaleIncrementalRuns, finishSyncRun, incrementalRunsAround, RUN_TIMED_OUT, startSyncRun, type FinishedRun } from '../db/sync-runs.js';
 import { INCREMENTAL_RUN_TIMEOUT_MS, pauseIncrementalSchedule, syncIntervalMinutes } from '../integrations/schedules.js';
 import { nonRetryableErrorCodes } from '../errors/codes.js';
@@ -13,6 +14,8 @@ const DAY_MS = 86_400_000;
 export interface IncrementalPlan {
   streams: LogStream[];
   rosterDue: boolean;
+  /** The late-arrival sweep is due (activities/late-log-sweep.ts); absent in runs planned before it existed. */
+  lateSweepDue?: boolean;
 }
 
 /**
@@ -30,7 +33,11 @@ export async function beginIncrementalRun(deps: ActivityDeps, run: RunRef): Prom
   });
   const enabled = integration.settings.streams ?? {};
   const streams: LogStream[] = ['auth', ...(['telephony', 'activity', 'administrator'] as const).filter((s) => enabled[s] === true)];
-  return { streams, rosterDue: isRosterDue(integration.lastRosterSyncAt, integration.settings.rosterRefreshHourUtc, new Date(), syncIntervalMinutes(deps.config, integration)) };
+  return {
+    streams,
+    rosterDue: isRosterDue(integration.lastRosterSyncAt, integration.settings.rosterRefreshHourUtc, new Date(), syncIntervalMinutes(deps.config, integration)),
+    lateSweepDue: isSweepDue(await findLateLogSweep(deps.db, run.tenantId), Date.now(), deps.config.LATE_LOG_SWEEP_MINUTES * 60_000),
+  };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ActivityDeps } from './deps.js';
 import { withTypedFailures } from './failures.js';
 import { beginInitialSync, completeInitialSync, failInitialSync, recordInitialSyncPhase, recordRunCancelled } from './initial-sync-state.js';
 import { beginIncrementalRun, finishIncrementalRun, pauseForAttention } from './incremental-run.js';
+import { sweepLateLogs } from './late-log-sweep.js';
 import { sendNotification, startNotificationDelivery } from './notify.js';
 import { syncAuthLogWindow } from './sync-auth-log-window.js';
 import { syncLogIncrement } from './sync-log-increment.js';
@@ -29,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     recordRunCancelled: bind(deps, recordRunCancelled),
     beginIncrementalRun: bind(deps, beginIncrementalRun),
     syncLogIncrement: bind(deps, syncLogIncrement),
+    sweepLateLogs: bind(deps, sweepLateLogs),
     finishIncrementalRun: bind(deps, finishIncrementalRun),
     pauseForAttention: bind(deps, pauseForAttention),
     sendNotification: bind(deps, sendNotification),

@@ -1,10 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { storeAuthEvents } from '../db/auth-events.js';
-import { advanceBackfillWindow, openBackfillWindow, recordMalformedBackfillPage } from '../db/backfill-windows.js';
+import { advanceBackfillWindow, closeEmptyWindowsBefore, openBackfillWindow, recordMalformedBackfillPage } from '../db/backfill-windows.js';
 import { ensurePartitionsForRows } from '../db/event-partitions.js';
 import { requireIntegration } from '../db/integrations.js';
 import { recordEventsIngested } from '../observability/metrics.js';
-import { DUO_MAX_LOG_AGE_MS } from '../duo/client.js';
+import { DUO_MAX_LOG_AGE_MS, type DuoClient } from '../duo/client.js';
+import { BACKFILL_WINDOW_MS } from '../workflows/definitions.js';
 import type { LogWindowInput, LogWindowResult } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 import { toAuthEventRecord } from './duo-records.js';
@@ -69,5 +70,36 @@ export async function syncAuthLogWindow(deps: ActivityDeps, input: LogWindowInpu
       position,
     );
   }
+  if (events === 0 && input.stream === 'auth') await closeEmptyPast(deps, duo, input, earliestServedMs, context.cancellationSignal);
   return { events, pages, expired: false };
+}
+
+/**
+ * An empty day asks Duo once for the oldest event between the backfill's start and this day. Every
+ * day window before it holds nothing and is closed done and empty without a request of its own: an
+ * account whose log retention is shorter than 180 days (a Duo setting; Duo answers such days with no
+ * rows, not an error) gets a backfill that ends where its data ends, one request instead of one per
+ * day; a quiet stretch in a sparse account is skipped the same way.
+ */
+async function closeEmptyPast(deps: ActivityDeps, duo: DuoClient, input: LogWindowInput, earliestServedMs: number, signal: AbortSignal): Promise<void> {
+  const integration = await requireIntegration(deps.db, input.tenantId);
+  const backfillStartMs = integration.backfillStartAt.getTime();
+  const fromMs = Math.max(backfillStartMs, earliestServedMs);
+  if (input.windowStartMs <= fromMs) return;
+  const pages = duo.authLogPages({ mintimeMs: fromMs, maxtimeMs: input.windowStartMs, limit: 1, signal });
+  let oldestMs = input.windowStartMs;
+  try {
+    const first = await pages.next();
+    const oldest = first.done ? undefined : first.value.items[0];
+    // Whole seconds, rounded down: a window is closed only when it ends before the oldest event.
+    if (oldest) oldestMs = oldest.timestamp * 1000;
+  } finally {
+    await pages.return(undefined);
+  }
+  await closeEmptyWindowsBefore(deps.db, { tenantId: input.tenantId, stream: input.stream }, {
+    fromEndMs: input.windowStartMs,
+    backfillStartMs,
+    windowMs: BACKFILL_WINDOW_MS,
+    beforeMs: oldestMs,
+  });
 }

@@ -1,7 +1,10 @@
 import { Context, log } from '@temporalio/activity';
+import { replaceApplicationCatalogue, storeAccountSummary, type CatalogueApplication } from '../db/account-facts.js';
 import { requireIntegration, setLastRosterSync } from '../db/integrations.js';
 import { clearMalformedRosterPage, recordMalformedRosterPage } from '../db/roster-malformed.js';
 import { sweepRoster, upsertGroups, upsertUsers } from '../db/roster.js';
+import type { DuoClient } from '../duo/client.js';
+import { AppError } from '../errors/app-error.js';
 import type { RosterSyncResult } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 import { toGroupRecord, toUserRecord } from './duo-records.js';
@@ -77,8 +80,47 @@ export async function syncRoster(deps: ActivityDeps, tenantId: string): Promise<
     await setLastRosterSync(tx, tenantId, scanStartedAt);
     return result;
   });
+  await refreshAccountFacts(deps, tenantId, duo, signal);
   return { users, groups, memberships, ...swept };
 }
+
+/**
+ * With "Grant read information", the account summary (seat counts, users pending deletion); with
+ * "Grant applications", the application catalogue (every protected application, used or not). Both
+ * are optional: a refusal (403) forgets what was stored and records the grant as absent, and any other
+ * failure leaves the stored facts as they were until the next refresh. Neither ever fails the roster,
+ * which is already stored. Two requests a day when granted (the catalogue pages by 300 applications).
+ */
+async function refreshAccountFacts(deps: ActivityDeps, tenantId: string, duo: DuoClient, signal: AbortSignal): Promise<void> {
+  const now = new Date();
+  try {
+    const summary = await duo.accountSummary({ signal });
+    await storeAccountSummary(deps.db, tenantId, {
+      userCount: summary.user_count,
+      adminCount: summary.admin_count,
+      integrationCount: summary.integration_count,
+      userPendingDeletionCount: summary.user_pending_deletion_count ?? null,
+    }, now);
+  } catch (error) {
+    if (signal.aborted) throw error;
+    if (isRefusal(error)) await storeAccountSummary(deps.db, tenantId, null, now);
+    else log.warn('Duo account summary not refreshed this time', { tenantId, code: codeOf(error) });
+  }
+  try {
+    const applications: CatalogueApplication[] = [];
+    for await (const page of duo.applicationPages({ signal })) {
+      applications.push(...page.items.map((a) => ({ applicationKey: a.integration_key, name: a.name, type: a.type ?? null })));
+    }
+    await deps.db.transaction((tx) => replaceApplicationCatalogue(tx, tenantId, applications, now));
+  } catch (error) {
+    if (signal.aborted) throw error;
+    if (isRefusal(error)) await deps.db.transaction((tx) => replaceApplicationCatalogue(tx, tenantId, null, now));
+    else log.warn('Duo application catalogue not refreshed this time', { tenantId, code: codeOf(error) });
+  }
+}
+
+const isRefusal = (error: unknown): boolean => error instanceof AppError && error.code === 'DUO_PERMISSION_MISSING';
+const codeOf = (error: unknown): string => (error instanceof AppError ? error.code : 'UNKNOWN');
 
 /** Whether one offset-paged scan saw the whole list: Duo's count stayed put and every entry was seen. */
 class ListScan {

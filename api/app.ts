@@ -92,6 +92,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     // The canonical code (errors/codes.ts), as Temporal and the worker's logs spell it.
     if (mapped.internal) request.log.error({ err: error, code: mapped.code }, 'request failed');
     else request.log.info({ code: mapped.code, statusCode: mapped.status }, 'request refused');
+    if (mapped.retryAfterSeconds !== undefined) reply.header('retry-after', String(mapped.retryAfterSeconds));
     return reply.code(mapped.status).send(mapped.body);
   });
 

@@ -23,6 +23,7 @@ export const httpStatusByCode: Partial<Record<ErrorCode, number>> = {
   DUO_CREDENTIALS_REJECTED: 422,
   DUO_PERMISSION_MISSING: 422,
   DUO_UNREACHABLE: 502,
+  DUO_RATE_LIMITED: 503,
   TEMPORAL_UNAVAILABLE: 503,
 };
 
@@ -33,6 +34,8 @@ export interface HttpError {
   body: ErrorResponse;
   /** Whether the cause must be logged as an error (the body says nothing about it). */
   internal: boolean;
+  /** Seconds for a `Retry-After` header: a 503 whose cause knows when trying again makes sense. */
+  retryAfterSeconds?: number;
 }
 
 export interface ValidationIssue {
@@ -88,7 +91,9 @@ export function toHttpError(error: unknown, requestId: string): HttpError {
   if (error instanceof AppError) {
     const status = httpStatusByCode[error.code];
     if (status !== undefined) {
-      return refusal(status, error.code, error.message, error.details);
+      const answer = refusal(status, error.code, error.message, error.details);
+      if (status === 503 && error.retryAfterMs !== undefined) answer.retryAfterSeconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
+      return answer;
     }
     return internalError(requestId);
   }

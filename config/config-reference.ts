@@ -70,6 +70,14 @@ const notes: Record<ConfigVariable, VariableNotes> = {
   DUO_OBJECT_REQUESTS_PER_MINUTE: { readBy: 'worker', meaning: 'Ceiling of the shared per-account budget for Duo object lists (users, groups).' },
   DUO_LOG_SAFETY_SECONDS: { readBy: 'worker', meaning: 'Seconds an incremental log window stays short of Duo\'s two-minute delay, against clock skew between this server and Duo. Smaller is fresher.' },
   SYNC_INTERVAL_MINUTES: { readBy: 'api, worker', meaning: 'Default interval of each tenant\'s incremental schedule (per tenant: `PATCH` `syncIntervalMinutes`).' },
+  LATE_LOG_LOOKBACK_HOURS: {
+    readBy: 'worker',
+    meaning: 'How far behind the auth checkpoint the late-arrival sweep re-reads (Duo has published authentication logs hours late during incidents).',
+  },
+  LATE_LOG_SWEEP_MINUTES: {
+    readBy: 'worker',
+    meaning: 'How often each tenant\'s late-arrival sweep runs (from its incremental runs); 0 turns it off. Cost: docs/CAPACITY.md.',
+  },
   BACKFILL_DAYS: { readBy: 'api', meaning: 'Days of authentication logs an initial sync backfills (Duo keeps 180).' },
   EVENT_RETENTION_DAYS: {
     readBy: 'api, worker',

@@ -78,6 +78,13 @@ const envShape = z.object({
      */
     DUO_LOG_SAFETY_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
 
+    /**
+     * The late-arrival sweep: how far behind the auth checkpoint it re-reads (Duo has published
+     * authentication logs hours late during incidents), and how often per tenant (0 turns it off).
+     */
+    LATE_LOG_LOOKBACK_HOURS: z.coerce.number().int().min(1).max(168).default(24),
+    LATE_LOG_SWEEP_MINUTES: z.coerce.number().int().min(0).max(10_080).default(1440),
+
     /** Default interval of each tenant's incremental schedule. */
     SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
     /** Days of authentication logs the initial sync backfills (Duo keeps 180). */

@@ -64,3 +64,32 @@ export async function recordMalformedBackfillPage(db: Queryable, key: WindowKey,
     .returning({ streak: backfillWindows.malformedStreak });
   return row?.streak ?? 1;
 }
+
+/**
+ * Closes as done and empty every backfill window of the tenant's stream that lies wholly before
+ * `beforeMs`, walking down from `fromEndMs` in windows of `windowMs` to `backfillStartMs` (the
+ * boundaries the initial sync uses). A window already paged (pages > 0) keeps its state. Returns how
+ * many windows it closed.
+ */
+export async function closeEmptyWindowsBefore(
+  db: Queryable,
+  key: { tenantId: string; stream: string },
+  bounds: { fromEndMs: number; backfillStartMs: number; windowMs: number; beforeMs: number },
+): Promise<number> {
+  const rows: (WindowKey & { done: boolean })[] = [];
+  for (let end = bounds.fromEndMs; end > bounds.backfillStartMs; end -= bounds.windowMs) {
+    if (end > bounds.beforeMs) continue;
+    rows.push({ ...key, windowStartMs: Math.max(bounds.backfillStartMs, end - bounds.windowMs), windowEndMs: end, done: true });
+  }
+  if (rows.length === 0) return 0;
+  const closed = await db
+    .insert(backfillWindows)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: [backfillWindows.tenantId, backfillWindows.stream, backfillWindows.windowStartMs],
+      set: { done: true, updatedAt: new Date() },
+      setWhere: sql`${backfillWindows.pages} = 0 and not ${backfillWindows.done}`,
+    })
+    .returning({ start: backfillWindows.windowStartMs });
+  return closed.length;
+}

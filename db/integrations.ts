@@ -215,6 +215,7 @@ export const tenantDataTables = [
   'duo_application_daily_activity', 'duo_application_users', 'duo_application_daily_totals', 'duo_applications',
   'duo_telephony_events', 'duo_activity_events',
   'duo_admin_events', 'duo_event_months', 'backfill_windows', 'stream_checkpoints', 'roster_malformed_pages', 'sync_runs',
+  'late_log_sweeps', 'duo_account_facts', 'duo_application_catalogue',
 ] as const;
 
 export async function updateSettings(db: Queryable, tenantId: string, settings: IntegrationSettings): Promise<void> {

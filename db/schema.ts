@@ -509,3 +509,55 @@ export const reconcilerState = pgTable('reconciler_state', {
   lastFullSweepAt: tstz(),
   configFingerprint: text(),
 });
+
+/**
+ * The late-arrival sweep per tenant: when it last completed, and the window it is paging (pinned with
+ * its cursor, so a sweep stopped by a retry or the run's paging budget resumes at its last page).
+ */
+export const lateLogSweeps = pgTable('late_log_sweeps', {
+  tenantId: text().primaryKey().references(() => tenants.id, { onDelete: 'cascade' }),
+  lastSweptAt: tstz(),
+  windowStartMs: bigint({ mode: 'number' }),
+  windowEndMs: bigint({ mode: 'number' }),
+  cursor: text(),
+  /** Events the sweeps stored that the incremental sync had not: Duo published them late. */
+  lateEventsFound: bigint({ mode: 'number' }).notNull().default(0),
+  /** What the last completed sweep found. */
+  lastFound: integer().notNull().default(0),
+  updatedAt: tstz().notNull().defaultNow(),
+});
+
+/**
+ * Facts of the Duo account that need optional grants: which grants the keys have (checked at connect),
+ * and, with "Grant read information", the account summary the roster refresh last fetched.
+ */
+export const duoAccountFacts = pgTable('duo_account_facts', {
+  tenantId: text().primaryKey().references(() => tenants.id, { onDelete: 'cascade' }),
+  /** true granted, false refused (403), null unknown: as the credential check answered. */
+  readInformation: boolean(),
+  readApplications: boolean(),
+  grantsCheckedAt: tstz(),
+  userCount: integer(),
+  adminCount: integer(),
+  integrationCount: integer(),
+  userPendingDeletionCount: integer(),
+  summaryFetchedAt: tstz(),
+  catalogueFetchedAt: tstz(),
+});
+
+/**
+ * Every protected application of the account as Duo's applications list names it ("Grant
+ * applications"), used or not: the auth logs only ever show applications someone used.
+ * `applicationKey` is Duo's integration key, the key auth events carry.
+ */
+export const duoApplicationCatalogue = pgTable(
+  'duo_application_catalogue',
+  {
+    tenantId: text().notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    applicationKey: text().notNull(),
+    name: text().notNull(),
+    type: text(),
+    fetchedAt: tstz().notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.applicationKey] })],
+);

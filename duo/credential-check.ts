@@ -6,7 +6,7 @@ import type { DuoClient } from './client.js';
 export type PermissionCheckResult = { ok: true } | { ok: false; code: ErrorCode; message: string };
 
 /** The overall answer, for a connect form or the command line. */
-export type CredentialVerdict = 'ok' | 'credentials_rejected' | 'permission_missing' | 'unreachable' | 'failed';
+export type CredentialVerdict = 'ok' | 'credentials_rejected' | 'permission_missing' | 'unreachable' | 'rate_limited' | 'failed';
 
 /**
  * Grants the sync uses when present and never needs: true when granted, false when Duo answered
@@ -64,6 +64,8 @@ function stopsEarly(result: PermissionCheckResult): CredentialVerdict | null {
   if (result.ok) return null;
   if (result.code === 'DUO_CREDENTIALS_REJECTED') return 'credentials_rejected';
   if (result.code === 'DUO_NETWORK_ERROR' || result.code === 'DUO_TLS_ERROR') return 'unreachable';
+  // The keys were not judged, and every further call would meet the same limit (or budget).
+  if (result.code === 'DUO_RATE_LIMITED') return 'rate_limited';
   return null;
 }
 
@@ -87,8 +89,8 @@ async function checkOptionalGrants(
 
 /**
  * Checks the keys against the two permissions the sync needs, with one 1-row call each: users
- * (Grant read resource) and a small recent authentication-log window (Grant read log). A 401 or a
- * network failure on the first call stops the check. Once the keys are accepted, it also reports
+ * (Grant read resource) and a small recent authentication-log window (Grant read log). A 401, a 429
+ * or a network failure on either call stops the check. Once the keys are accepted, it also reports
  * the optional grants ("Grant read information", "Grant applications"), one small call each; they
  * never change the verdict.
  */

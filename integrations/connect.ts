@@ -4,7 +4,11 @@ import type { Config } from '../config/config.js';
 import type { Database } from '../db/client.js';
 import { duoSecretContext, needsReseal, openSecret, sealSecret, type EncryptionKeyring } from '../db/credentials.js';
 import { findIntegration, lockIntegration, replaceCredentials, requireIntegration, setInitialSyncRun, type IntegrationRow } from '../db/integrations.js';
-import { createDuoClient, DUO_LOG_DELAY_MS } from '../duo/client.js';
+import { createDuoClient, DUO_LOG_DELAY_MS, type EndpointClass, type RequestBudget } from '../duo/client.js';
+import { defaultRateLimitRetryAfterMs } from '../duo/transport.js';
+import { PostgresRateBudget } from '../db/rate-budget.js';
+import { recordOptionalGrants } from '../db/account-facts.js';
+import { instrumentBudget } from '../observability/metrics.js';
 import type { CredentialCheckResult } from '../duo/credential-check.js';
 import { AppError } from '../errors/app-error.js';
 import { TenantPurgingError } from '../errors/integration-errors.js';
@@ -44,7 +48,7 @@ export const ANCHOR_LAG_MS = DUO_LOG_DELAY_MS + 3 * 60_000;
 export async function connectIntegration(deps: ConnectDeps, tenantId: string, input: DuoCredentialsInput): Promise<IntegrationRow> {
   // Checked before Duo is asked too, so a refused account costs no Duo call; re-checked under the lock.
   assertSameDuoAccount(await findIntegration(deps.db, tenantId), input);
-  await verifyCredentials(deps, input);
+  const checked = await verifyCredentials(deps, input);
   const now = deps.now?.() ?? Date.now();
   const sealed = sealSecret(deps.keyring, input.secretKey, duoSecretContext(tenantId, input.integrationKey));
 
@@ -92,6 +96,9 @@ export async function connectIntegration(deps: ConnectDeps, tenantId: string, in
     if (existing.initialSyncState === 'failed') await transition.restartInitialSync(tx, tenantId);
     return { row: existing, start: true };
   });
+
+  // What the keys may read beyond what the sync needs; the roster refresh keeps it current after this.
+  await recordOptionalGrants(deps.db, tenantId, checked.optionalGrants, new Date(now));
 
   if (decision.start) {
     try {
@@ -144,8 +151,45 @@ function sameCredentials(keyring: EncryptionKeyring, row: IntegrationRow, input:
   }
 }
 
+/** The longest a connect waits for the account's shared request budget before answering 503. */
+export const CONNECT_BUDGET_WAIT_MS = 15_000;
+
+/**
+ * The credential check's requests go through the account's shared budget like every sync's, so a
+ * connect (a key rotation during a backfill, say) never sends Duo more than the account's rate. A
+ * connect waits for its turn at most CONNECT_BUDGET_WAIT_MS; longer answers 503 with Retry-After.
+ */
+function connectBudget(deps: ConnectDeps, apiHost: string): { shared: RequestBudget; retryAfterMs: () => number } {
+  let lastWaitMs = 0;
+  let rateLimited: EndpointClass | undefined;
+  const postgres = instrumentBudget(new PostgresRateBudget(deps.db, apiHost, {
+    requestsPerMinute: { log: deps.config.DUO_LOG_REQUESTS_PER_MINUTE, object: deps.config.DUO_OBJECT_REQUESTS_PER_MINUTE },
+    onWait: (waitMs) => { lastWaitMs = waitMs; },
+  }));
+  const shared: RequestBudget = {
+    async acquire(endpointClass, signal) {
+      const deadline = AbortSignal.timeout(CONNECT_BUDGET_WAIT_MS);
+      try {
+        await postgres.acquire(endpointClass, signal ? AbortSignal.any([signal, deadline]) : deadline);
+      } catch (error) {
+        if (!deadline.aborted || signal?.aborted) throw error;
+        throw new AppError('DUO_RATE_LIMITED', `The ${endpointClass} request budget of this Duo account is in use by its syncs`, { retryAfterMs: lastWaitMs });
+      }
+    },
+    async report(endpointClass, outcome) {
+      if (outcome === 'rate_limited') rateLimited = endpointClass;
+      await postgres.report(endpointClass, outcome);
+    },
+  };
+  // After Duo's own 429, its advice for that endpoint class (Duo sends no Retry-After); after a
+  // budget wait, what the budget said was left.
+  const retryAfterMs = () => Math.max(1_000, lastWaitMs, rateLimited ? defaultRateLimitRetryAfterMs(rateLimited) : 0);
+  return { shared, retryAfterMs };
+}
+
 /** Runs Duo's credential check and turns a failed verdict into the error the API answers with. */
 async function verifyCredentials(deps: ConnectDeps, input: DuoCredentialsInput): Promise<CredentialCheckResult> {
+  const budget = connectBudget(deps, input.apiHost);
   const duo = createDuoClient({
     apiHost: input.apiHost,
     integrationKey: input.integrationKey,
@@ -153,10 +197,17 @@ async function verifyCredentials(deps: ConnectDeps, input: DuoCredentialsInput):
     originOverride: deps.config.DUO_API_ORIGIN_OVERRIDE,
     testResolve: deps.config.DUO_TEST_RESOLVE, testCaFile: deps.config.DUO_TEST_CA_FILE,
     timeoutMs: Math.min(deps.config.DUO_REQUEST_TIMEOUT_MS, 15_000),
+    budget: budget.shared,
   });
   const result = await duo.checkCredentials({ now: deps.now?.() });
   if (result.ok) return result;
   const { readResource, readLog } = result.permissions;
+  // A 429 from Duo, or the account's budget spent by its running syncs: the keys were never judged.
+  if (result.verdict === 'rate_limited') {
+    throw new AppError('DUO_RATE_LIMITED', 'Duo is rate-limiting this account right now (its syncs share the same limit); nothing was stored: try again after Retry-After seconds', {
+      retryAfterMs: budget.retryAfterMs(),
+    });
+  }
   switch (result.verdict) {
     case 'credentials_rejected': {
       // Duo's 401 code says which value is wrong (integration key, secret key or the clock): pass on

@@ -80,6 +80,31 @@ export const integrationStatusSchema = z
         description: 'temporal: as the schedule describes itself; database: the desired state (Temporal not asked or did not answer)',
       }),
     }),
+    optionalGrants: z
+      .object({
+        readInformation: z.boolean().nullable().meta({ description: '"Grant read information": the account summary (seat counts). null: not known (never checked, or Duo did not say)' }),
+        readApplications: z.boolean().nullable().meta({ description: '"Grant applications": the list of every protected application, used or not' }),
+      })
+      .meta({ description: 'Grants the sync uses when present and never needs; checked at connect and at each roster refresh' }),
+    account: z
+      .object({
+        userCount: z.int().nonnegative().meta({ description: "Duo's own count of users: the seats it bills" }),
+        adminCount: z.int().nonnegative(),
+        integrationCount: z.int().nonnegative(),
+        usersPendingDeletion: z.int().nonnegative().nullable(),
+        fetchedAt: instant,
+      })
+      .nullable()
+      .meta({ description: "Duo's account summary as of the last roster refresh; null without \"Grant read information\"" }),
+    lateArrivals: z
+      .object({
+        lookbackHours: z.int().positive().meta({ description: 'How far behind the authentication checkpoint each sweep re-reads' }),
+        everyMinutes: z.int().nonnegative().meta({ description: 'Minutes between sweeps; 0: off' }),
+        lastSweptAt: nullableInstant.meta({ description: 'When the last sweep completed; null before the first' }),
+        lastFound: z.int().nonnegative().meta({ description: 'Events the last sweep found that Duo had published late' }),
+        totalFound: z.int().nonnegative().meta({ description: 'Events all sweeps found' }),
+      })
+      .meta({ description: 'The late-arrival sweep: Duo sometimes publishes authentication logs hours after the events' }),
     retentionAlarm: z
       .object({ since: instant })
       .nullable()

@@ -1,3 +1,5 @@
+import { findAccountFacts, type AccountFactsRow } from '../db/account-facts.js';
+import { findLateLogSweep, type LateLogSweepRow } from '../db/late-log-sweeps.js';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/client.js';
@@ -25,7 +27,7 @@ export const LIVE_PROGRESS_TIMEOUT_MS = 1_000;
 export interface StatusDeps {
   db: Database;
   temporal: Client;
-  config: Pick<Config, 'SYNC_INTERVAL_MINUTES' | 'EVENT_RETENTION_DAYS' | 'ROLLUP_RETENTION_DAYS'>;
+  config: Pick<Config, 'SYNC_INTERVAL_MINUTES' | 'EVENT_RETENTION_DAYS' | 'ROLLUP_RETENTION_DAYS' | 'LATE_LOG_LOOKBACK_HOURS' | 'LATE_LOG_SWEEP_MINUTES'>;
   now?: () => number;
 }
 
@@ -47,7 +49,7 @@ export async function getIntegrationStatus(
   const row = await requireIntegration(deps.db, tenantId);
   const live = options.live !== false;
   // Temporal is asked in parallel with Postgres, so its deadline bounds the whole read.
-  const [counts, checkpoints, backfill, progress, schedule, purge] = await Promise.all([
+  const [counts, checkpoints, backfill, progress, schedule, purge, accountFacts, lateSweep] = await Promise.all([
     getTenantCounts(deps.db, tenantId),
     listStreamCheckpoints(deps.db, tenantId),
     getBackfillProgress(deps.db, tenantId),
@@ -55,6 +57,8 @@ export async function getIntegrationStatus(
     // A disconnected or purging tenant has no schedule to describe.
     live && row.status !== 'disconnected' && row.status !== 'purging' ? readScheduleState(deps.temporal, tenantId) : undefined,
     findPurge(deps.db, tenantId),
+    findAccountFacts(deps.db, tenantId),
+    findLateLogSweep(deps.db, tenantId),
   ]);
   return composeIntegrationStatus({
     row,
@@ -67,6 +71,8 @@ export async function getIntegrationStatus(
     defaultIntervalMinutes: deps.config.SYNC_INTERVAL_MINUTES,
     defaultRetention: { eventDays: deps.config.EVENT_RETENTION_DAYS, rollupDays: deps.config.ROLLUP_RETENTION_DAYS },
     nowMs: deps.now?.() ?? Date.now(),
+    accountFacts,
+    lateSweep: { row: lateSweep, lookbackHours: deps.config.LATE_LOG_LOOKBACK_HOURS, everyMinutes: deps.config.LATE_LOG_SWEEP_MINUTES },
   });
 }
 
@@ -108,6 +114,10 @@ export interface StatusInputs {
   defaultIntervalMinutes: number;
   defaultRetention: RetentionDefaults;
   nowMs: number;
+  /** Optional grants and the account summary; absent: nothing known. */
+  accountFacts?: AccountFactsRow | undefined;
+  /** The late-arrival sweep's state and settings; absent: the defaults, never swept. */
+  lateSweep?: { row: LateLogSweepRow | undefined; lookbackHours: number; everyMinutes: number };
 }
 
 /** Pure: the status document from what Postgres (and, when running, the workflow) report. */
@@ -158,6 +168,14 @@ export function composeIntegrationStatus(input: StatusInputs): IntegrationStatus
     lastError: row.lastErrorCode ? { code: row.lastErrorCode, message: row.lastErrorMessage ?? '' } : null,
     ...composeSyncStatus(input),
     purge: input.purge ? purgeView(input.purge) : null,
+    ...composeAccountFacts(input.accountFacts),
+    lateArrivals: {
+      lookbackHours: input.lateSweep?.lookbackHours ?? 24,
+      everyMinutes: input.lateSweep?.everyMinutes ?? 1440,
+      lastSweptAt: iso(input.lateSweep?.row?.lastSweptAt),
+      lastFound: input.lateSweep?.row?.lastFound ?? 0,
+      totalFound: input.lateSweep?.row?.lateEventsFound ?? 0,
+    },
   };
 }
 
@@ -169,6 +187,23 @@ function purgeView(purge: TenantPurgeRow): NonNullable<IntegrationStatusDocument
     completedAt: iso(purge.completedAt),
     rowsDeleted: Number(purge.rowsDeleted),
     deleted: Object.fromEntries(Object.entries(purge.deleted).map(([table, n]) => [table, Number(n)])),
+  };
+}
+
+function composeAccountFacts(facts: AccountFactsRow | undefined): Pick<IntegrationStatusDocument, 'optionalGrants' | 'account'> {
+  const summary =
+    facts?.summaryFetchedAt && facts.userCount !== null && facts.adminCount !== null && facts.integrationCount !== null
+      ? {
+          userCount: facts.userCount,
+          adminCount: facts.adminCount,
+          integrationCount: facts.integrationCount,
+          usersPendingDeletion: facts.userPendingDeletionCount,
+          fetchedAt: facts.summaryFetchedAt.toISOString(),
+        }
+      : null;
+  return {
+    optionalGrants: { readInformation: facts?.readInformation ?? null, readApplications: facts?.readApplications ?? null },
+    account: summary,
   };
 }
 

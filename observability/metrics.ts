@@ -45,6 +45,17 @@ const eventsIngested = new Counter({
   registers: [metricsRegistry],
 });
 
+const lateEventsFound = new Counter({
+  name: 'duo_sync_late_events_found_total',
+  help: 'Authentication events the late-arrival sweep stored behind the checkpoint: Duo published them after the incremental sync had passed their time.',
+  registers: [metricsRegistry],
+});
+
+/** Events a late-arrival sweep page stored that the incremental sync had not. */
+export function recordLateEventsFound(count: number): void {
+  if (count > 0) lateEventsFound.inc(count);
+}
+
 /** One attempt against Duo has ended (retries count again). */
 export function recordDuoRequest(endpointClass: EndpointClass, outcome: RequestOutcome): void {
   duoRequests.inc({ endpoint_class: endpointClass, outcome });

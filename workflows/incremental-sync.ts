@@ -11,6 +11,9 @@ const MAX_INCREMENTS_PER_STREAM = 7;
 /** Patch id of the move of the recurring sync's activities to a task queue of their own. */
 export const ACTIVITIES_ON_INCREMENTAL_QUEUE = 'activities-on-incremental-queue';
 
+/** Patch id of the late-arrival sweep behind the auth checkpoint. */
+export const LATE_LOG_SWEEP = 'late-log-sweep';
+
 /**
  * One scheduled run for one tenant: every enabled log stream from its checkpoint to now minus Duo's
  * delay, and the roster once a day. Started by the tenant's schedule (`duo-incremental:{tenantId}`).
@@ -29,6 +32,12 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Incr
     for (const stream of plan.streams) {
       counts[stream] = await syncStream(steps, input.tenantId, stream);
       setCurrentDetails(Object.entries(counts).map(([s, n]) => `**${s}:** ${n} new`).join('\n\n'));
+    }
+    // Runs planned before the sweep existed carry no lateSweepDue; patched() keeps histories of
+    // workflow code without the sweep replaying (checked only when a sweep is due).
+    if (plan.lateSweepDue === true && patched(LATE_LOG_SWEEP)) {
+      const sweep = await steps.paging('sweepLateLogs', 'Late-arrival sweep behind the auth checkpoint', { tenantId: input.tenantId });
+      if (sweep.swept) counts.lateAuth = sweep.found;
     }
     if (plan.rosterDue) {
       const roster = await steps.paging('syncRoster', 'Daily roster refresh', input.tenantId);

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { getSeatFigures, listUnusedApplications } from '../../db/account-facts.js';
 import { listApplicationUsage } from '../../db/usage-applications.js';
 import { getFreshness, type Freshness } from '../../db/usage-freshness.js';
 import { listGroupUsage } from '../../db/usage-groups.js';
@@ -17,6 +18,7 @@ import {
   usageSchema,
 } from '../schemas/usage.js';
 import { usageErrors, type UsageDeps, type UsageRoutesOptions } from './usage-shared.js';
+import { streamEventRoutes } from './stream-events.js';
 import { userEventRoutes } from './usage-events.js';
 import { userUsageRoutes } from './usage-users.js';
 
@@ -34,6 +36,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async (app
   const now = () => deps.now?.() ?? Date.now();
   await app.register(userUsageRoutes, { deps });
   await app.register(userEventRoutes, { deps });
+  await app.register(streamEventRoutes, { deps });
 
   app.get(
     '/v1/tenants/:tenantId/duo/usage',
@@ -51,10 +54,11 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async (app
       const thresholds = request.query.thresholds ?? DEFAULT_THRESHOLDS;
       const graceDays = request.query.graceDays ?? DEFAULT_GRACE_DAYS;
       const nowMs = now();
-      const [freshness, totals, groups] = await Promise.all([
+      const [freshness, totals, groups, seats] = await Promise.all([
         freshnessOrNotFound(deps, tenantId, thresholds, nowMs),
         getUsageTotals(deps.db, tenantId, { thresholdDays: thresholds, graceDays }, nowMs),
         listGroupUsage(deps.db, tenantId, { includeDeleted: false }, nowMs),
+        getSeatFigures(deps.db, tenantId),
       ]);
       const inactiveDays = Math.max(...thresholds);
       return {
@@ -68,6 +72,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async (app
           graceDays,
           usersQuery: `status=active&inactiveForDays=${inactiveDays}&createdMoreThanDaysAgo=${graceDays}`,
         },
+        seats,
         freshness,
       };
     },
@@ -90,11 +95,13 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async (app
     async (request) => {
       const { tenantId } = request.params;
       const nowMs = now();
-      const [freshness, answer] = await Promise.all([
+      const unusedDays = Math.max(...COUNT_WINDOWS_DAYS);
+      const [freshness, answer, unused] = await Promise.all([
         freshnessOrNotFound(deps, tenantId, [...COUNT_WINDOWS_DAYS], nowMs),
         listApplicationUsage(deps.db, tenantId, { groups: request.query.group ?? [] }, nowMs),
+        listUnusedApplications(deps.db, tenantId, unusedDays, nowMs),
       ]);
-      return { ...answer, freshness };
+      return { ...answer, unused: unused ? { ...unused, days: unusedDays } : null, freshness };
     },
   );
 

@@ -240,6 +240,26 @@ export const eventsQuerySchema = z
     }
   });
 
+export const optionalStreams = ['telephony', 'activity', 'administrator'] as const;
+
+export const streamParamsSchema = z.object({
+  tenantId: tenantIdSchema,
+  stream: z.enum(optionalStreams, { error: `stream must be one of ${optionalStreams.join(', ')}` }),
+});
+
+export const streamEventsQuerySchema = z
+  .strictObject({
+    from: instantParam('from').optional().meta({ description: 'Only events at or after this instant' }),
+    to: instantParam('to').optional().meta({ description: 'Only events before this instant' }),
+    limit: limitParam.optional().meta({ description: `Page size, at most ${MAX_PAGE_SIZE}. Default ${DEFAULT_PAGE_SIZE}` }),
+    cursor: cursorParam(decodeEventCursor).optional().meta({ description: 'nextCursor of the previous page, unchanged' }),
+  })
+  .superRefine((query, ctx) => {
+    if (query.from !== undefined && query.to !== undefined && Date.parse(query.to) <= Date.parse(query.from)) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be later than from' });
+    }
+  });
+
 // --- responses ---
 
 const instant = z.iso.datetime();
@@ -332,6 +352,15 @@ export const usageSchema = z
         usersQuery: z.string().meta({ description: 'Query string for GET …/duo/users that lists them' }),
       })
       .meta({ description: 'Status active, no activity within the largest threshold, created in Duo more than graceDays ago' }),
+    seats: z
+      .object({
+        duoUserCount: count.meta({ description: "Duo's own count of users in the account (its summary): the figure a licence review starts from" }),
+        usersPendingDeletion: count.nullable().meta({ description: 'Users Duo will delete (still counted by Duo until then); null when Duo did not say' }),
+        adminCount: count,
+        fetchedAt: instant.meta({ description: 'When the summary was read (each roster refresh)' }),
+      })
+      .nullable()
+      .meta({ description: 'From Duo\'s account summary; null without "Grant read information" on the Admin API application' }),
     freshness: freshnessSchema,
   })
   .meta({ id: 'DuoUsage' });
@@ -359,6 +388,22 @@ export const applicationListSchema = z
       })
       .optional()
       .meta({ description: 'Present with a group filter: counts above are about these members only' }),
+    unused: z
+      .object({
+        fetchedAt: instant.meta({ description: "When Duo's applications list was last read in full (each roster refresh)" }),
+        total: count.meta({ description: 'Protected applications in the account' }),
+        days: count.meta({ description: 'The window: no authentication by anyone within it' }),
+        applications: z.array(
+          z.object({
+            applicationKey: z.string(),
+            name: z.string().meta({ description: "Name in Duo's applications list" }),
+            type: z.string().nullable().meta({ description: "Duo's application type, e.g. sso-generic" }),
+            lastUsedAt: nullableInstant.meta({ description: 'Newest authentication ever stored; null: never seen in the logs' }),
+          }),
+        ),
+      })
+      .nullable()
+      .meta({ description: 'Protected applications with zero use in 90 days, which the logs alone cannot show; null without "Grant applications"' }),
     freshness: freshnessSchema,
   })
   .meta({ id: 'DuoApplicationUsageList' });
@@ -409,3 +454,19 @@ export const userEventListSchema = z
     nextCursor: z.string().nullable().meta({ description: 'Pass as cursor for the next (older) page; null on the last page' }),
   })
   .meta({ id: 'DuoAuthEventList' });
+
+export const streamEventListSchema = z
+  .object({
+    stream: z.enum(optionalStreams),
+    events: z
+      .array(
+        z.object({
+          id: z.string().meta({ description: "Duo's telephony_id or activity_id; for administrator rows (Duo gives them no id) a SHA-256 of the row" }),
+          occurredAt: z.string().meta({ description: 'ISO 8601, microseconds' }),
+          event: z.record(z.string(), z.unknown()).meta({ description: "Duo's event exactly as Duo sent it" }),
+        }),
+      )
+      .meta({ description: 'Newest first' }),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as cursor for the next (older) page; null on the last page' }),
+  })
+  .meta({ id: 'DuoStreamEventList' });

@@ -71,4 +71,58 @@ describe('optional streams: telephony v2, activity v2 and administrator v1 logs'
     const rows = await harness.api.database.sql`select stream, enabled from stream_checkpoints where tenant_id = ${tenantId} order by stream`;
     expect(rows.map((r) => `${r.stream}:${r.enabled}`)).toEqual(['activity:true', 'administrator:true', 'auth:true', 'telephony:true']);
   });
+  const readStream = async (stream: string, query: string) => {
+    const response = await harness.api.app.inject({ method: 'GET', url: `/v1/tenants/${tenantId}/duo/streams/${stream}/events?${query}`, headers: harness.api.auth });
+    return { status: response.statusCode, body: response.json() as { events: { id: string; occurredAt: string; event: Record<string, unknown> }[]; nextCursor: string | null; error?: { code: string; details: { issues: { path: string }[] } } } };
+  };
+
+  it('reads each stream back page by page, newest first, every stored event exactly once, with Duo\'s event as received', async () => {
+    for (const [stream, table, idField] of [['telephony', 'duo_telephony_events', 'telephony_id'], ['activity', 'duo_activity_events', 'activity_id'], ['administrator', 'duo_admin_events', 'row_hash']] as const) {
+      const ids: string[] = [];
+      const instants: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await readStream(stream, `limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.status).toBe(200);
+        ids.push(...page.body.events.map((e) => e.id));
+        instants.push(...page.body.events.map((e) => e.occurredAt));
+        if (stream === 'activity') for (const e of page.body.events) expect(e.event.activity_id).toBe(e.id);
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      const rows = await harness.api.database.sql.unsafe(`select ${idField} as id from ${table} where tenant_id = $1`, [tenantId]);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect([...ids].sort()).toEqual(rows.map((r) => String(r.id)).sort());
+      expect([...instants].sort().reverse()).toEqual(instants);
+    }
+  });
+
+  it('filters a stream by time: from inclusive, to exclusive', async () => {
+    // The newest page holds every event from its last one on: a window inside it is answered whole.
+    const newest = (await readStream('activity', 'limit=500')).body.events;
+    expect(newest.length).toBeGreaterThan(10);
+    const from = newest[Math.floor(newest.length / 2)]?.occurredAt ?? '';
+    const to = newest[2]?.occurredAt ?? '';
+    const expected = newest.filter((e) => e.occurredAt >= from && e.occurredAt < to).map((e) => e.id);
+    const window = await readStream('activity', `limit=500&from=${from}&to=${to}`);
+    expect(window.status).toBe(200);
+    expect(window.body.events.map((e) => e.id)).toEqual(expected);
+    const before = await readStream('activity', `limit=500&to=${from}`);
+    expect(before.body.events.every((e) => e.occurredAt < from)).toBe(true);
+  });
+
+  it('answers 400 naming the parameter for an unknown stream, a malformed instant, to before from, a bad limit or a foreign cursor', async () => {
+    const cases: [string, string, string][] = [
+      ['auth', '', 'stream'],
+      ['activity', 'from=yesterday', 'from'],
+      ['activity', 'from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z', 'to'],
+      ['activity', 'limit=0', 'limit'],
+      ['activity', 'cursor=bm90LWEtY3Vyc29y', 'cursor'],
+    ];
+    for (const [stream, query, field] of cases) {
+      const answer = await readStream(stream, query);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error?.code).toBe('validation_failed');
+      expect(answer.body.error?.details.issues.map((i) => i.path)).toContain(field);
+    }
+  });
 });

@@ -33,6 +33,7 @@ const successfulActivities: Activities = {
   recordRunCancelled: async () => {},
   beginIncrementalRun: async () => ({ streams: ['auth'], rosterDue: false }),
   syncLogIncrement: async () => ({ events: 5, pages: 1, caughtUp: true, syncedThroughMs: 0 }),
+  sweepLateLogs: async () => ({ swept: true, found: 2, pages: 1, complete: true }),
   finishIncrementalRun: async () => ({ consecutiveFailures: 0, pauseNow: false, notifications: [] }),
   pauseForAttention: async () => {},
   sendNotification: async () => true,

@@ -2,7 +2,7 @@ import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
 import { BACKFILL_WINDOW_MS, incrementalTaskQueue } from '../../workflows/definitions.js';
-import { ACTIVITIES_ON_INCREMENTAL_QUEUE, type incrementalSync } from '../../workflows/incremental-sync.js';
+import { ACTIVITIES_ON_INCREMENTAL_QUEUE, LATE_LOG_SWEEP, type incrementalSync } from '../../workflows/incremental-sync.js';
 import type { initialSync } from '../../workflows/initial-sync.js';
 import { NOTIFY_IN_OWN_WORKFLOW } from '../../workflows/notification-delivery.js';
 import { fakeActivities } from '../helpers/fake-activities.js';
@@ -76,6 +76,29 @@ describe('patched() branches of the sync workflows', () => {
       const replayed = await activitiesScheduledInReplay(await bundleWorkflowsObservingActivities(), recorded);
       expect(replayed.map((activity) => activity.type)).toEqual(scheduledActivities(recorded).map((activity) => activity.type));
       expect(replayed.map((activity) => activity.taskQueue)).toEqual(replayed.map(() => undefined));
+    });
+  });
+  describe(LATE_LOG_SWEEP, () => {
+    const runIncremental = async (plan: { lateSweepDue?: boolean }) => {
+      const fakes = fakeActivities({ beginIncrementalRun: async () => ({ streams: ['auth'], rosterDue: false, ...plan }) });
+      const workflowId = `duo-incremental:${tenantId}-${Date.now()}`;
+      await harness.withWorker(fakes.activities, (queue) =>
+        harness.client.workflow.execute<typeof incrementalSync>('incrementalSync', { workflowId, taskQueue: queue, args: [{ tenantId }] }),
+      );
+      return { fakes, markers: patchMarkers(await history(workflowId)) };
+    };
+
+    it('a new incremental run whose plan has the sweep due sweeps after the streams, records the patch and counts what it found', async () => {
+      const { fakes, markers } = await runIncremental({ lateSweepDue: true });
+      expect(markers).toContain(LATE_LOG_SWEEP);
+      expect(fakes.calls.map((call) => call.name)).toEqual(['beginIncrementalRun', 'syncLogIncrement', 'sweepLateLogs', 'finishIncrementalRun']);
+      expect(fakes.argsOf('finishIncrementalRun')[0]?.[1]).toMatchObject({ outcome: 'completed', counts: { auth: 5, lateAuth: 2 } });
+    });
+
+    it('a run whose plan lacks the field (planned before the sweep existed) schedules no sweep and records no patch', async () => {
+      const { fakes, markers } = await runIncremental({});
+      expect(markers).not.toContain(LATE_LOG_SWEEP);
+      expect(fakes.calls.map((call) => call.name)).not.toContain('sweepLateLogs');
     });
   });
 });

@@ -117,8 +117,9 @@ describe('checkCredentials', () => {
     await sim.control.setRateLimits(account.integrationKey, { logRequestsPerMinute: 0.0001 });
     await client().authLogPages({ mintimeMs: clock.now() - 3_600_000, maxtimeMs: clock.now() }).next();
     const result = await client().checkCredentials();
-    expect(result.verdict).toBe('failed');
+    expect(result.verdict).toBe('rate_limited');
     expect(result.permissions.readLog).toMatchObject({ ok: false, code: 'DUO_RATE_LIMITED' });
+    expect(result.optionalGrants).toEqual({ readInformation: null, readApplications: null });
   });
 });
 

@@ -132,6 +132,9 @@ describe('composeIntegrationStatus', () => {
       },
       lastRun: null,
       schedule: { paused: false, note: null, intervalMinutes: 5, source: 'database' },
+      optionalGrants: { readInformation: null, readApplications: null },
+      account: null,
+      lateArrivals: { lookbackHours: 24, everyMinutes: 1440, lastSweptAt: null, lastFound: 0, totalFound: 0 },
       retentionAlarm: null,
       retention: { eventDays: 400, rollupDays: 800, eventsKeptFrom: '2025-05-26T00:00:00.000Z', rollupsKeptFrom: '2024-04-21T00:00:00.000Z' },
       purge: null,
@@ -217,3 +220,25 @@ describe('composeIntegrationStatus', () => {
     expect(failed.initialSync.estimatedCompletionAt).toBeNull();
   });
 });
+
+describe('composeIntegrationStatus: optional grants and the late-arrival sweep', () => {
+  it('shows the grants, the account summary once fetched, and what the sweeps found', () => {
+    const fetchedAt = new Date('2026-06-30T01:00:00.000Z');
+    const doc = composeIntegrationStatus({
+      ...inputs(),
+      accountFacts: {
+        tenantId: 'acme', readInformation: true, readApplications: false, grantsCheckedAt: fetchedAt,
+        userCount: 52, adminCount: 3, integrationCount: 9, userPendingDeletionCount: 2, summaryFetchedAt: fetchedAt, catalogueFetchedAt: null,
+      },
+      lateSweep: {
+        row: { tenantId: 'acme', lastSweptAt: fetchedAt, windowStartMs: null, windowEndMs: null, cursor: null, lateEventsFound: 7, lastFound: 3, updatedAt: fetchedAt },
+        lookbackHours: 12,
+        everyMinutes: 60,
+      },
+    });
+    expect(doc.optionalGrants).toEqual({ readInformation: true, readApplications: false });
+    expect(doc.account).toEqual({ userCount: 52, adminCount: 3, integrationCount: 9, usersPendingDeletion: 2, fetchedAt: fetchedAt.toISOString() });
+    expect(doc.lateArrivals).toEqual({ lookbackHours: 12, everyMinutes: 60, lastSweptAt: fetchedAt.toISOString(), lastFound: 3, totalFound: 7 });
+  });
+});
+
