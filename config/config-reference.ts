@@ -70,6 +70,7 @@ const notes: Record<ConfigVariable, VariableNotes> = {
   DUO_OBJECT_REQUESTS_PER_MINUTE: { readBy: 'worker', meaning: 'Ceiling of the shared per-account budget for Duo object lists (users, groups).' },
   DUO_LOG_SAFETY_SECONDS: { readBy: 'worker', meaning: 'Seconds an incremental log window stays short of Duo\'s two-minute delay, against clock skew between this server and Duo. Smaller is fresher.' },
   SYNC_INTERVAL_MINUTES: { readBy: 'api, worker', meaning: 'Default interval of each tenant\'s incremental schedule (per tenant: `PATCH` `syncIntervalMinutes`).' },
+  BACKFILL_WINDOWS_PER_TENANT: { readBy: 'api', meaning: 'Day windows of one tenant\'s backfill fetched at once (set on the initial sync when it starts). They share the Duo account\'s budget, so more windows add Temporal activities and timers, not requests: 2 keeps the budget busy across the step from one day to the next (docs/CAPACITY.md).' },
   BACKFILL_DAYS: { readBy: 'api', meaning: 'Days of authentication logs an initial sync backfills (Duo keeps 180).' },
   EVENT_RETENTION_DAYS: {
     readBy: 'api, worker',
@@ -79,6 +80,8 @@ const notes: Record<ConfigVariable, VariableNotes> = {
   SYNC_FAILURES_BEFORE_PAUSE: { readBy: 'worker', meaning: 'Consecutive failed incremental runs after which the schedule pauses and the tenant needs attention.' },
   RECONCILE_INTERVAL_SECONDS: { readBy: 'worker', meaning: 'How often each worker makes every schedule match Postgres.' },
   NOTIFY_WEBHOOK_URL: { readBy: 'worker', meaning: 'Receives `initial_sync.completed`, `sync.failing`, `sync.recovered`, `retention.at_risk` as small JSON.' },
+  WORKER_ACTIVITY_SLOTS: { readBy: 'worker', meaning: 'Activities one worker process runs at once on `TEMPORAL_TASK_QUEUE` (roster, backfill windows, bookkeeping). A window whose Duo account has no budget left gives its slot back and its workflow waits on a durable timer, so slots bound concurrent Duo requests and Postgres writes, not the tenants onboarding (docs/CAPACITY.md). Keep `DATABASE_POOL_SIZE` at least half of it.' },
+  WORKER_INCREMENTAL_ACTIVITY_SLOTS: { readBy: 'worker', meaning: 'Activities one worker process runs at once on `<queue>-incremental` (the recurring sync: usually one small page per run).' },
   METRICS_PORT: { readBy: 'worker', meaning: 'Port of the worker\'s Prometheus endpoint (`/metrics`: Temporal SDK and our metrics), all interfaces, no auth. Unset: none.' },
   DUO_SECRET_KEY: {
     readBy: 'duo check',
