@@ -1,7 +1,7 @@
 /**
- * The benchmark: ingest ceiling (A), scaling (B), Duo's budget (C), many tenants (D),
- * freshness (E) and usage queries (F), each against the real system (Temporal dev server, the worker
- * as a child process, Postgres, the Duo simulator over HTTP). Prints one table and writes
+ * The benchmark: ingest ceiling (A), scaling (B), Duo's budget (C), many tenants (D), freshness
+ * (E), usage queries (F) and onboarding at Duo's limits (G), each against the real system (Temporal
+ * dev server, the worker as a child process, Postgres, the Duo simulator over HTTP). Prints one table and writes
  * bench/results/<date>.json with one named key per figure.
  *
  *   npm run bench -- --preset small            # the CI smoke run, under 5 minutes on 2 cores
@@ -20,6 +20,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import postgres from 'postgres';
 import { duoLogSyncHours, ourHours, runBudget, type BudgetResult } from './scenarios/budget.js';
 import { runFreshness, type FreshnessResult } from './scenarios/freshness.js';
+import { runOnboarding, type OnboardingResult } from './scenarios/onboarding.js';
 import { runIngest, type IngestResult } from './scenarios/ingest.js';
 import { runTenants, type TenantsResult } from './scenarios/tenants.js';
 import { runUsage, type UsageResult } from './scenarios/usage.js';
@@ -27,8 +28,8 @@ import { adminUrl, closeOpenStacks, log, repoRoot, startStack, type WorkerMode }
 import { round } from './lib/stats.js';
 import { workerHeapFlag } from '../worker/heap-limit.js';
 
-export type Scenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
-const ALL: Scenario[] = ['a', 'b', 'c', 'd', 'e', 'f'];
+export type Scenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
+const ALL: Scenario[] = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
 
 export interface BenchOptions {
   preset: 'small' | 'full';
@@ -39,6 +40,7 @@ export interface BenchOptions {
   d: { tenants: number; events: number; users: number; days: number };
   e: { tenants: number; livePerMinute: number; observeSeconds: number; triggerSeconds: number; overlap: boolean };
   f: { events: number; users: number; runs: number; databaseUrl?: string | undefined; tenant: string };
+  g: { tenants: number; perMinute: number; pageSize: number; days: number; requestsPerAccount: number; users: number; workers: number; killOneAfterSeconds: number; statusPerSecond: number };
   profile: boolean;
   write: boolean;
   /** Fold these scenarios into today's results file instead of replacing it. */
@@ -62,6 +64,7 @@ export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'prof
     d: { tenants: 20, events: 1_000, users: 20, days: 7 },
     e: { tenants: 5, livePerMinute: 30, observeSeconds: 150, triggerSeconds: 15, overlap: true },
     f: { events: 20_000, users: 2_000, runs: 20, tenant: 'bench' },
+    g: { tenants: 50, perMinute: 30, pageSize: 50, days: 7, requestsPerAccount: 28, users: 20, workers: 1, killOneAfterSeconds: 0, statusPerSecond: 50 },
     timeoutMs: 10 * 60_000,
   },
   full: {
@@ -72,6 +75,8 @@ export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'prof
     d: { tenants: 200, events: 5_000, users: 50, days: 14 },
     e: { tenants: 50, livePerMinute: 10, observeSeconds: 600, triggerSeconds: 0, overlap: false },
     f: { events: 10_000_000, users: 50_000, runs: 200, tenant: 'bench' },
+    // Duo's real 2 log requests a minute: ~28 requests are ~14 minutes of each account's budget.
+    g: { tenants: 1000, perMinute: 2, pageSize: 50, days: 7, requestsPerAccount: 28, users: 20, workers: 1, killOneAfterSeconds: 0, statusPerSecond: 50 },
     timeoutMs: 4 * 3600_000,
   },
 };
@@ -111,6 +116,11 @@ export const figureKeys: Record<Scenario, string[]> = {
   d: ['dTenants', 'dCompletedShare', 'slowestToMedian', 'dMedianSeconds', 'dSlowestSeconds', 'dWorkerCpuSeconds', 'dWorkerCpuCores', 'dWorkerPeakRssMb'],
   e: ['lagP50Seconds', 'lagP95Seconds', 'lagMaxSeconds', 'lagEvents', 'lagMissing', 'freshnessIntervalSeconds'],
   f: ['usageP50Ms', 'usageP95Ms', 'usageP99Ms', 'usageEvents', 'usageUsers'],
+  g: [
+    'gTenants', 'gWorkers', 'gCompletedShare', 'gInexactTenants', 'onboardingEfficiency', 'gOnboardingSeconds', 'gBusiestAccountBudgetSeconds', 'aggregateBudgetUse',
+    'gShare429', 'gPeakMinuteToLimit', 'firstDataP95Seconds', 'gWorkerPeakRssMb', 'gMaxPostgresConnections', 'gConfiguredPoolConnections', 'statusP95Ms',
+    'initialSyncActionsPerTenant', 'temporalActionsPerTenantDay',
+  ],
 };
 
 async function postgresVersion(): Promise<string> {
@@ -339,6 +349,44 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         failed('f', error);
       }
     }
+    if (only.has('g')) {
+      try {
+        const g: OnboardingResult = await runOnboarding(stack, {
+          tenants: options.g.tenants,
+          perMinute: options.g.perMinute,
+          pageSize: options.g.pageSize,
+          days: options.g.days,
+          requestsPerAccount: options.g.requestsPerAccount,
+          usersPerTenant: options.g.users,
+          workers: options.g.workers,
+          killOneAfterSeconds: options.g.killOneAfterSeconds,
+          statusPerSecond: options.g.statusPerSecond,
+          timeoutMs: options.timeoutMs,
+        });
+        details.g = g;
+        set({
+          gTenants: g.tenants,
+          gWorkers: g.workers,
+          gCompletedShare: g.completed / g.tenants,
+          gInexactTenants: g.inexactTenants,
+          onboardingEfficiency: g.onboardingEfficiency,
+          gOnboardingSeconds: g.onboardingSeconds,
+          gBusiestAccountBudgetSeconds: g.busiestAccountBudgetSeconds,
+          aggregateBudgetUse: g.aggregateBudgetUse,
+          gShare429: g.share429,
+          gPeakMinuteToLimit: g.peakMinuteToLimit,
+          firstDataP95Seconds: g.firstDataP95Seconds,
+          gWorkerPeakRssMb: g.workerPeakRssMb,
+          gMaxPostgresConnections: g.maxPostgresConnections,
+          gConfiguredPoolConnections: g.configuredPoolConnections,
+          statusP95Ms: g.statusP95Ms,
+          initialSyncActionsPerTenant: g.initialSyncActionsPerTenant.total,
+          temporalActionsPerTenantDay: g.temporalActionsPerTenantDay,
+        });
+      } catch (error) {
+        failed('g', error);
+      }
+    }
     await backgroundE;
   } finally {
     await stack.close();
@@ -383,6 +431,15 @@ export function computeTargets(figures: Record<string, number>): Target[] {
   const interval = figures.freshnessIntervalSeconds ?? 60;
   target('lagP95Seconds', `< ${interval + 30} s (interval + 30 s)`, (v) => v < interval + 30);
   target('usageP95Ms', '< 150 ms (every endpoint)', (v) => v < 150);
+  target('gCompletedShare', '= 1 (all complete)', (v) => v === 1);
+  target('gInexactTenants', '= 0 (every tenant exact)', (v) => v === 0);
+  target('onboardingEfficiency', '≥ 0.8', (v) => v >= 0.8);
+  target('aggregateBudgetUse', '≥ 0.9', (v) => v >= 0.9);
+  target('gShare429', '< 0.02', (v) => v < 0.02);
+  target('gPeakMinuteToLimit', '≤ 1 (no account above its limit in any minute)', (v) => v <= 1);
+  target('firstDataP95Seconds', '≤ 120 s', (v) => v <= 120);
+  target('gWorkerPeakRssMb', '< 400 MB', (v) => v < 400);
+  target('statusP95Ms', '< 25 ms', (v) => v < 25);
   return targets;
 }
 
@@ -485,6 +542,23 @@ const LABELS: Record<string, string> = {
   usageP99Ms: 'usage API, worst endpoint p99 ms',
   usageEvents: 'usage tenant events',
   usageUsers: 'usage tenant users',
+  gTenants: 'tenants connected at once (K), each its own account',
+  gWorkers: 'worker processes',
+  gCompletedShare: 'share completed',
+  gInexactTenants: 'tenants whose backfill differs from the simulator\'s truth',
+  onboardingEfficiency: 'busiest account\'s own budget time ÷ first connect → last initial sync complete',
+  gOnboardingSeconds: 'first connect → last initial sync complete, s',
+  gBusiestAccountBudgetSeconds: 'busiest account: its log requests ÷ its limit, s',
+  aggregateBudgetUse: 'log requests/min ÷ Σ accounts\' limits, while busy',
+  gShare429: '429 answers ÷ log calls',
+  gPeakMinuteToLimit: 'most log requests of one account in any 60 s ÷ its limit',
+  firstDataP95Seconds: 'connect → users queryable, p95 s',
+  gWorkerPeakRssMb: 'worker peak RSS (largest worker), MB',
+  gMaxPostgresConnections: 'Postgres connections, max seen',
+  gConfiguredPoolConnections: 'configured pools (workers × DATABASE_POOL_SIZE + API)',
+  statusP95Ms: 'status route p95 ms at 50 req/s during G',
+  initialSyncActionsPerTenant: 'Temporal actions of one initial sync',
+  temporalActionsPerTenantDay: 'Temporal actions per tenant-day, recurring sync at 5 min',
 };
 
 export function formatTable(results: BenchResults): string {
@@ -507,7 +581,7 @@ export function formatTable(results: BenchResults): string {
 
 const HELP = `npm run bench -- [options]
   --preset small|full        sizes (default small; small runs in under 5 minutes on 2 cores)
-  --only a,b,c,d,e,f         scenarios to run (default all)
+  --only a,b,c,d,e,f,g       scenarios to run (default all)
   --a-events N --a-users N --a-days N      scenario A (and B's user/day shape)
   --no-components            skip A's simulator-alone and storeAuthEvents-alone measurements
   --b-events N,M             scenario B's two sizes (a size equal to --a-events reuses A's run)
@@ -517,6 +591,9 @@ const HELP = `npm run bench -- [options]
   --e-tenants K --e-observe S --e-trigger S --e-live N   scenario E (trigger 0 = 1-minute schedules)
   --e-overlap / --no-e-overlap               run E beside the other scenarios
   --f-events N --f-users N --f-runs N        scenario F sizes and runs per endpoint
+  --g-tenants K --g-per-minute R --g-page-size P --g-days N   scenario G (each account R log requests/min, P rows/page)
+  --workers N                G: worker processes sharing the onboarding (default 1)
+  --kill-worker-after S      G with 2+ workers: SIGKILL one worker S seconds after the connects
   --usage-database-url URL   measure F on an already loaded usage database instead of loading one
   --profile                  CPU-profile the worker during A and EXPLAIN ANALYZE the page insert
   --worker build|tsx         worker children run the compiled build (default, as npm run start:worker)
@@ -558,6 +635,12 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'f-users': { type: 'string' },
       'f-runs': { type: 'string' },
       'usage-database-url': { type: 'string' },
+      'g-tenants': { type: 'string' },
+      'g-per-minute': { type: 'string' },
+      'g-page-size': { type: 'string' },
+      'g-days': { type: 'string' },
+      workers: { type: 'string' },
+      'kill-worker-after': { type: 'string' },
       profile: { type: 'boolean', default: false },
       'temporal-address': { type: 'string' },
       worker: { type: 'string', default: 'build' },
@@ -612,6 +695,15 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       users: num('f-users', values['f-users'], base.f.users, 1),
       runs: num('f-runs', values['f-runs'], base.f.runs, 1),
       databaseUrl: values['usage-database-url'],
+    },
+    g: {
+      ...base.g,
+      tenants: num('g-tenants', values['g-tenants'], base.g.tenants, 1),
+      perMinute: num('g-per-minute', values['g-per-minute'], base.g.perMinute, 0.1),
+      pageSize: num('g-page-size', values['g-page-size'], base.g.pageSize, 1),
+      days: Math.min(179, num('g-days', values['g-days'], base.g.days, 1)),
+      workers: num('workers', values.workers, base.g.workers, 1),
+      killOneAfterSeconds: num('kill-worker-after', values['kill-worker-after'], base.g.killOneAfterSeconds, 0),
     },
     profile: values.profile ?? false,
     write: values.write ?? true,
