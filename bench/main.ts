@@ -40,7 +40,7 @@ export interface BenchOptions {
   d: { tenants: number; events: number; users: number; days: number };
   e: { tenants: number; livePerMinute: number; observeSeconds: number; triggerSeconds: number; overlap: boolean };
   f: { events: number; users: number; runs: number; databaseUrl?: string | undefined; tenant: string };
-  g: { tenants: number; perMinute: number; pageSize: number; days: number; requestsPerAccount: number; users: number; workers: number; killOneAfterSeconds: number; statusPerSecond: number };
+  g: { tenants: number; perMinute: number; pageSize: number; days: number; requestsPerAccount: number; users: number; workers: number; killOneAfterSeconds: number; statusPerSecond: number; timeoutMinutes: number };
   profile: boolean;
   write: boolean;
   /** Fold these scenarios into today's results file instead of replacing it. */
@@ -64,7 +64,7 @@ export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'prof
     d: { tenants: 20, events: 1_000, users: 20, days: 7 },
     e: { tenants: 5, livePerMinute: 30, observeSeconds: 150, triggerSeconds: 15, overlap: true },
     f: { events: 20_000, users: 2_000, runs: 20, tenant: 'bench' },
-    g: { tenants: 50, perMinute: 30, pageSize: 50, days: 7, requestsPerAccount: 28, users: 20, workers: 1, killOneAfterSeconds: 0, statusPerSecond: 50 },
+    g: { tenants: 50, perMinute: 30, pageSize: 50, days: 7, requestsPerAccount: 28, users: 20, workers: 1, killOneAfterSeconds: 0, statusPerSecond: 50, timeoutMinutes: 30 },
     timeoutMs: 10 * 60_000,
   },
   full: {
@@ -76,7 +76,7 @@ export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'prof
     e: { tenants: 50, livePerMinute: 10, observeSeconds: 600, triggerSeconds: 0, overlap: false },
     f: { events: 10_000_000, users: 50_000, runs: 200, tenant: 'bench' },
     // Duo's real 2 log requests a minute: ~28 requests are ~14 minutes of each account's budget.
-    g: { tenants: 1000, perMinute: 2, pageSize: 50, days: 7, requestsPerAccount: 28, users: 20, workers: 1, killOneAfterSeconds: 0, statusPerSecond: 50 },
+    g: { tenants: 1000, perMinute: 2, pageSize: 50, days: 7, requestsPerAccount: 28, users: 20, workers: 1, killOneAfterSeconds: 0, statusPerSecond: 50, timeoutMinutes: 120 },
     timeoutMs: 4 * 3600_000,
   },
 };
@@ -361,7 +361,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           workers: options.g.workers,
           killOneAfterSeconds: options.g.killOneAfterSeconds,
           statusPerSecond: options.g.statusPerSecond,
-          timeoutMs: options.timeoutMs,
+          timeoutMs: options.g.timeoutMinutes * 60_000,
         });
         details.g = g;
         set({
@@ -594,6 +594,7 @@ const HELP = `npm run bench -- [options]
   --g-tenants K --g-per-minute R --g-page-size P --g-days N   scenario G (each account R log requests/min, P rows/page)
   --workers N                G: worker processes sharing the onboarding (default 1)
   --kill-worker-after S      G with 2+ workers: SIGKILL one worker S seconds after the connects
+  --g-timeout-minutes M      G: tenants not onboarded by then count as not completed (small 30, full 120)
   --usage-database-url URL   measure F on an already loaded usage database instead of loading one
   --profile                  CPU-profile the worker during A and EXPLAIN ANALYZE the page insert
   --worker build|tsx         worker children run the compiled build (default, as npm run start:worker)
@@ -640,6 +641,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'g-page-size': { type: 'string' },
       'g-days': { type: 'string' },
       workers: { type: 'string' },
+      'g-timeout-minutes': { type: 'string' },
       'kill-worker-after': { type: 'string' },
       profile: { type: 'boolean', default: false },
       'temporal-address': { type: 'string' },
@@ -704,6 +706,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       days: Math.min(179, num('g-days', values['g-days'], base.g.days, 1)),
       workers: num('workers', values.workers, base.g.workers, 1),
       killOneAfterSeconds: num('kill-worker-after', values['kill-worker-after'], base.g.killOneAfterSeconds, 0),
+      timeoutMinutes: num('g-timeout-minutes', values['g-timeout-minutes'], base.g.timeoutMinutes, 1),
     },
     profile: values.profile ?? false,
     write: values.write ?? true,

@@ -173,19 +173,18 @@ export async function runOnboarding(stack: BenchStack, options: OnboardingOption
             }
           })
         : Promise.resolve();
-    const outcomes = await withDeadline(
-      Promise.allSettled(
-        accounts.map(async (account, i) => {
-          const tenantId = tenantIds[i] as string;
-          connectedAt.set(tenantId, Date.now());
-          await connectIntegration(client.deps, tenantId, credentialsOf(account));
-          connected.push(tenantId);
-          await stack.temporal.workflow.getHandle(initialSyncWorkflowId(tenantId)).result();
-          return Date.now();
-        }),
-      ),
-      options.timeoutMs,
-      'g: all initial syncs',
+    // Each tenant against the same deadline: one that misses it counts as not completed (and inexact),
+    // and the figures of the others are still measured.
+    const deadlineAt = started + options.timeoutMs;
+    const outcomes = await Promise.allSettled(
+      accounts.map(async (account, i) => {
+        const tenantId = tenantIds[i] as string;
+        connectedAt.set(tenantId, Date.now());
+        await connectIntegration(client.deps, tenantId, credentialsOf(account));
+        connected.push(tenantId);
+        await withDeadline(stack.temporal.workflow.getHandle(initialSyncWorkflowId(tenantId)).result(), deadlineAt - Date.now(), `g: initial sync of ${tenantId}`);
+        return Date.now();
+      }),
     );
     stopLoad = true;
     await Promise.all([watch, load, killer]);
