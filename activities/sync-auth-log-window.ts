@@ -5,12 +5,20 @@ import { ensurePartitionsForRows } from '../db/event-partitions.js';
 import { requireIntegration } from '../db/integrations.js';
 import { recordEventsIngested } from '../observability/metrics.js';
 import { DUO_MAX_LOG_AGE_MS, type DuoClient } from '../duo/client.js';
+import { BudgetWaitRequired } from '../errors/app-error.js';
 import { BACKFILL_WINDOW_MS } from '../workflows/definitions.js';
 import type { LogWindowInput, LogWindowResult } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 import { toAuthEventRecord } from './duo-records.js';
 import { countMalformedPage } from './failures.js';
 import { loadDuoClient, unlessCredentialsRotated } from './tenant-connection.js';
+
+/**
+ * The longest wait for the account's budget a window takes inside its activity: a longer one gives
+ * the slot back and the workflow waits on a timer (a wake-up costs an activity and a timer, so a
+ * moment's wait is cheaper taken here).
+ */
+export const BUDGET_WAIT_IN_ACTIVITY_MS = 2_000;
 
 /**
  * One window of authentication logs of the initial backfill: pages through Duo with sort=ts:asc and
@@ -36,7 +44,10 @@ export async function syncAuthLogWindow(deps: ActivityDeps, input: LogWindowInpu
   let cursor = window.cursor;
   const beat = () => context.heartbeat({ pages, events });
   beat();
-  const { duo, builtFrom } = await loadDuoClient(deps, input.tenantId, { onBudgetWait: beat });
+  const { duo, builtFrom } = await loadDuoClient(deps, input.tenantId, {
+    onBudgetWait: beat,
+    ...(input.yieldOnBudgetWait ? { maxBudgetWaitMs: BUDGET_WAIT_IN_ACTIVITY_MS } : {}),
+  });
   const pageIterator = duo.authLogPages({
     mintimeMs: Math.max(input.windowStartMs, earliestServedMs),
     maxtimeMs: input.windowEndMs,
@@ -60,6 +71,8 @@ export async function syncAuthLogWindow(deps: ActivityDeps, input: LogWindowInpu
       beat();
     }
   } catch (error) {
+    // Every page fetched so far is committed with its cursor: the next call resumes after it.
+    if (error instanceof BudgetWaitRequired) return { events, pages, expired: false, budgetWaitUntilMs: error.retryAtMs };
     const from = new Date(input.windowStartMs).toISOString();
     const to = new Date(input.windowEndMs).toISOString();
     const failedAt = cursor ?? '';

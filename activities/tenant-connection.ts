@@ -27,7 +27,7 @@ export interface TenantDuo {
 export async function loadDuoClient(
   deps: ActivityDeps,
   tenantId: string,
-  options: { onBudgetWait?: (waitMs: number) => void } = {},
+  options: { onBudgetWait?: (waitMs: number) => void; maxBudgetWaitMs?: number } = {},
 ): Promise<TenantDuo> {
   const integration = await requireIntegration(deps.db, tenantId, { connected: true });
   const secretKey = openSecret(deps.keyring, integration.secretKeySealed, duoSecretContext(tenantId, integration.integrationKey));
@@ -49,6 +49,7 @@ export async function loadDuoClient(
     budget: instrumentBudget(new PostgresRateBudget(deps.db, integration.apiHost, {
       requestsPerMinute: { log: deps.config.DUO_LOG_REQUESTS_PER_MINUTE, object: deps.config.DUO_OBJECT_REQUESTS_PER_MINUTE },
       onWait: options.onBudgetWait,
+      ...(options.maxBudgetWaitMs === undefined ? {} : { maxWaitMs: options.maxBudgetWaitMs }),
     })),
   });
   return { duo, builtFrom: stampOf(integration, secretKey) };

@@ -1,7 +1,8 @@
 /**
- * The benchmark: ingest ceiling (A), scaling (B), Duo's budget (C), many tenants (D),
- * freshness (E), usage queries (F) and the simulator's memory (G), each against the real system (Temporal dev server, the worker
- * as a child process, Postgres, the Duo simulator over HTTP). Prints one table and writes
+ * The benchmark: ingest ceiling (A), scaling (B), Duo's budget (C), many tenants (D), freshness
+ * (E), usage queries (F), onboarding at Duo's limits (G), purge (H) and the simulator's memory (I),
+ * each against the real system (Temporal dev server, the worker as a child process, Postgres, the
+ * Duo simulator over HTTP). Prints one table and writes
  * bench/results/<date>.json with one named key per figure.
  *
  *   npm run bench -- --preset small            # the CI smoke run, under 5 minutes on 2 cores
@@ -20,6 +21,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import postgres from 'postgres';
 import { duoLogSyncHours, ourHours, runBudget, type BudgetResult } from './scenarios/budget.js';
 import { runFreshness, type FreshnessResult } from './scenarios/freshness.js';
+import { runOnboarding, type OnboardingResult } from './scenarios/onboarding.js';
 import { runIngest, type IngestResult } from './scenarios/ingest.js';
 import { runPurge, type PurgeResult } from './scenarios/purge.js';
 import { runTenants, type TenantsResult } from './scenarios/tenants.js';
@@ -29,8 +31,8 @@ import { round } from './lib/stats.js';
 import { measureMemory, type MemoryReport } from '../simulator/measure-memory.js';
 import { workerHeapFlag } from '../worker/heap-limit.js';
 
-export type Scenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'h' | 'i';
-const ALL: Scenario[] = ['a', 'b', 'c', 'd', 'e', 'f', 'h', 'i'];
+export type Scenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i';
+const ALL: Scenario[] = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
 
 export interface BenchOptions {
   preset: 'small' | 'full';
@@ -44,6 +46,7 @@ export interface BenchOptions {
   /** The simulator alone in a child process, paged through over HTTP: its peak memory. */
   i: { events: number; users: number; days: number };
   h: { events: number; users: number };
+  g: { tenants: number; perMinute: number; pageSize: number; days: number; requestsPerAccount: number; users: number; workers: number; killOneAfterSeconds: number; statusPerSecond: number; timeoutMinutes: number };
   profile: boolean;
   write: boolean;
   /** Fold these scenarios into today's results file instead of replacing it. */
@@ -69,6 +72,7 @@ export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'prof
     f: { events: 20_000, users: 2_000, runs: 20, tenant: 'bench' },
     i: { events: 50_000, users: 2_000, days: 30 },
     h: { events: 20_000, users: 1_000 },
+    g: { tenants: 50, perMinute: 30, pageSize: 50, days: 7, requestsPerAccount: 28, users: 20, workers: 1, killOneAfterSeconds: 0, statusPerSecond: 50, timeoutMinutes: 30 },
     timeoutMs: 10 * 60_000,
   },
   full: {
@@ -81,6 +85,8 @@ export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'prof
     f: { events: 10_000_000, users: 50_000, runs: 200, tenant: 'bench' },
     i: { events: 1_000_000, users: 10_000, days: 30 },
     h: { events: 200_000, users: 5_000 },
+    // Duo's real 2 log requests a minute: ~28 requests are ~14 minutes of each account's budget.
+    g: { tenants: 1000, perMinute: 2, pageSize: 50, days: 7, requestsPerAccount: 28, users: 20, workers: 1, killOneAfterSeconds: 0, statusPerSecond: 50, timeoutMinutes: 120 },
     timeoutMs: 4 * 3600_000,
   },
 };
@@ -122,6 +128,11 @@ export const figureKeys: Record<Scenario, string[]> = {
   f: ['usageP50Ms', 'usageP95Ms', 'usageP99Ms', 'usageEvents', 'usageUsers'],
   i: ['simulatorPeakRssMb', 'simulatorStartRssMb', 'simulatorServedEvents', 'simulatorServeSeconds'],
   h: ['purgeEventsPerSecond', 'purgeRowsPerSecond', 'purgeEvents', 'purgeSeconds'],
+  g: [
+    'gTenants', 'gWorkers', 'gCompletedShare', 'gInexactTenants', 'onboardingEfficiency', 'gOnboardingSeconds', 'gBusiestAccountBudgetSeconds', 'aggregateBudgetUse',
+    'gShare429', 'gPeakMinuteToLimit', 'firstDataP95Seconds', 'gWorkerPeakRssMb', 'gMaxPostgresConnections', 'gConfiguredPoolConnections', 'statusP95Ms',
+    'initialSyncActionsPerTenant', 'temporalActionsPerTenantDay',
+  ],
 };
 
 async function postgresVersion(): Promise<string> {
@@ -359,6 +370,44 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         failed('h', error);
       }
     }
+    if (only.has('g')) {
+      try {
+        const g: OnboardingResult = await runOnboarding(stack, {
+          tenants: options.g.tenants,
+          perMinute: options.g.perMinute,
+          pageSize: options.g.pageSize,
+          days: options.g.days,
+          requestsPerAccount: options.g.requestsPerAccount,
+          usersPerTenant: options.g.users,
+          workers: options.g.workers,
+          killOneAfterSeconds: options.g.killOneAfterSeconds,
+          statusPerSecond: options.g.statusPerSecond,
+          timeoutMs: options.g.timeoutMinutes * 60_000,
+        });
+        details.g = g;
+        set({
+          gTenants: g.tenants,
+          gWorkers: g.workers,
+          gCompletedShare: g.completed / g.tenants,
+          gInexactTenants: g.inexactTenants,
+          onboardingEfficiency: g.onboardingEfficiency,
+          gOnboardingSeconds: g.onboardingSeconds,
+          gBusiestAccountBudgetSeconds: g.busiestAccountBudgetSeconds,
+          aggregateBudgetUse: g.aggregateBudgetUse,
+          gShare429: g.share429,
+          gPeakMinuteToLimit: g.peakMinuteToLimit,
+          firstDataP95Seconds: g.firstDataP95Seconds,
+          gWorkerPeakRssMb: g.workerPeakRssMb,
+          gMaxPostgresConnections: g.maxPostgresConnections,
+          gConfiguredPoolConnections: g.configuredPoolConnections,
+          statusP95Ms: g.statusP95Ms,
+          initialSyncActionsPerTenant: g.initialSyncActionsPerTenant.total,
+          temporalActionsPerTenantDay: g.temporalActionsPerTenantDay,
+        });
+      } catch (error) {
+        failed('g', error);
+      }
+    }
     await backgroundE;
 
     if (only.has('i')) {
@@ -415,6 +464,15 @@ export function computeTargets(figures: Record<string, number>): Target[] {
   target('lagP95Seconds', `< ${interval + 30} s (interval + 30 s)`, (v) => v < interval + 30);
   target('usageP95Ms', '< 150 ms (every endpoint)', (v) => v < 150);
   target('simulatorPeakRssMb', '< 300 MB', (v) => v < 300);
+  target('gCompletedShare', '= 1 (all complete)', (v) => v === 1);
+  target('gInexactTenants', '= 0 (every tenant exact)', (v) => v === 0);
+  target('onboardingEfficiency', '≥ 0.8', (v) => v >= 0.8);
+  target('aggregateBudgetUse', '≥ 0.9', (v) => v >= 0.9);
+  target('gShare429', '< 0.02', (v) => v < 0.02);
+  target('gPeakMinuteToLimit', '≤ 1 (no account above its limit in any minute)', (v) => v <= 1);
+  target('firstDataP95Seconds', '≤ 120 s', (v) => v <= 120);
+  target('gWorkerPeakRssMb', '< 400 MB', (v) => v < 400);
+  target('statusP95Ms', '< 25 ms', (v) => v < 25);
   return targets;
 }
 
@@ -525,6 +583,23 @@ const LABELS: Record<string, string> = {
   simulatorStartRssMb: 'simulator RSS once ready, MB',
   simulatorServedEvents: 'authentication events the simulator served',
   simulatorServeSeconds: 'seconds to page through them (limit 1000)',
+  gTenants: 'tenants connected at once (K), each its own account',
+  gWorkers: 'worker processes',
+  gCompletedShare: 'share completed',
+  gInexactTenants: 'tenants whose backfill differs from the simulator\'s truth',
+  onboardingEfficiency: 'busiest account\'s own budget time ÷ first connect → last initial sync complete',
+  gOnboardingSeconds: 'first connect → last initial sync complete, s',
+  gBusiestAccountBudgetSeconds: 'busiest account: its log requests ÷ its limit, s',
+  aggregateBudgetUse: 'log requests/min ÷ Σ accounts\' limits, while busy',
+  gShare429: '429 answers ÷ log calls',
+  gPeakMinuteToLimit: 'most log requests of one account in any 60 s ÷ its limit',
+  firstDataP95Seconds: 'connect → users queryable, p95 s',
+  gWorkerPeakRssMb: 'worker peak RSS (largest worker), MB',
+  gMaxPostgresConnections: 'Postgres connections, max seen',
+  gConfiguredPoolConnections: 'configured pools (workers × DATABASE_POOL_SIZE + API)',
+  statusP95Ms: 'status route p95 ms at 50 req/s during G',
+  initialSyncActionsPerTenant: 'Temporal actions of one initial sync',
+  temporalActionsPerTenantDay: 'Temporal actions per tenant-day, recurring sync at 5 min',
 };
 
 export function formatTable(results: BenchResults): string {
@@ -547,7 +622,7 @@ export function formatTable(results: BenchResults): string {
 
 const HELP = `npm run bench -- [options]
   --preset small|full        sizes (default small; small runs in under 5 minutes on 2 cores)
-  --only a,b,c,d,e,f,h,i     scenarios to run (default all)
+  --only a,b,c,d,e,f,g,h,i   scenarios to run (default all)
   --a-events N --a-users N --a-days N      scenario A (and B's user/day shape)
   --no-components            skip A's simulator-alone and storeAuthEvents-alone measurements
   --b-events N,M             scenario B's two sizes (a size equal to --a-events reuses A's run)
@@ -559,6 +634,10 @@ const HELP = `npm run bench -- [options]
   --f-events N --f-users N --f-runs N        scenario F sizes and runs per endpoint
   --i-events N               scenario I: events the simulator serves (its peak memory)
   --h-events N --h-users N                   scenario H (purge) sizes
+  --g-tenants K --g-per-minute R --g-page-size P --g-days N   scenario G (each account R log requests/min, P rows/page)
+  --workers N                G: worker processes sharing the onboarding (default 1)
+  --kill-worker-after S      G with 2+ workers: SIGKILL one worker S seconds after the connects
+  --g-timeout-minutes M      G: tenants not onboarded by then count as not completed (small 30, full 120)
   --usage-database-url URL   measure F on an already loaded usage database instead of loading one
   --profile                  CPU-profile the worker during A and EXPLAIN ANALYZE the page insert
   --worker build|tsx         worker children run the compiled build (default, as npm run start:worker)
@@ -603,6 +682,13 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'h-events': { type: 'string' },
       'h-users': { type: 'string' },
       'usage-database-url': { type: 'string' },
+      'g-tenants': { type: 'string' },
+      'g-per-minute': { type: 'string' },
+      'g-page-size': { type: 'string' },
+      'g-days': { type: 'string' },
+      workers: { type: 'string' },
+      'g-timeout-minutes': { type: 'string' },
+      'kill-worker-after': { type: 'string' },
       profile: { type: 'boolean', default: false },
       'temporal-address': { type: 'string' },
       worker: { type: 'string', default: 'build' },
@@ -660,6 +746,16 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     },
     i: { ...base.i, events: num('i-events', values['i-events'], base.i.events, 1) },
     h: { events: num('h-events', values['h-events'], base.h.events, 1), users: num('h-users', values['h-users'], base.h.users, 1) },
+    g: {
+      ...base.g,
+      tenants: num('g-tenants', values['g-tenants'], base.g.tenants, 1),
+      perMinute: num('g-per-minute', values['g-per-minute'], base.g.perMinute, 0.1),
+      pageSize: num('g-page-size', values['g-page-size'], base.g.pageSize, 1),
+      days: Math.min(179, num('g-days', values['g-days'], base.g.days, 1)),
+      workers: num('workers', values.workers, base.g.workers, 1),
+      killOneAfterSeconds: num('kill-worker-after', values['kill-worker-after'], base.g.killOneAfterSeconds, 0),
+      timeoutMinutes: num('g-timeout-minutes', values['g-timeout-minutes'], base.g.timeoutMinutes, 1),
+    },
     profile: values.profile ?? false,
     write: values.write ?? true,
     merge: values.merge ?? false,

@@ -78,6 +78,7 @@ const notes: Record<ConfigVariable, VariableNotes> = {
     readBy: 'worker',
     meaning: 'How often each tenant\'s late-arrival sweep runs (from its incremental runs); 0 turns it off. Cost: docs/CAPACITY.md.',
   },
+  BACKFILL_WINDOWS_PER_TENANT: { readBy: 'api', meaning: 'Day windows of one tenant\'s backfill fetched at once (set on the initial sync when it starts). They share the Duo account\'s budget, so more windows add Temporal activities and timers, not requests: 2 keeps the budget busy across the step from one day to the next (docs/CAPACITY.md).' },
   BACKFILL_DAYS: { readBy: 'api', meaning: 'Days of authentication logs an initial sync backfills (Duo keeps 180).' },
   EVENT_RETENTION_DAYS: {
     readBy: 'api, worker',
@@ -95,6 +96,8 @@ const notes: Record<ConfigVariable, VariableNotes> = {
     meaning: 'Age of the last full sweep after which the next pass visits every tenant and lists every schedule instead, repairing drift Postgres cannot see (a schedule deleted or paused in the Temporal UI, one left by a tenant that is gone). A changed `SYNC_INTERVAL_MINUTES` or `TEMPORAL_TASK_QUEUE` brings the sweep forward.',
   },
   NOTIFY_WEBHOOK_URL: { readBy: 'worker', meaning: 'Receives `initial_sync.completed`, `sync.failing`, `sync.recovered`, `retention.at_risk` as small JSON.' },
+  WORKER_ACTIVITY_SLOTS: { readBy: 'worker', meaning: 'Activities one worker process runs at once on `TEMPORAL_TASK_QUEUE` (roster, backfill windows, bookkeeping). A window whose Duo account has no budget left gives its slot back and its workflow waits on a durable timer, so slots bound concurrent Duo requests and Postgres writes, not the tenants onboarding (docs/CAPACITY.md). Keep `DATABASE_POOL_SIZE` at least half of it.' },
+  WORKER_INCREMENTAL_ACTIVITY_SLOTS: { readBy: 'worker', meaning: 'Activities one worker process runs at once on `<queue>-incremental` (the recurring sync: usually one small page per run).' },
   METRICS_PORT: { readBy: 'worker', meaning: 'Port of the worker\'s Prometheus endpoint (`/metrics`: Temporal SDK and our metrics), all interfaces, no auth. Unset: none.' },
   DUO_SECRET_KEY: {
     readBy: 'duo check',

@@ -87,6 +87,12 @@ const envShape = z.object({
 
     /** Default interval of each tenant's incremental schedule. */
     SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
+    /**
+     * Day windows of one tenant's backfill fetched at once. They share the account's budget, so more
+     * mostly means more Temporal activities and timers, not more requests; 2 keeps the budget busy
+     * across the gap between one window's end and the next one's start.
+     */
+    BACKFILL_WINDOWS_PER_TENANT: z.coerce.number().int().min(1).max(16).default(2),
     /** Days of authentication logs the initial sync backfills (Duo keeps 180). */
     BACKFILL_DAYS: z.coerce.number().int().min(1).max(179).default(179),
 
@@ -113,6 +119,14 @@ const envShape = z.object({
 
     NOTIFY_WEBHOOK_URL: z.string().url().optional(),
 
+    /**
+     * Worker: activities one process runs at once on the main queue (roster, backfill windows,
+     * bookkeeping). A window waiting for its account's budget gives its slot back, so slots bound
+     * concurrent Duo requests and Postgres writes, not tenants onboarding.
+     */
+    WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(1000).default(20),
+    /** Worker: activities one process runs at once on the recurring sync's queue (usually one small page each). */
+    WORKER_INCREMENTAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(1000).default(10),
     /** Worker: port of its Prometheus endpoint (Temporal SDK and our metrics); unset = no endpoint. */
     METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     /** Worker: pre-built workflow bundle; unset = dist/workflow-bundle.js beside a build, else bundled from source. */

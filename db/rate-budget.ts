@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { BudgetWaitRequired } from '../errors/app-error.js';
 import type { Queryable } from './client.js';
 
 export type BudgetClass = 'log' | 'object';
@@ -10,6 +11,11 @@ export interface RateBudgetOptions {
   onWait?: (waitMs: number) => void;
   /** Lowest share of the configured rate the adaptive factor may fall to. */
   minFactor?: number;
+  /**
+   * Longest wait `acquire` sleeps through; a longer one throws {@link BudgetWaitRequired} with the
+   * instant the next token is due, so the caller can give its worker slot back meanwhile. Unset = always wait.
+   */
+  maxWaitMs?: number;
 }
 
 /** Outcome feedback after each request attempt. */
@@ -84,6 +90,9 @@ export class PostgresRateBudget {
       if (row?.granted) return;
       // The first caller of a new account creates the row; its first select may not see it yet.
       const waitMs = row ? Math.max(10, row.wait_ms) : 10;
+      if (this.options.maxWaitMs !== undefined && waitMs > this.options.maxWaitMs) {
+        throw new BudgetWaitRequired(Date.now() + waitMs);
+      }
       // Jitter so that workers waiting on one account do not wake in lockstep.
       const jittered = waitMs * (1 + Math.random() * 0.2);
       this.options.onWait?.(jittered);

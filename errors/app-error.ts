@@ -35,3 +35,17 @@ export class ConfigError extends AppError {
     super('CONFIG_INVALID', message, { details: { variables } });
   }
 }
+
+/**
+ * The Duo account's shared request budget has no token before `retryAtMs`, and the caller asked not
+ * to wait that long: pages already fetched are committed, and whoever called comes back then (the
+ * initial sync sleeps on a durable timer instead of holding a worker slot while it waits).
+ */
+export class BudgetWaitRequired extends AppError {
+  constructor(readonly retryAtMs: number) {
+    super('DUO_BUDGET_WAIT', `The Duo account's request budget has no token before ${new Date(retryAtMs).toISOString()}`, {
+      retryAfterMs: Math.max(0, retryAtMs - Date.now()),
+      details: { retryAt: new Date(retryAtMs).toISOString() },
+    });
+  }
+}

@@ -11,6 +11,8 @@ export const errorCodes = {
   /** Duo refused keys that have been replaced since the attempt loaded them: the retry uses the new ones. */
   DUO_CREDENTIALS_ROTATED: { retryable: true },
   DUO_RATE_LIMITED: { retryable: true },
+  /** The account's shared budget has no token for a while: the caller stops and comes back at `retryAtMs`. */
+  DUO_BUDGET_WAIT: { retryable: true },
   DUO_BAD_REQUEST: { retryable: false },
   DUO_NOT_FOUND: { retryable: false },
   DUO_SERVER_ERROR: { retryable: true },

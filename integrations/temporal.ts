@@ -34,7 +34,7 @@ export async function startInitialSync(
     client.workflow.start<typeof initialSync>('initialSync', {
       workflowId,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      args: [input],
+      args: [{ ...input, windowConcurrency: config.BACKFILL_WINDOWS_PER_TENANT }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       typedSearchAttributes: [{ key: tenantIdSearchAttribute, value: input.tenantId }],
       staticSummary: `Initial Duo sync · tenant ${input.tenantId}`,

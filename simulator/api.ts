@@ -72,7 +72,7 @@ export async function handleDuoRequest(req: IncomingMessage, res: ServerResponse
       account.stats.faults.slow++;
       await deps.sleep(plan.slowMs);
     }
-    recordRequest(account.stats, endpointClass, path, status);
+    recordRequest(account.stats, endpointClass, path, status, nowMs);
     if (!res.destroyed) write();
   };
   const fail = (failure: DuoFailure): Promise<void> =>

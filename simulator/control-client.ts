@@ -14,6 +14,8 @@ const statsSchema = z.object({
   requests: z.object({ total: z.number(), byClass: z.record(z.string(), counts), byEndpoint: z.record(z.string(), counts) }),
   signatures: counts,
   faults: counts,
+  /** When each served log request arrived (simulator clock); older simulators send none. */
+  logRequestTimesMs: z.array(z.number()).default([]),
 });
 const setDigest = z.object({ count: z.number(), checksum: z.string() });
 const eventDigest = setDigest.extend({ oldestMs: z.number().nullable(), newestMs: z.number().nullable() });

@@ -15,6 +15,11 @@ export interface AccountStats {
   /** Requests that passed signature verification, by the scheme that matched. */
   signatures: Record<SignatureScheme, number>;
   faults: Record<FaultType, number>;
+  /**
+   * When each log request that was served (not refused with 429) arrived, by the simulator clock: a
+   * benchmark checks from these that no minute held more requests than the account's limit.
+   */
+  logRequestTimesMs: number[];
 }
 
 function emptyFaults(): Record<FaultType, number> {
@@ -26,6 +31,7 @@ export function emptyStats(): AccountStats {
     requests: { total: 0, byClass: { log: {}, object: {}, info: {}, other: {} }, byEndpoint: {} },
     signatures: { 'v2-sha1': 0, 'v2-sha512': 0, v5: 0 },
     faults: emptyFaults(),
+    logRequestTimesMs: [],
   };
 }
 
@@ -33,8 +39,9 @@ function bump(counts: StatusCounts, status: string): void {
   counts[status] = (counts[status] ?? 0) + 1;
 }
 
-export function recordRequest(stats: AccountStats, endpointClass: EndpointClass, endpoint: string, status: number | 'reset'): void {
+export function recordRequest(stats: AccountStats, endpointClass: EndpointClass, endpoint: string, status: number | 'reset', nowMs?: number): void {
   const key = String(status);
+  if (endpointClass === 'log' && status !== 429 && nowMs !== undefined) stats.logRequestTimesMs.push(nowMs);
   stats.requests.total++;
   bump(stats.requests.byClass[endpointClass], key);
   const perEndpoint = stats.requests.byEndpoint[endpoint] ?? {};

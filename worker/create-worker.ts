@@ -26,8 +26,8 @@ export interface SyncWorker {
  * Builds the process's workers from its dependencies; used by worker/main.ts and by tests.
  *
  * Two task queues, each with its own activity slots: every workflow and the initial sync's activities
- * on TEMPORAL_TASK_QUEUE, where backfill windows hold a slot for as long as they wait for their Duo
- * account's budget (hours at Duo's real limits), and the recurring sync's Duo paging on
+ * on TEMPORAL_TASK_QUEUE (a backfill window holds a slot while it pages, and gives it back while its
+ * Duo account's budget makes it wait: the workflow waits on a timer), and the recurring sync's Duo paging on
  * `<queue>-incremental`, so recent data keeps flowing for every tenant however many others are
  * backfilling. The second worker runs activities only: no second workflow thread and bundle in memory.
  */
@@ -44,16 +44,16 @@ export async function createWorker({ deps, connection, workflowBundle, overrides
     ...common,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-    // Duo allows a handful of requests per minute per account: many concurrent activities mostly wait
-    // on the shared budget, so a modest cap keeps memory bounded without slowing anyone down.
-    maxConcurrentActivityTaskExecutions: 20,
+    // Windows waiting on their account's budget give their slot back (a durable timer waits instead),
+    // so this caps concurrent Duo requests and Postgres writes, keeping memory and the pool bounded.
+    maxConcurrentActivityTaskExecutions: deps.config.WORKER_ACTIVITY_SLOTS,
     ...overrides,
   });
   const incremental = await Worker.create({
     ...common,
     taskQueue: incrementalTaskQueue(deps.config.TEMPORAL_TASK_QUEUE),
     // Usually one small page per run and tenant.
-    maxConcurrentActivityTaskExecutions: 10,
+    maxConcurrentActivityTaskExecutions: deps.config.WORKER_INCREMENTAL_ACTIVITY_SLOTS,
     ...overrides,
   });
   const workers = [main, incremental];

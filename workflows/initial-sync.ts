@@ -1,15 +1,38 @@
-import { continueAsNew, isCancellation, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, isCancellation, patched, setCurrentDetails, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { pagingActivityOptions } from './activity-options.js';
 import { BACKFILL_WINDOW_MS, initialSyncProgressQuery } from './definitions.js';
 import { notifyBestEffort } from './notification-delivery.js';
 import type { Notification } from './notifications.js';
 import { nonRetryableActivityFailure, runFailure, runSteps } from './run-steps.js';
-import type { InitialSyncInput, InitialSyncPhase, LogWindowInput, RunRef, SyncTotals } from './types.js';
+import type { InitialSyncInput, InitialSyncPhase, LogWindowInput, LogWindowResult, RunRef, SyncTotals } from './types.js';
 
-/** Day windows fetched at once; the per-account request budget, not this, bounds the request rate. */
-const WINDOW_CONCURRENCY = 4;
+/** Day windows fetched at once by runs started without a setting; the account's budget, not this, bounds the request rate. */
+const DEFAULT_WINDOW_CONCURRENCY = 4;
+
+/**
+ * Patch id of waiting for the Duo account's budget on a durable timer: a window whose account has no
+ * token commits its pages, returns when the next token is due, and is called again then, so a tenant
+ * waiting for Duo holds no activity slot, database connection or heartbeat stream meanwhile.
+ */
+export const BUDGET_WAIT_ON_TIMER = 'backfill-budget-wait-on-timer';
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+const windowSummary = (window: LogWindowInput) => `Auth logs ${day(window.windowStartMs)} → ${new Date(window.windowEndMs).toISOString()}`;
+
+/**
+ * One window to its end: whenever its account's budget has no token for a while, the activity returns
+ * with the instant it is due and the workflow sleeps until then on a durable timer, then calls again
+ * (resuming from the cursor stored in Postgres). The last call's counts are the window's.
+ */
+async function syncWindowWaitingOnTimer(steps: ReturnType<typeof runSteps>, window: LogWindowInput): Promise<LogWindowResult> {
+  for (;;) {
+    const result = await steps.paging('syncAuthLogWindow', windowSummary(window), { ...window, yieldOnBudgetWait: true });
+    if (result.budgetWaitUntilMs === undefined) return result;
+    // Workflow time is the time of the task that resumed the workflow: deterministic on replay.
+    await sleep(Math.max(1, result.budgetWaitUntilMs - Date.now()));
+  }
+}
 
 /**
  * The durable initial sync of one tenant: roster first (users queryable within minutes), then
@@ -24,6 +47,7 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncTotals> 
   const totals: SyncTotals = input.resume?.totals ?? { users: 0, groups: 0, events: 0, windowsDone: 0 };
   const windowsTotal = Math.ceil((input.anchorMs - input.backfillStartMs) / BACKFILL_WINDOW_MS);
   const steps = runSteps(pagingActivityOptions);
+  const windowConcurrency = Math.max(1, input.windowConcurrency ?? DEFAULT_WINDOW_CONCURRENCY);
 
   setHandler(initialSyncProgressQuery, () => ({
     tenantId: input.tenantId,
@@ -62,13 +86,14 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncTotals> 
     while (phase === 'auth_logs' && nextWindowEndMs > input.backfillStartMs) {
       showProgress();
       const batch: LogWindowInput[] = [];
-      for (let end = nextWindowEndMs; end > input.backfillStartMs && batch.length < WINDOW_CONCURRENCY; end -= BACKFILL_WINDOW_MS) {
+      for (let end = nextWindowEndMs; end > input.backfillStartMs && batch.length < windowConcurrency; end -= BACKFILL_WINDOW_MS) {
         batch.push({ tenantId: input.tenantId, stream: 'auth', windowStartMs: Math.max(input.backfillStartMs, end - BACKFILL_WINDOW_MS), windowEndMs: end });
       }
+      // Runs recorded before the patch waited inside the activity and replay that way (the answer holds
+      // for the whole run; the run after a continue-as-new takes the new way).
+      const waitOnTimer = patched(BUDGET_WAIT_ON_TIMER);
       const results = await Promise.all(
-        batch.map((window) =>
-          steps.paging('syncAuthLogWindow', `Auth logs ${day(window.windowStartMs)} → ${new Date(window.windowEndMs).toISOString()}`, window),
-        ),
+        batch.map((window) => (waitOnTimer ? syncWindowWaitingOnTimer(steps, window) : steps.paging('syncAuthLogWindow', windowSummary(window), window))),
       );
       for (const result of results) totals.events += result.events;
       totals.windowsDone += batch.length;

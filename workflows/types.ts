@@ -15,6 +15,8 @@ export interface InitialSyncInput {
   /** Instant pinned at connect; the backfill covers [backfillStartMs, anchorMs). */
   anchorMs: number;
   backfillStartMs: number;
+  /** Day windows fetched at once (BACKFILL_WINDOWS_PER_TENANT when started; runs started before it: 4). */
+  windowConcurrency?: number;
   /** Set by continue-as-new: where the previous run stopped. */
   resume?: InitialSyncResume;
 }
@@ -57,6 +59,11 @@ export interface LogWindowInput {
   stream: LogStream;
   windowStartMs: number;
   windowEndMs: number;
+  /**
+   * Return `budgetWaitUntilMs` instead of sleeping when the account's budget has no token for more
+   * than a moment (the workflow then waits on a timer). Unset by runs recorded before that: they wait inside.
+   */
+  yieldOnBudgetWait?: boolean;
 }
 
 export interface LogWindowResult {
@@ -65,6 +72,11 @@ export interface LogWindowResult {
   pages: number;
   /** The window had aged out of Duo's 180 days before it could be fetched. */
   expired: boolean;
+  /**
+   * Only with `yieldOnBudgetWait`: the window is not finished and the account's next token is due at
+   * this instant; the pages fetched so far are committed with their cursor, and a call from then on resumes.
+   */
+  budgetWaitUntilMs?: number;
 }
 
 export interface FailureNote {

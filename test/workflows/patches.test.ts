@@ -3,7 +3,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
 import { BACKFILL_WINDOW_MS, incrementalTaskQueue } from '../../workflows/definitions.js';
 import { ACTIVITIES_ON_INCREMENTAL_QUEUE, LATE_LOG_SWEEP, type incrementalSync } from '../../workflows/incremental-sync.js';
-import type { initialSync } from '../../workflows/initial-sync.js';
+import { BUDGET_WAIT_ON_TIMER, type initialSync } from '../../workflows/initial-sync.js';
 import { NOTIFY_IN_OWN_WORKFLOW } from '../../workflows/notification-delivery.js';
 import { fakeActivities } from '../helpers/fake-activities.js';
 import { activitiesScheduledInReplay, bundleWorkflowsObservingActivities, bundleWorkflowsWithoutOldBranches } from '../helpers/workflow-bundles.js';
@@ -31,7 +31,7 @@ describe('patched() branches of the sync workflows', () => {
         harness.client.workflow.execute<typeof initialSync>('initialSync', { workflowId, taskQueue, args: [{ tenantId, anchorMs, backfillStartMs: anchorMs - BACKFILL_WINDOW_MS }] }),
       );
 
-      expect(patchMarkers(await history(workflowId))).toEqual([NOTIFY_IN_OWN_WORKFLOW]);
+      expect(patchMarkers(await history(workflowId))).toEqual([BUDGET_WAIT_ON_TIMER, NOTIFY_IN_OWN_WORKFLOW]);
       expect(fakes.argsOf('startNotificationDelivery')).toHaveLength(1);
       expect(fakes.argsOf('sendNotification')).toEqual([]);
     });
@@ -99,6 +99,27 @@ describe('patched() branches of the sync workflows', () => {
       const { fakes, markers } = await runIncremental({});
       expect(markers).not.toContain(LATE_LOG_SWEEP);
       expect(fakes.calls.map((call) => call.name)).not.toContain('sweepLateLogs');
+    });
+  });
+
+  describe(BUDGET_WAIT_ON_TIMER, () => {
+    it('a new initial sync asks its windows to hand back their slot while the budget makes them wait, and records the patch', async () => {
+      const fakes = fakeActivities();
+      const workflowId = `duo-initial-sync:${tenantId}-${Date.now()}`;
+      await harness.withWorker(fakes.activities, (taskQueue) =>
+        harness.client.workflow.execute<typeof initialSync>('initialSync', { workflowId, taskQueue, args: [{ tenantId, anchorMs, backfillStartMs: anchorMs - 2 * BACKFILL_WINDOW_MS }] }),
+      );
+
+      expect(patchMarkers(await history(workflowId))).toContain(BUDGET_WAIT_ON_TIMER);
+      expect(fakes.argsOf('syncAuthLogWindow').map(([window]) => window.yieldOnBudgetWait)).toEqual([true, true]);
+    });
+
+    it('an initial sync recorded before the patch replays, its windows having waited inside their activity', async () => {
+      const { history: recorded } = await recordedHistory('initial-sync.before-backfill-budget-wait-on-timer');
+      expect(patchMarkers(recorded)).not.toContain(BUDGET_WAIT_ON_TIMER);
+
+      const replayed = await activitiesScheduledInReplay(await bundleWorkflowsObservingActivities(), recorded);
+      expect(replayed.map((activity) => activity.type)).toEqual(scheduledActivities(recorded).map((activity) => activity.type));
     });
   });
 });

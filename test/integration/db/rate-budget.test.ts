@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresRateBudget } from '../../../db/rate-budget.js';
+import { BudgetWaitRequired } from '../../../errors/app-error.js';
 import { createDatabase, type DatabaseHandle } from '../../../db/client.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 
@@ -27,6 +28,28 @@ describe('PostgresRateBudget', () => {
     expect(elapsedMs).toBeGreaterThanOrEqual(1800);
     const [row] = await database.sql<{ requests: number }[]>`select requests from duo_rate_budgets where budget_key = 'api-shared.duosecurity.com:log'`;
     expect(Number(row?.requests)).toBe(30);
+  });
+
+  it('with maxWaitMs, answers a longer wait with the instant the next token is due instead of sleeping, and takes no token', async () => {
+    const host = 'api-yield.duosecurity.com';
+    // 2 a minute: after the one token, the next is 30 s away.
+    const budget = new PostgresRateBudget(database.db, host, { requestsPerMinute: { log: 2, object: 600 }, maxWaitMs: 2_000 });
+    await budget.acquire('log');
+    const asked = Date.now();
+    const error = await budget.acquire('log').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BudgetWaitRequired);
+    const retryAtMs = (error as BudgetWaitRequired).retryAtMs;
+    expect(retryAtMs - asked).toBeGreaterThan(25_000);
+    expect(retryAtMs - asked).toBeLessThanOrEqual(31_000);
+    const [row] = await database.sql<{ requests: number }[]>`select requests from duo_rate_budgets where budget_key = ${`${host}:log`}`;
+    expect(Number(row?.requests)).toBe(1);
+  });
+
+  it('with maxWaitMs, still sleeps through a wait shorter than it', async () => {
+    // 60 a minute: the next token is 1 s away, under the 2 s the caller accepts.
+    const budget = new PostgresRateBudget(database.db, 'api-short.duosecurity.com', { requestsPerMinute: { log: 60, object: 600 }, maxWaitMs: 2_000 });
+    await budget.acquire('log');
+    await expect(budget.acquire('log')).resolves.toBeUndefined();
   });
 
   it('keeps accounts and endpoint classes apart', async () => {
