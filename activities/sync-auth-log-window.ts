@@ -3,6 +3,7 @@ import { storeAuthEvents } from '../db/auth-events.js';
 import { advanceBackfillWindow, openBackfillWindow, recordMalformedBackfillPage } from '../db/backfill-windows.js';
 import { ensurePartitionsForRows } from '../db/event-partitions.js';
 import { requireIntegration } from '../db/integrations.js';
+import { SyncPausedError } from '../errors/integration-errors.js';
 import { recordEventsIngested } from '../observability/metrics.js';
 import { DUO_MAX_LOG_AGE_MS } from '../duo/client.js';
 import type { LogWindowInput, LogWindowResult } from '../workflows/types.js';
@@ -59,6 +60,8 @@ export async function syncAuthLogWindow(deps: ActivityDeps, input: LogWindowInpu
       beat();
     }
   } catch (error) {
+    // Paused before the next page: what is stored stays, the cursor says where to go on.
+    if (error instanceof SyncPausedError) return { events, pages, expired: false, paused: true };
     const from = new Date(input.windowStartMs).toISOString();
     const to = new Date(input.windowEndMs).toISOString();
     const failedAt = cursor ?? '';

@@ -1,6 +1,6 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { Config } from '../config/config.js';
-import { initialSyncProgressQuery, initialSyncWorkflowId, tenantIdSearchAttribute } from '../workflows/definitions.js';
+import { initialSyncPausedSignal, initialSyncProgressQuery, initialSyncWorkflowId, tenantIdSearchAttribute } from '../workflows/definitions.js';
 import type { initialSync } from '../workflows/initial-sync.js';
 import type { InitialSyncProgress } from '../workflows/types.js';
 
@@ -53,5 +53,17 @@ export async function queryInitialSyncProgress(client: Client, tenantId: string)
   } catch {
     // Not running, no worker polling, or Temporal down: the status document falls back to Postgres.
     return undefined;
+  }
+}
+
+/**
+ * Tells a running initial sync that the tenant was paused (it schedules no more windows) or resumed
+ * (it goes on at once). Nothing to tell when none runs.
+ */
+export async function signalInitialSyncPaused(client: Client, tenantId: string, paused: boolean): Promise<void> {
+  try {
+    await client.workflow.getHandle(initialSyncWorkflowId(tenantId)).signal(initialSyncPausedSignal, paused);
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
   }
 }

@@ -50,6 +50,8 @@ export interface RosterSyncResult {
   memberships: number;
   usersMarkedDeleted: number;
   groupsMarkedDeleted: number;
+  /** The tenant was paused: the scan stopped before its next page and swept nothing; run it again on resume. */
+  paused?: boolean;
 }
 
 export interface LogWindowInput {
@@ -65,6 +67,8 @@ export interface LogWindowResult {
   pages: number;
   /** The window had aged out of Duo's 180 days before it could be fetched. */
   expired: boolean;
+  /** The tenant was paused: the window stopped at a page boundary (cursor kept); run it again on resume. */
+  paused?: boolean;
 }
 
 export interface FailureNote {

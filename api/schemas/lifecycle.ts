@@ -31,6 +31,12 @@ export const syncNowBodySchema = z
 
 export type SyncNowBody = z.infer<typeof syncNowBodySchema>;
 
+/** The initial-sync retry takes nothing: the stored keys and the kept windows say everything. */
+export const retryBodySchema = z
+  .strictObject({}, { error: (issue) => (issue.code === 'unrecognized_keys' ? 'the retry takes no fields: send no body or {}' : 'the body must be empty or {}') })
+  .meta({ id: 'InitialSyncRetryRequest', description: 'No body, an empty body or {}' })
+  .nullish();
+
 const operatorNoteFields = ['by', 'reason'] as const;
 
 /** Who pauses or resumes and why: written into the schedule's note in the Temporal UI. */
