@@ -78,7 +78,18 @@ const notes: Record<ConfigVariable, VariableNotes> = {
   ROLLUP_RETENTION_DAYS: { readBy: 'api, worker', meaning: 'Days the daily rollups (per user, per application) are kept; for a tenant at least as long as its raw events. At least `EVENT_RETENTION_DAYS`.' },
   SYNC_FAILURES_BEFORE_PAUSE: { readBy: 'worker', meaning: 'Consecutive failed incremental runs after which the schedule pauses and the tenant needs attention.' },
   RECONCILE_INTERVAL_SECONDS: { readBy: 'worker', meaning: 'How often each worker makes every schedule match Postgres.' },
-  NOTIFY_WEBHOOK_URL: { readBy: 'worker', meaning: 'Receives `initial_sync.completed`, `sync.failing`, `sync.recovered`, `retention.at_risk` as small JSON.' },
+  NOTIFY_WEBHOOK_URL: {
+    readBy: 'worker',
+    meaning:
+      'Receives the webhook events (`initial_sync.completed`, `initial_sync.failed`, `integration.needs_attention`, `sync.failing`, `sync.recovered`, `retention.at_risk`) ' +
+      'of tenants without a receiver of their own (`webhook.url` of PUT/PATCH). Unset: those tenants get none.',
+  },
+  NOTIFY_WEBHOOK_SECRET: {
+    readBy: 'api, worker',
+    meaning:
+      'Signs deliveries to `NOTIFY_WEBHOOK_URL`, and to tenants\' receivers without a secret of their own (`Duo-Sync-Signature`, docs/API.md#webhooks). ' +
+      'At least 16 characters. Unset: deliveries to `NOTIFY_WEBHOOK_URL` are unsigned and a tenant\'s own receiver needs its own secret.',
+  },
   METRICS_PORT: { readBy: 'worker', meaning: 'Port of the worker\'s Prometheus endpoint (`/metrics`: Temporal SDK and our metrics), all interfaces, no auth. Unset: none.' },
   DUO_SECRET_KEY: {
     readBy: 'duo check',

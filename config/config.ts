@@ -97,7 +97,13 @@ const envShape = z.object({
     /** How often each worker re-checks that every schedule matches Postgres. */
     RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
 
+    /** Webhook receiver of tenants without their own (set with PUT/PATCH …/integrations/duo). */
     NOTIFY_WEBHOOK_URL: z.string().url().optional(),
+    /**
+     * Signing secret of deliveries to NOTIFY_WEBHOOK_URL, and of tenants' receivers without a secret of
+     * their own: each delivery carries `Duo-Sync-Signature` (docs/API.md#webhooks). Unset: unsigned.
+     */
+    NOTIFY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
 
     /** Worker: port of its Prometheus endpoint (Temporal SDK and our metrics); unset = no endpoint. */
     METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),

@@ -254,3 +254,8 @@ export async function resetFailureStreak(db: Queryable, tenantId: string): Promi
   await db.execute(sql`update stream_checkpoints set malformed_streak = 0, malformed_at = null where tenant_id = ${tenantId} and malformed_streak > 0`);
   await db.execute(sql`delete from roster_malformed_pages where tenant_id = ${tenantId}`);
 }
+
+/** The tenant's webhook receiver and sealed signing secret; undefined leaves a field as it is. */
+export async function setWebhook(db: Queryable, tenantId: string, change: { webhookUrl?: string | null; webhookSecretSealed?: string | null }): Promise<void> {
+  await db.update(duoIntegrations).set({ ...change, updatedAt: new Date() }).where(eq(duoIntegrations.tenantId, tenantId));
+}

@@ -15,6 +15,7 @@ import {
 } from './schedules.js';
 import { signalInitialSyncPaused, startInitialSync } from './temporal.js';
 import { transition } from './transitions.js';
+import { applyWebhookSettings, type WebhookInput } from './webhooks.js';
 
 /**
  * The integration's lifecycle after connect. Postgres holds the desired state and is written first;
@@ -129,12 +130,13 @@ export interface SettingsPatch {
   streams?: { telephony?: boolean; activity?: boolean; administrator?: boolean };
   rosterRefreshHourUtc?: number | null;
   eventRetentionDays?: number | null;
+  webhook?: WebhookInput;
 }
 
 /** Merges settings and updates the schedule in place (interval, jitter, catch-up window). */
 export async function updateIntegrationSettings(deps: ConnectDeps, tenantId: string, patch: SettingsPatch): Promise<IntegrationRow> {
   const integration = await requireIntegration(deps.db, tenantId, { connected: true });
-  const { rosterRefreshHourUtc, eventRetentionDays, ...rest } = patch;
+  const { rosterRefreshHourUtc, eventRetentionDays, webhook, ...rest } = patch;
   const settings: IntegrationSettings = {
     ...integration.settings,
     ...rest,
@@ -144,7 +146,10 @@ export async function updateIntegrationSettings(deps: ConnectDeps, tenantId: str
   else if (rosterRefreshHourUtc !== undefined) settings.rosterRefreshHourUtc = rosterRefreshHourUtc;
   if (eventRetentionDays === null) delete settings.eventRetentionDays;
   else if (eventRetentionDays !== undefined) settings.eventRetentionDays = eventRetentionDays;
-  await updateSettings(deps.db, tenantId, settings);
+  await deps.db.transaction(async (tx) => {
+    await updateSettings(tx, tenantId, settings);
+    if (webhook) await applyWebhookSettings(tx, deps, tenantId, webhook);
+  });
   const startMs = Math.max(integration.anchorAt.getTime(), Date.now() - DUO_MAX_LOG_AGE_MS + 60_000);
   for (const [stream, enabled] of Object.entries(patch.streams ?? {})) {
     if (enabled !== undefined) await setStreamEnabled(deps.db, tenantId, stream, enabled, startMs);

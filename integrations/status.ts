@@ -13,6 +13,7 @@ import { listStreamCheckpoints } from '../db/stream-checkpoints.js';
 import { BACKFILL_WINDOW_MS } from '../workflows/definitions.js';
 import type { InitialSyncProgress } from '../workflows/types.js';
 import { type IntegrationStatusDocument } from './status-document.js';
+import { webhookSummary, type WebhookSummary } from './webhooks.js';
 import { composeSyncStatus, readScheduleState, type CheckpointView, type SyncStatusRow } from './sync-status.js';
 import type { RetentionDefaults } from './retention-policy.js';
 import type { ScheduleState } from './schedules.js';
@@ -24,7 +25,7 @@ export const LIVE_PROGRESS_TIMEOUT_MS = 1_000;
 export interface StatusDeps {
   db: Database;
   temporal: Client;
-  config: Pick<Config, 'SYNC_INTERVAL_MINUTES' | 'EVENT_RETENTION_DAYS' | 'ROLLUP_RETENTION_DAYS'>;
+  config: Pick<Config, 'SYNC_INTERVAL_MINUTES' | 'EVENT_RETENTION_DAYS' | 'ROLLUP_RETENTION_DAYS' | 'NOTIFY_WEBHOOK_URL' | 'NOTIFY_WEBHOOK_SECRET'>;
   now?: () => number;
 }
 
@@ -63,6 +64,7 @@ export async function getIntegrationStatus(
     defaultIntervalMinutes: deps.config.SYNC_INTERVAL_MINUTES,
     defaultRetention: { eventDays: deps.config.EVENT_RETENTION_DAYS, rollupDays: deps.config.ROLLUP_RETENTION_DAYS },
     nowMs: deps.now?.() ?? Date.now(),
+    webhook: webhookSummary(deps.config, row),
   });
 }
 
@@ -102,6 +104,8 @@ export interface StatusInputs {
   defaultIntervalMinutes: number;
   defaultRetention: RetentionDefaults;
   nowMs: number;
+  /** Absent: no receiver. */
+  webhook?: WebhookSummary;
 }
 
 /** Pure: the status document from what Postgres (and, when running, the workflow) report. */
@@ -151,6 +155,7 @@ export function composeIntegrationStatus(input: StatusInputs): IntegrationStatus
     // As stored: the spelling operators see as the failure type in the Temporal UI and in logs.
     lastError: row.lastErrorCode ? { code: row.lastErrorCode, message: row.lastErrorMessage ?? '' } : null,
     ...composeSyncStatus(input),
+    webhook: input.webhook ?? { url: null, source: 'none', secretSet: false, signed: false },
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { webhookBodySchema } from './integration.js';
 
 /**
  * Request schemas of the lifecycle routes (sync now, pause, resume, settings, disconnect): part of the
@@ -63,7 +64,7 @@ export const operatorNoteBodySchema = z
 export type OperatorNoteBody = z.infer<typeof operatorNoteBodySchema>;
 
 const streamFields = ['telephony', 'activity', 'administrator'] as const;
-const settingsFields = ['syncIntervalMinutes', 'streams', 'rosterRefreshHourUtc', 'eventRetentionDays'] as const;
+const settingsFields = ['syncIntervalMinutes', 'streams', 'rosterRefreshHourUtc', 'eventRetentionDays', 'webhook'] as const;
 
 const streamSwitch = (name: string, description: string) =>
   z.boolean({ error: `streams.${name} must be true or false` }).optional().meta({ description });
@@ -111,6 +112,7 @@ export const settingsPatchBodySchema = z
           description: "Days this tenant's raw events are kept (181 to 3650; Duo itself serves 180); null: the service default (EVENT_RETENTION_DAYS)",
           example: 730,
         }),
+      webhook: webhookBodySchema.optional(),
     },
     { error: objectIssues('the body', settingsFields) },
   )
