@@ -51,7 +51,7 @@ describe('activity summaries in workflow histories', () => {
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver('ok');
-    harness = await startSyncHarness({ accounts: [account], env: { NOTIFY_WEBHOOK_URL: receiver.url } });
+    harness = await startSyncHarness({ accounts: [account], env: receiver.env });
     expect((await harness.connect(tenantId, account)).statusCode).toBe(202);
     await harness.waitForInitialSync(tenantId);
   }, 120_000);

@@ -3,7 +3,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
 import { BACKFILL_WINDOW_MS, incrementalTaskQueue } from '../../workflows/definitions.js';
 import { ACTIVITIES_ON_INCREMENTAL_QUEUE, type incrementalSync } from '../../workflows/incremental-sync.js';
-import type { initialSync } from '../../workflows/initial-sync.js';
+import { INITIAL_SYNC_WAITS_WHILE_PAUSED, type initialSync } from '../../workflows/initial-sync.js';
 import { NOTIFY_IN_OWN_WORKFLOW } from '../../workflows/notification-delivery.js';
 import { fakeActivities } from '../helpers/fake-activities.js';
 import { activitiesScheduledInReplay, bundleWorkflowsObservingActivities, bundleWorkflowsWithoutOldBranches } from '../helpers/workflow-bundles.js';
@@ -31,7 +31,7 @@ describe('patched() branches of the sync workflows', () => {
         harness.client.workflow.execute<typeof initialSync>('initialSync', { workflowId, taskQueue, args: [{ tenantId, anchorMs, backfillStartMs: anchorMs - BACKFILL_WINDOW_MS }] }),
       );
 
-      expect(patchMarkers(await history(workflowId))).toEqual([NOTIFY_IN_OWN_WORKFLOW]);
+      expect(patchMarkers(await history(workflowId))).toEqual([INITIAL_SYNC_WAITS_WHILE_PAUSED, NOTIFY_IN_OWN_WORKFLOW]);
       expect(fakes.argsOf('startNotificationDelivery')).toHaveLength(1);
       expect(fakes.argsOf('sendNotification')).toEqual([]);
     });
