@@ -13,9 +13,12 @@ import {
   triggerIncrementalSync,
   unpauseIncrementalSchedule,
 } from './schedules.js';
-import { signalInitialSyncPaused, startInitialSync } from './temporal.js';
+import { signalInitialSyncPaused, startInitialSync, waitForInitialSyncToClose } from './temporal.js';
 import { transition } from './transitions.js';
 import { applyWebhookSettings, type WebhookInput } from './webhooks.js';
+
+/** How long a retry waits for the failed run to finish its last steps (normally well under a second). */
+const RETRY_WAIT_FOR_FAILED_RUN_MS = 10_000;
 
 /**
  * The integration's lifecycle after connect. Postgres holds the desired state and is written first;
@@ -112,6 +115,9 @@ export async function retryInitialSync(deps: ConnectDeps, tenantId: string): Pro
 async function startRetriedInitialSync(deps: ConnectDeps, tenantId: string): Promise<void> {
   const row = await requireIntegration(deps.db, tenantId, { connected: true });
   try {
+    if (!(await waitForInitialSyncToClose(deps.temporal, tenantId, RETRY_WAIT_FOR_FAILED_RUN_MS))) {
+      throw new Error('the failed initial-sync run is still open');
+    }
     const started = await startInitialSync(deps.temporal, deps.config, {
       tenantId,
       anchorMs: row.anchorAt.getTime(),
@@ -119,7 +125,7 @@ async function startRetriedInitialSync(deps: ConnectDeps, tenantId: string): Pro
     });
     await setInitialSyncRun(deps.db, tenantId, started.runId);
   } catch (cause) {
-    const error = new AppError('TEMPORAL_UNAVAILABLE', 'The initial sync could not be started; it stays failed, retry the request', { cause });
+    const error = new AppError('TEMPORAL_UNAVAILABLE', 'The initial sync could not be started (Temporal unreachable, or the failed run still closing); it stays failed, retry the request', { cause });
     await transition.failInitialSync(deps.db, tenantId, { code: error.code, message: error.message });
     throw error;
   }

@@ -67,3 +67,23 @@ export async function signalInitialSyncPaused(client: Client, tenantId: string, 
     if (!(error instanceof WorkflowNotFoundError)) throw error;
   }
 }
+
+/**
+ * Waits up to `timeoutMs` for the tenant's initial-sync workflow to close; true when none runs (any
+ * more). A failed run records its failure before its last steps (pausing the schedule, handing off
+ * its webhooks): a retry right after must wait for it, or it would find that run still open.
+ */
+export async function waitForInitialSyncToClose(client: Client, tenantId: string, timeoutMs: number): Promise<boolean> {
+  const handle = client.workflow.getHandle(initialSyncWorkflowId(tenantId));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await handle.describe()).status.name !== 'RUNNING') return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return true;
+      throw error;
+    }
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
