@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAccount } from '../../simulator/account-builder.js';
-import { backfillAnchorMs, compareWithTruth, noDifferences, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
+import { backfillAnchorMs, compareWithTruth, finishedIncrementalRuns, noDifferences, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 import { waitFor } from '../helpers/waiting.js';
 
 /**
@@ -56,4 +56,15 @@ describe('pause during the initial sync', () => {
     const differences = await compareWithTruth(harness, tenantId, account, { maxtime: await backfillAnchorMs(harness, tenantId) });
     expect(differences).toEqual(noDifferences);
   }, 180_000);
+
+  it('an incremental run of a paused tenant (sync now) sends no Duo request and ends as completed, not failed', async () => {
+    expect((await call('POST', '/pause', { by: 'test', reason: 'quiet please' })).statusCode).toBe(200);
+    const atPause = await requests();
+    const before = await finishedIncrementalRuns(harness, tenantId);
+    expect((await call('POST', '/sync')).statusCode).toBe(202);
+    await waitFor('the triggered run to finish', async () => (await finishedIncrementalRuns(harness, tenantId)) > before);
+    expect(await requests()).toBe(atPause);
+    expect((await call('GET', '')).body).toMatchObject({ status: 'paused', lastRun: { outcome: 'completed' }, lastError: null });
+    expect((await call('POST', '/resume', { by: 'test', reason: 'done' })).body).toMatchObject({ status: 'active' });
+  }, 120_000);
 });

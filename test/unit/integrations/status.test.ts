@@ -133,6 +133,7 @@ describe('composeIntegrationStatus', () => {
       lastRun: null,
       schedule: { paused: false, note: null, intervalMinutes: 5, source: 'database' },
       retentionAlarm: null,
+      webhook: { url: null, source: 'none', secretSet: false, signed: false },
       retention: { eventDays: 400, rollupDays: 800, eventsKeptFrom: '2025-05-26T00:00:00.000Z', rollupsKeptFrom: '2024-04-21T00:00:00.000Z' },
       settings: {
         syncIntervalMinutes: 5,
