@@ -117,6 +117,16 @@ export async function finishIncrementalRun(
     current: { outcome: result.outcome, errorCode: result.error?.code ?? null, finishedAt: finishedAt ?? now },
     consecutiveFailures,
   });
+  // The run that leaves the tenant needing a human says so too; a retried finish says the same again.
+  const failure = result.error;
+  if (result.outcome === 'failed' && failure && (isNonRetryable(failure.code) || consecutiveFailures >= threshold)) {
+    notifications.push({
+      type: 'integration.needs_attention',
+      tenantId: run.tenantId,
+      at: (finishedAt ?? now).toISOString(),
+      details: { code: failure.code, message: failure.message, consecutiveFailures },
+    });
+  }
   return { consecutiveFailures, pauseNow: result.outcome === 'failed' && consecutiveFailures >= threshold, notifications };
 }
 

@@ -11,6 +11,7 @@ import type { ActivityDeps } from './deps.js';
 import { toAuthEventRecord } from './duo-records.js';
 import { RUN_PAGING_BUDGET_MS } from './sync-log-increment.js';
 import { loadDuoClient, unlessCredentialsRotated } from './tenant-connection.js';
+import { SyncPausedError } from '../errors/integration-errors.js';
 
 export interface LateLogSweepResult {
   /** Whether a sweep was due and ran (in part or whole) in this call. */
@@ -78,6 +79,8 @@ export async function sweepLateLogs(deps: ActivityDeps, input: { tenantId: strin
       if (page.next !== null && budgetSpent()) return { swept: true, ...progress, complete: false };
     }
   } catch (error) {
+    // Paused before the next page: the window stays pinned with its cursor for the next sweep.
+    if (error instanceof SyncPausedError) return { swept: true, ...progress, complete: false };
     throw await unlessCredentialsRotated(deps, tenantId, builtFrom, error);
   }
   await completeSweep(deps.db, tenantId, new Date());

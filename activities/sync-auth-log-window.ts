@@ -3,6 +3,7 @@ import { storeAuthEvents } from '../db/auth-events.js';
 import { advanceBackfillWindow, closeEmptyWindowsBefore, openBackfillWindow, recordMalformedBackfillPage } from '../db/backfill-windows.js';
 import { ensurePartitionsForRows } from '../db/event-partitions.js';
 import { requireIntegration } from '../db/integrations.js';
+import { SyncPausedError } from '../errors/integration-errors.js';
 import { recordEventsIngested } from '../observability/metrics.js';
 import { DUO_MAX_LOG_AGE_MS, type DuoClient } from '../duo/client.js';
 import { BudgetWaitRequired } from '../errors/app-error.js';
@@ -73,6 +74,8 @@ export async function syncAuthLogWindow(deps: ActivityDeps, input: LogWindowInpu
   } catch (error) {
     // Every page fetched so far is committed with its cursor: the next call resumes after it.
     if (error instanceof BudgetWaitRequired) return { events, pages, expired: false, budgetWaitUntilMs: error.retryAtMs };
+    // Paused before the next page: what is stored stays, the cursor says where to go on.
+    if (error instanceof SyncPausedError) return { events, pages, expired: false, paused: true };
     const from = new Date(input.windowStartMs).toISOString();
     const to = new Date(input.windowEndMs).toISOString();
     const failedAt = cursor ?? '';
@@ -83,7 +86,14 @@ export async function syncAuthLogWindow(deps: ActivityDeps, input: LogWindowInpu
       position,
     );
   }
-  if (events === 0 && input.stream === 'auth') await closeEmptyPast(deps, duo, input, earliestServedMs, context.cancellationSignal);
+  if (events === 0 && input.stream === 'auth') {
+    try {
+      await closeEmptyPast(deps, duo, input, earliestServedMs, context.cancellationSignal);
+    } catch (error) {
+      // Closing earlier days ahead is a shortcut: without budget or while paused, each day asks Duo itself later.
+      if (!(error instanceof BudgetWaitRequired) && !(error instanceof SyncPausedError)) throw error;
+    }
+  }
   return { events, pages, expired: false };
 }
 

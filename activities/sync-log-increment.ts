@@ -21,6 +21,7 @@ import type { ActivityDeps } from './deps.js';
 import { eventInstant, toAuthEventRecord } from './duo-records.js';
 import { countMalformedPage } from './failures.js';
 import { loadDuoClient, unlessCredentialsRotated } from './tenant-connection.js';
+import { SyncPausedError } from '../errors/integration-errors.js';
 import { INCREMENTAL_MAX_ATTEMPTS } from '../workflows/activity-options.js';
 
 type V2LogStream = Exclude<LogStream, 'administrator'>;
@@ -42,6 +43,8 @@ export interface LogIncrementResult {
   caughtUp: boolean;
   /** The run's paging budget is spent: the rest waits for the next run (the cursor is saved). */
   runBudgetSpent?: boolean;
+  /** The tenant was paused: stopped at a page boundary (cursor kept); the run ends here. */
+  paused?: boolean;
   syncedThroughMs: number;
 }
 
@@ -71,6 +74,9 @@ export async function syncLogIncrement(deps: ActivityDeps, input: { tenantId: st
     if (stream === 'administrator') return await syncAdministratorIncrement(run, checkpoint.syncedThroughMs);
     return await syncV2Increment(run, stream, Math.max(checkpoint.syncedThroughMs, earliestServedMs), checkpoint.syncedThroughMs);
   } catch (error) {
+    if (error instanceof SyncPausedError) {
+      return { events: progress.events, pages: progress.pages, caughtUp: false, paused: true, syncedThroughMs: checkpoint.syncedThroughMs };
+    }
     throw await unlessCredentialsRotated(deps, tenantId, builtFrom, error);
   }
 }
@@ -135,6 +141,7 @@ async function syncV2Increment(run: IncrementRun, stream: V2LogStream, startMs: 
       }
     }
   } catch (error) {
+    if (error instanceof SyncPausedError) throw error;
     // The pin and cursor outlive the run, so a page that stays malformed is counted across runs.
     const failedAt = `${windowEndMs}|${cursor ?? ''}`;
     const position = `${stream} window ${new Date(startMs).toISOString()}..${new Date(windowEndMs).toISOString()}, cursor ${cursor ?? '(window start)'} (kept in stream_checkpoints)`;
@@ -186,6 +193,7 @@ async function syncAdministratorIncrement(run: IncrementRun, syncedThroughMs: nu
       }
     }
   } catch (error) {
+    if (error instanceof SyncPausedError) throw error;
     const position = `administrator scan from mintime ${mintimeSec} (${new Date(mintimeSec * 1000).toISOString()}, kept in stream_checkpoints)`;
     throw await countMalformedPage(
       error,

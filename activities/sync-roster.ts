@@ -5,6 +5,7 @@ import { clearMalformedRosterPage, recordMalformedRosterPage } from '../db/roste
 import { sweepRoster, upsertGroups, upsertUsers } from '../db/roster.js';
 import type { DuoClient } from '../duo/client.js';
 import { AppError } from '../errors/app-error.js';
+import { SyncPausedError } from '../errors/integration-errors.js';
 import type { RosterSyncResult } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 import { toGroupRecord, toUserRecord } from './duo-records.js';
@@ -62,6 +63,8 @@ export async function syncRoster(deps: ActivityDeps, tenantId: string): Promise<
       beat({ groups, users });
     }
   } catch (error) {
+    // Paused mid-scan: the upserted pages stay; nothing is swept, since the scan is incomplete.
+    if (error instanceof SyncPausedError) return { users, groups, memberships, usersMarkedDeleted: 0, groupsMarkedDeleted: 0, paused: true };
     const failedAt = position;
     throw await countMalformedPage(
       await unlessCredentialsRotated(deps, tenantId, builtFrom, error),

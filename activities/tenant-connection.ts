@@ -7,6 +7,7 @@ import { findIntegration, isConnected, requireIntegration } from '../db/integrat
 import { PostgresRateBudget } from '../db/rate-budget.js';
 import { instrumentBudget } from '../observability/metrics.js';
 import type { ActivityDeps } from './deps.js';
+import { pauseGatedBudget } from './pause-gate.js';
 
 /** Which credentials a client was built from; the secret only as a digest (a re-seal changes nothing). */
 export interface CredentialsStamp {
@@ -46,11 +47,12 @@ export async function loadDuoClient(
     rateLimitRetryAfterMs: () => 2_000,
     // Warnings (e.g. administrator rows Duo cannot page past) go to the worker's structured log with the run's context.
     logger: { warn: (message, meta) => log.warn(message, meta) },
-    budget: instrumentBudget(new PostgresRateBudget(deps.db, integration.apiHost, {
+    // A paused tenant starts no Duo request (checked after the budget's wait, right before sending).
+    budget: pauseGatedBudget(deps.db, tenantId, instrumentBudget(new PostgresRateBudget(deps.db, integration.apiHost, {
       requestsPerMinute: { log: deps.config.DUO_LOG_REQUESTS_PER_MINUTE, object: deps.config.DUO_OBJECT_REQUESTS_PER_MINUTE },
       onWait: options.onBudgetWait,
       ...(options.maxBudgetWaitMs === undefined ? {} : { maxWaitMs: options.maxBudgetWaitMs }),
-    })),
+    }))),
   });
   return { duo, builtFrom: stampOf(integration, secretKey) };
 }

@@ -95,9 +95,20 @@ const notes: Record<ConfigVariable, VariableNotes> = {
     readBy: 'worker',
     meaning: 'Age of the last full sweep after which the next pass visits every tenant and lists every schedule instead, repairing drift Postgres cannot see (a schedule deleted or paused in the Temporal UI, one left by a tenant that is gone). A changed `SYNC_INTERVAL_MINUTES` or `TEMPORAL_TASK_QUEUE` brings the sweep forward.',
   },
-  NOTIFY_WEBHOOK_URL: { readBy: 'worker', meaning: 'Receives `initial_sync.completed`, `sync.failing`, `sync.recovered`, `retention.at_risk` as small JSON.' },
   WORKER_ACTIVITY_SLOTS: { readBy: 'worker', meaning: 'Activities one worker process runs at once on `TEMPORAL_TASK_QUEUE` (roster, backfill windows, bookkeeping). A window whose Duo account has no budget left gives its slot back and its workflow waits on a durable timer, so slots bound concurrent Duo requests and Postgres writes, not the tenants onboarding (docs/CAPACITY.md). Keep `DATABASE_POOL_SIZE` at least half of it.' },
   WORKER_INCREMENTAL_ACTIVITY_SLOTS: { readBy: 'worker', meaning: 'Activities one worker process runs at once on `<queue>-incremental` (the recurring sync: usually one small page per run).' },
+  NOTIFY_WEBHOOK_URL: {
+    readBy: 'worker',
+    meaning:
+      'Receives the webhook events (`initial_sync.completed`, `initial_sync.failed`, `integration.needs_attention`, `sync.failing`, `sync.recovered`, `retention.at_risk`) ' +
+      'of tenants without a receiver of their own (`webhook.url` of PUT/PATCH). Unset: those tenants get none.',
+  },
+  NOTIFY_WEBHOOK_SECRET: {
+    readBy: 'api, worker',
+    meaning:
+      'Signs deliveries to `NOTIFY_WEBHOOK_URL`, and to tenants\' receivers without a secret of their own (`Duo-Sync-Signature`, docs/API.md#webhooks). ' +
+      'At least 16 characters. Unset: deliveries to `NOTIFY_WEBHOOK_URL` are unsigned and a tenant\'s own receiver needs its own secret.',
+  },
   METRICS_PORT: { readBy: 'worker', meaning: 'Port of the worker\'s Prometheus endpoint (`/metrics`: Temporal SDK and our metrics), all interfaces, no auth. Unset: none.' },
   DUO_SECRET_KEY: {
     readBy: 'duo check',

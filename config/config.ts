@@ -117,7 +117,13 @@ const envShape = z.object({
     /** How often that pass is a full sweep instead: every tenant and schedule, repairing drift Postgres cannot see. */
     RECONCILE_FULL_SWEEP_SECONDS: z.coerce.number().int().min(5).max(7 * 86_400).default(21_600),
 
+    /** Webhook receiver of tenants without their own (set with PUT/PATCH …/integrations/duo). */
     NOTIFY_WEBHOOK_URL: z.string().url().optional(),
+    /**
+     * Signing secret of deliveries to NOTIFY_WEBHOOK_URL, and of tenants' receivers without a secret of
+     * their own: each delivery carries `Duo-Sync-Signature` (docs/API.md#webhooks). Unset: unsigned.
+     */
+    NOTIFY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
 
     /**
      * Worker: activities one process runs at once on the main queue (roster, backfill windows,

@@ -19,6 +19,8 @@ const VERSION = 'v1';
 
 /** Binds a sealed Duo secret to its row: a value copied to another tenant or key does not open. */
 export const duoSecretContext = (tenantId: string, integrationKey: string) => `duo-secret:${tenantId}:${integrationKey}`;
+/** Binds a sealed webhook signing secret to its tenant. */
+export const webhookSecretContext = (tenantId: string) => `webhook-secret:${tenantId}`;
 const b64 = (buffer: Buffer) => buffer.toString('base64url');
 
 /**

@@ -50,6 +50,16 @@ export async function lockIntegration(tx: Queryable, tenantId: string): Promise<
   return row;
 }
 
+/**
+ * Whether the tenant's sync is paused, read under a key-share lock held until the transaction ends.
+ * Every lifecycle transition locks the row FOR UPDATE, so a pause waits for whoever holds this lock
+ * and commits only after them: what reads "not paused" here may act on it until it commits.
+ */
+export async function isPausedHoldingRow(tx: Queryable, tenantId: string): Promise<boolean> {
+  const [row] = await tx.select({ status: duoIntegrations.status }).from(duoIntegrations).where(eq(duoIntegrations.tenantId, tenantId)).for('key share');
+  return row?.status === 'paused';
+}
+
 /** The lifecycle columns one transition writes; only integrations/transitions.ts writes them. */
 export type IntegrationStateChange = Partial<Omit<typeof duoIntegrations.$inferInsert, 'tenantId' | 'settings'>>;
 
@@ -237,4 +247,9 @@ export async function resetFailureStreak(db: Queryable, tenantId: string): Promi
   await db.execute(sql`update backfill_windows set malformed_streak = 0, malformed_at = null where tenant_id = ${tenantId} and malformed_streak > 0`);
   await db.execute(sql`update stream_checkpoints set malformed_streak = 0, malformed_at = null where tenant_id = ${tenantId} and malformed_streak > 0`);
   await db.execute(sql`delete from roster_malformed_pages where tenant_id = ${tenantId}`);
+}
+
+/** The tenant's webhook receiver and sealed signing secret; undefined leaves a field as it is. */
+export async function setWebhook(db: Queryable, tenantId: string, change: { webhookUrl?: string | null; webhookSecretSealed?: string | null }): Promise<void> {
+  await db.update(duoIntegrations).set({ ...change, updatedAt: new Date() }).where(eq(duoIntegrations.tenantId, tenantId));
 }

@@ -100,6 +100,10 @@ export const duoIntegrations = pgTable(
     lastRosterSyncAt: tstz(),
     /** Set while a stream's checkpoint is within 7 days of Duo's 180-day horizon (webhook sent once). */
     retentionAlarmAt: tstz(),
+    /** The tenant's own webhook receiver; null: NOTIFY_WEBHOOK_URL. */
+    webhookUrl: text(),
+    /** Its signing secret, sealed like the Duo secret (context `webhook-secret:<tenant>`); never returned. */
+    webhookSecretSealed: text(),
     connectedAt: tstz().notNull().defaultNow(),
     disconnectedAt: tstz(),
     /** Set by a disconnect with purge: the next connect starts from scratch with a new anchor. */

@@ -38,6 +38,10 @@ export const errorCodes = {
   DUO_ACCOUNT_CHANGED: { retryable: false },
   ENCRYPTION_KEY_MISMATCH: { retryable: false },
   SYNC_STALLED: { retryable: false },
+  /** The tenant is paused: no Duo request starts; activities stop at the page boundary and say so. */
+  SYNC_PAUSED: { retryable: false },
+  /** An initial-sync retry asked of a tenant whose initial sync has not failed. */
+  INITIAL_SYNC_NOT_FAILED: { retryable: false },
   /** An incremental run failed for a reason without a code of its own. */
   SYNC_FAILED: { retryable: true },
   /** An incremental run that never reported (killed by its run timeout), closed by the next run. */

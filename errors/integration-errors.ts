@@ -33,3 +33,18 @@ export class TenantPurgingError extends AppError {
     });
   }
 }
+
+/** Thrown before a Duo request of a paused tenant would start; activities turn it into a "paused" result. */
+export class SyncPausedError extends AppError {
+  constructor(readonly tenantId: string) {
+    super('SYNC_PAUSED', `Tenant ${tenantId} is paused: no Duo request starts until it is resumed`, { details: { tenantId } });
+  }
+}
+
+export class InitialSyncNotFailedError extends AppError {
+  constructor(readonly tenantId: string, readonly state: string) {
+    super('INITIAL_SYNC_NOT_FAILED', `Tenant ${tenantId}: its initial sync is ${state}; only a failed initial sync is retried`, {
+      details: { tenantId, initialSyncState: state },
+    });
+  }
+}

@@ -16,6 +16,7 @@ import { initialSyncWorkflowId } from '../workflows/definitions.js';
 import { ensureIncrementalSchedule } from './schedules.js';
 import { startInitialSync } from './temporal.js';
 import { lifecycleStateOf, transition, type StoredCredentials } from './transitions.js';
+import { applyWebhookSettings, type WebhookInput } from './webhooks.js';
 
 export interface ConnectDeps {
   db: Database;
@@ -30,6 +31,8 @@ export interface DuoCredentialsInput {
   /** Lower-cased, validated by apiHostSchema. */
   apiHost: string;
   secretKey: string;
+  /** The tenant's own webhook receiver and signing secret (optional). */
+  webhook?: WebhookInput | undefined;
 }
 
 /**
@@ -76,17 +79,20 @@ export async function connectIntegration(deps: ConnectDeps, tenantId: string, in
         backfillStartAt: new Date(anchorMs - deps.config.BACKFILL_DAYS * 86_400_000),
         initialSyncWorkflowId: initialSyncWorkflowId(tenantId),
       });
+      if (input.webhook) await applyWebhookSettings(tx, deps, tenantId, input.webhook);
       return { row, start: true };
     }
     if (state === 'disconnected') {
       // Same anchor and cursors; the unfinished part of the backfill resumes.
       await transition.reconnect(tx, tenantId, credentials);
+      if (input.webhook) await applyWebhookSettings(tx, deps, tenantId, input.webhook);
       return { row: existing, start: existing.initialSyncState !== 'completed' };
     }
     // Same keys sealed under an older ENCRYPTION_KEY are re-sealed too, so the old key can be retired.
     if (!existing.secretKeySealed || !sameCredentials(deps.keyring, existing, input) || needsReseal(deps.keyring, existing.secretKeySealed)) {
       await replaceCredentials(tx, tenantId, credentials);
     }
+    if (input.webhook) await applyWebhookSettings(tx, deps, tenantId, input.webhook);
     // Working keys again: resume everything that was paused for attention.
     if (state === 'needs_attention') await transition.recover(tx, tenantId);
     if (existing.initialSyncState === 'completed') {

@@ -138,6 +138,14 @@ export const integrationStatusSchema = z
         eventRetentionDays: z.int().positive().meta({ description: 'In effect: the tenant\'s own or the service default' }),
       })
       .meta({ description: 'What PATCH changes' }),
+    webhook: z
+      .object({
+        url: z.string().nullable().meta({ description: 'The tenant\'s own receiver; null: the service\'s (NOTIFY_WEBHOOK_URL), if any' }),
+        source: z.enum(['tenant', 'global', 'none']).meta({ description: 'Which receiver gets this tenant\'s events' }),
+        secretSet: z.boolean().meta({ description: 'Whether the tenant has a signing secret of its own (the secret itself is never returned)' }),
+        signed: z.boolean().meta({ description: 'Whether deliveries carry Duo-Sync-Signature' }),
+      })
+      .meta({ description: 'Where webhook events go (PUT/PATCH `webhook`); signing: docs/API.md#webhooks' }),
   })
   .meta({ id: 'DuoIntegrationStatus' });
 

@@ -16,6 +16,7 @@ import { findPurge, type TenantPurgeRow } from '../db/tenant-purges.js';
 import { BACKFILL_WINDOW_MS } from '../workflows/definitions.js';
 import type { InitialSyncProgress } from '../workflows/types.js';
 import { type IntegrationStatusDocument } from './status-document.js';
+import { webhookSummary, type WebhookSummary } from './webhooks.js';
 import { composeSyncStatus, readScheduleState, type CheckpointView, type SyncStatusRow } from './sync-status.js';
 import type { RetentionDefaults } from './retention-policy.js';
 import type { ScheduleState } from './schedules.js';
@@ -27,7 +28,7 @@ export const LIVE_PROGRESS_TIMEOUT_MS = 1_000;
 export interface StatusDeps {
   db: Database;
   temporal: Client;
-  config: Pick<Config, 'SYNC_INTERVAL_MINUTES' | 'EVENT_RETENTION_DAYS' | 'ROLLUP_RETENTION_DAYS' | 'LATE_LOG_LOOKBACK_HOURS' | 'LATE_LOG_SWEEP_MINUTES'>;
+  config: Pick<Config, 'SYNC_INTERVAL_MINUTES' | 'EVENT_RETENTION_DAYS' | 'ROLLUP_RETENTION_DAYS' | 'LATE_LOG_LOOKBACK_HOURS' | 'LATE_LOG_SWEEP_MINUTES' | 'NOTIFY_WEBHOOK_URL' | 'NOTIFY_WEBHOOK_SECRET'>;
   now?: () => number;
 }
 
@@ -73,6 +74,7 @@ export async function getIntegrationStatus(
     nowMs: deps.now?.() ?? Date.now(),
     accountFacts,
     lateSweep: { row: lateSweep, lookbackHours: deps.config.LATE_LOG_LOOKBACK_HOURS, everyMinutes: deps.config.LATE_LOG_SWEEP_MINUTES },
+    webhook: webhookSummary(deps.config, row),
   });
 }
 
@@ -118,6 +120,8 @@ export interface StatusInputs {
   accountFacts?: AccountFactsRow | undefined;
   /** The late-arrival sweep's state and settings; absent: the defaults, never swept. */
   lateSweep?: { row: LateLogSweepRow | undefined; lookbackHours: number; everyMinutes: number };
+  /** Absent: no receiver. */
+  webhook?: WebhookSummary;
 }
 
 /** Pure: the status document from what Postgres (and, when running, the workflow) report. */
@@ -176,6 +180,7 @@ export function composeIntegrationStatus(input: StatusInputs): IntegrationStatus
       lastFound: input.lateSweep?.row?.lastFound ?? 0,
       totalFound: input.lateSweep?.row?.lateEventsFound ?? 0,
     },
+    webhook: input.webhook ?? { url: null, source: 'none', secretSet: false, signed: false },
   };
 }
 

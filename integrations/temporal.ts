@@ -1,6 +1,6 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { Config } from '../config/config.js';
-import { initialSyncProgressQuery, initialSyncWorkflowId, tenantIdSearchAttribute } from '../workflows/definitions.js';
+import { initialSyncPausedSignal, initialSyncProgressQuery, initialSyncWorkflowId, tenantIdSearchAttribute } from '../workflows/definitions.js';
 import type { initialSync } from '../workflows/initial-sync.js';
 import type { InitialSyncProgress } from '../workflows/types.js';
 
@@ -53,5 +53,37 @@ export async function queryInitialSyncProgress(client: Client, tenantId: string)
   } catch {
     // Not running, no worker polling, or Temporal down: the status document falls back to Postgres.
     return undefined;
+  }
+}
+
+/**
+ * Tells a running initial sync that the tenant was paused (it schedules no more windows) or resumed
+ * (it goes on at once). Nothing to tell when none runs.
+ */
+export async function signalInitialSyncPaused(client: Client, tenantId: string, paused: boolean): Promise<void> {
+  try {
+    await client.workflow.getHandle(initialSyncWorkflowId(tenantId)).signal(initialSyncPausedSignal, paused);
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+}
+
+/**
+ * Waits up to `timeoutMs` for the tenant's initial-sync workflow to close; true when none runs (any
+ * more). A failed run records its failure before its last steps (pausing the schedule, handing off
+ * its webhooks): a retry right after must wait for it, or it would find that run still open.
+ */
+export async function waitForInitialSyncToClose(client: Client, tenantId: string, timeoutMs: number): Promise<boolean> {
+  const handle = client.workflow.getHandle(initialSyncWorkflowId(tenantId));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await handle.describe()).status.name !== 'RUNNING') return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return true;
+      throw error;
+    }
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

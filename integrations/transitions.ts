@@ -301,6 +301,7 @@ export const transition = {
         status: 'purging',
         secretKeySealed: null,
         encryptionKeyId: null,
+        webhookSecretSealed: null,
         schedulePaused: true,
         pauseNote: 'purging',
         disconnectedAt: current.disconnectedAt ?? new Date(),
@@ -312,7 +313,8 @@ export const transition = {
 
   /**
    * The tombstone: tenant id, times (connected, disconnected, purged) and the initial sync's state;
-   * no key, no API host, no operator note or error message (they may name people or the account).
+   * no key, no API host, no webhook receiver or its secret, no operator note or error message (they may
+ * name people or the account).
    */
   async finishPurge(db: Queryable, tenantId: string, also: (tx: Transaction) => Promise<void>): Promise<boolean> {
     return move(
@@ -325,6 +327,8 @@ export const transition = {
         integrationKey: null,
         secretKeySealed: null,
         encryptionKeyId: null,
+        webhookUrl: null,
+        webhookSecretSealed: null,
         pauseNote: null,
         ...lastError(null),
         purgedAt: new Date(),

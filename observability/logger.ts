@@ -9,6 +9,8 @@ export const redactedPaths = [
   'secret_key',
   '*.secret_key',
   'skey',
+  'webhook.secret',
+  '*.webhook.secret',
   '*.skey',
   'authorization',
   '*.authorization',

@@ -3,15 +3,19 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/client.js';
 import { runReconciliationPass } from '../integrations/reconciliation-pass.js';
-import { sendNotification } from '../activities/notify.js';
+import { deliverWebhook, eventIdFrom, type WebhookDeps } from '../activities/notify.js';
+import { createKeyring } from '../db/credentials.js';
+import type { Notification } from '../workflows/notifications.js';
 import { maintainEventStorage } from '../integrations/data-retention.js';
 import { checkRetentionHorizon } from '../integrations/retention-alarm.js';
 
 /** Up to three spaced attempts; a webhook that stays down is logged, never retried forever. */
-async function notifyWithRetries(config: Config, logger: Logger, notification: Parameters<typeof sendNotification>[1]): Promise<void> {
+async function notifyWithRetries(deps: WebhookDeps, logger: Logger, notification: Notification): Promise<void> {
+  // One id for all attempts of this event: its tenant, type and instant make it unique.
+  const id = eventIdFrom(`${notification.tenantId}/${notification.type}/${notification.at}`);
   for (let attempt = 1; ; attempt++) {
     try {
-      await sendNotification({ config }, notification);
+      await deliverWebhook(deps, notification, id);
       return;
     } catch (error) {
       if (attempt >= 3) return logger.warn({ err: error, type: notification.type, tenantId: notification.tenantId }, 'webhook failed; giving up');
@@ -29,6 +33,9 @@ async function notifyWithRetries(config: Config, logger: Logger, notification: P
  */
 export function startScheduleReconciler(options: { client: Client; db: Database; config: Config; logger: Logger }): { stop(): void; runOnce(): Promise<void> } {
   const { logger } = options;
+  // Tenants' webhook secrets are unsealed with the service's keys, as in the activities.
+  const keyring = createKeyring({ id: options.config.ENCRYPTION_KEY_ID, key: options.config.ENCRYPTION_KEY }, options.config.ENCRYPTION_PREVIOUS_KEYS);
+  const webhookDeps: WebhookDeps = { config: options.config, db: options.db, keyring };
   const reconcile = async () => {
     try {
       const pass = await runReconciliationPass(options);
@@ -47,7 +54,7 @@ export function startScheduleReconciler(options: { client: Client; db: Database;
     try {
       for (const notification of await checkRetentionHorizon(options.db)) {
         logger.warn({ tenantId: notification.tenantId, details: notification.details }, 'retention horizon near: data about to become unrecoverable');
-        void notifyWithRetries(options.config, logger, notification);
+        void notifyWithRetries(webhookDeps, logger, notification);
       }
     } catch (error) {
       logger.error({ err: error }, 'retention horizon check failed; will retry');

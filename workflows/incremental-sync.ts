@@ -13,6 +13,8 @@ export const ACTIVITIES_ON_INCREMENTAL_QUEUE = 'activities-on-incremental-queue'
 
 /** Patch id of the late-arrival sweep behind the auth checkpoint. */
 export const LATE_LOG_SWEEP = 'late-log-sweep';
+/** Patch id of ending the run once an activity says the tenant is paused. */
+export const INCREMENTAL_STOPS_WHEN_PAUSED = 'incremental-stops-when-paused';
 
 /**
  * One scheduled run for one tenant: every enabled log stream from its checkpoint to now minus Duo's
@@ -29,17 +31,24 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Incr
   const steps = runSteps(incrementalPagingActivityOptions, queue);
   try {
     const plan = await steps.bookkeeping('beginIncrementalRun', 'Plan the run: streams to sync, roster due or not', run);
+    // Paused meanwhile: the stream stopped at a page boundary; no further stream or roster starts.
+    let paused = false;
     for (const stream of plan.streams) {
-      counts[stream] = await syncStream(steps, input.tenantId, stream);
+      const synced = await syncStream(steps, input.tenantId, stream);
+      counts[stream] = synced.events;
       setCurrentDetails(Object.entries(counts).map(([s, n]) => `**${s}:** ${n} new`).join('\n\n'));
+      if (synced.paused && patched(INCREMENTAL_STOPS_WHEN_PAUSED)) {
+        paused = true;
+        break;
+      }
     }
     // Runs planned before the sweep existed carry no lateSweepDue; patched() keeps histories of
     // workflow code without the sweep replaying (checked only when a sweep is due).
-    if (plan.lateSweepDue === true && patched(LATE_LOG_SWEEP)) {
+    if (!paused && plan.lateSweepDue === true && patched(LATE_LOG_SWEEP)) {
       const sweep = await steps.paging('sweepLateLogs', 'Late-arrival sweep behind the auth checkpoint', { tenantId: input.tenantId });
       if (sweep.swept) counts.lateAuth = sweep.found;
     }
-    if (plan.rosterDue) {
+    if (plan.rosterDue && !paused) {
       const roster = await steps.paging('syncRoster', 'Daily roster refresh', input.tenantId);
       counts.users = roster.users;
       counts.usersMarkedDeleted = roster.usersMarkedDeleted;
@@ -62,15 +71,16 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Incr
   }
 }
 
-async function syncStream(steps: RunSteps, tenantId: string, stream: LogStream): Promise<number> {
+async function syncStream(steps: RunSteps, tenantId: string, stream: LogStream): Promise<{ events: number; paused: boolean }> {
   let total = 0;
   for (let i = 0; i < MAX_INCREMENTS_PER_STREAM; i++) {
     const result = await steps.paging('syncLogIncrement', `${stream} logs since checkpoint`, { tenantId, stream });
     total += result.events;
-    // Branches on the recorded result only (older results lack the field), so replay is unaffected.
+    // Branches on the recorded result only (older results lack the fields), so replay is unaffected.
     if (result.caughtUp || result.runBudgetSpent) break;
+    if (result.paused) return { events: total, paused: true };
   }
-  return total;
+  return { events: total, paused: false };
 }
 
 /** "auth 12 new, users 40": what the run did, for the activity summary (counts only). */

@@ -1,6 +1,6 @@
-import { continueAsNew, isCancellation, patched, setCurrentDetails, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, isCancellation, patched, setCurrentDetails, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { pagingActivityOptions } from './activity-options.js';
-import { BACKFILL_WINDOW_MS, initialSyncProgressQuery } from './definitions.js';
+import { BACKFILL_WINDOW_MS, initialSyncPausedSignal, initialSyncProgressQuery } from './definitions.js';
 import { notifyBestEffort } from './notification-delivery.js';
 import type { Notification } from './notifications.js';
 import { nonRetryableActivityFailure, runFailure, runSteps } from './run-steps.js';
@@ -15,6 +15,18 @@ const DEFAULT_WINDOW_CONCURRENCY = 4;
  * waiting for Duo holds no activity slot, database connection or heartbeat stream meanwhile.
  */
 export const BUDGET_WAIT_ON_TIMER = 'backfill-budget-wait-on-timer';
+
+/** Patch id of waiting while the tenant is paused, instead of scheduling more windows. */
+export const INITIAL_SYNC_WAITS_WHILE_PAUSED = 'initial-sync-waits-while-paused';
+/** Patch id of the `initial_sync.failed` and `integration.needs_attention` webhooks of a failed initial sync. */
+export const NOTIFY_INITIAL_SYNC_FAILED = 'notify-initial-sync-failed';
+
+/**
+ * A paused sync looks again after this long even without a resume signal (one lost while Temporal
+ * was unreachable): its activities ask Postgres, and stop again at once while still paused.
+ */
+const PAUSE_RECHECK_MS = 15 * 60_000;
+const PAUSE_LOOK_AGAIN_MS = 60_000;
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -48,6 +60,30 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncTotals> 
   const windowsTotal = Math.ceil((input.anchorMs - input.backfillStartMs) / BACKFILL_WINDOW_MS);
   const steps = runSteps(pagingActivityOptions);
   const windowConcurrency = Math.max(1, input.windowConcurrency ?? DEFAULT_WINDOW_CONCURRENCY);
+  // Runs recorded before this patch never paused: they neither take the signal nor wait.
+  const pausable = patched(INITIAL_SYNC_WAITS_WHILE_PAUSED);
+  let pauseRequested = false;
+  let signals = 0;
+  let waiting = false;
+  if (pausable) {
+    setHandler(initialSyncPausedSignal, (paused) => {
+      pauseRequested = paused;
+      signals += 1;
+    });
+  }
+  /**
+   * Paused: until the resume signal, or the recheck interval. Without a pause signal to wait on (a
+   * resume that arrived before the paused result was seen, or a pause signal that was lost), until
+   * the next signal or a minute. Either way the next activities ask Postgres again.
+   */
+  const waitWhilePaused = async () => {
+    const seen = signals;
+    waiting = true;
+    showProgress();
+    if (pauseRequested) await condition(() => !pauseRequested, PAUSE_RECHECK_MS);
+    else await condition(() => signals > seen, PAUSE_LOOK_AGAIN_MS);
+    waiting = false;
+  };
 
   setHandler(initialSyncProgressQuery, () => ({
     tenantId: input.tenantId,
@@ -61,7 +97,7 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncTotals> 
   const showProgress = () =>
     setCurrentDetails(
       [
-        `**Phase:** ${phase}`,
+        `**Phase:** ${phase}${waiting ? ' (paused)' : ''}`,
         `**Users:** ${totals.users} · **Groups:** ${totals.groups}`,
         `**Auth events:** ${totals.events} · **Days done:** ${totals.windowsDone} of ${windowsTotal}`,
         nextWindowEndMs < input.anchorMs ? `**Synced back to:** ${new Date(nextWindowEndMs).toISOString()}` : '',
@@ -76,7 +112,11 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncTotals> 
     if (phase === 'roster') {
       showProgress();
       await steps.bookkeeping('recordInitialSyncPhase', `Phase: ${phase}`, input.tenantId, phase);
-      const roster = await steps.paging('syncRoster', 'Roster: groups, then users with memberships', input.tenantId);
+      let roster = await steps.paging('syncRoster', 'Roster: groups, then users with memberships', input.tenantId);
+      while (pausable && roster.paused) {
+        await waitWhilePaused();
+        roster = await steps.paging('syncRoster', 'Roster after the pause: groups, then users with memberships', input.tenantId);
+      }
       totals.users = roster.users;
       totals.groups = roster.groups;
       phase = 'auth_logs';
@@ -84,6 +124,7 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncTotals> 
     }
 
     while (phase === 'auth_logs' && nextWindowEndMs > input.backfillStartMs) {
+      if (pausable && pauseRequested) await waitWhilePaused();
       showProgress();
       const batch: LogWindowInput[] = [];
       for (let end = nextWindowEndMs; end > input.backfillStartMs && batch.length < windowConcurrency; end -= BACKFILL_WINDOW_MS) {
@@ -95,6 +136,15 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncTotals> 
       const results = await Promise.all(
         batch.map((window) => (waitOnTimer ? syncWindowWaitingOnTimer(steps, window) : steps.paging('syncAuthLogWindow', windowSummary(window), window))),
       );
+      if (pausable && results.some((result) => result.paused)) {
+        // The same batch again after the pause: finished windows answer from Postgres, the others
+        // resume from their cursors, and each reports its whole count, so nothing is counted twice.
+        await waitWhilePaused();
+        if (workflowInfo().continueAsNewSuggested) {
+          return await continueAsNew<typeof initialSync>({ ...input, resume: { phase, nextWindowEndMs, totals } });
+        }
+        continue;
+      }
       for (const result of results) totals.events += result.events;
       totals.windowsDone += batch.length;
       nextWindowEndMs = batch[batch.length - 1]?.windowStartMs ?? input.backfillStartMs;
@@ -123,6 +173,14 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncTotals> 
     await steps.bookkeeping('failInitialSync', `Record the failure: ${failure.code}`, run, failure, totals);
     // The incremental schedule would fail the same way: pause it with a note saying why.
     await steps.bookkeeping('pauseForAttention', `Pause the incremental schedule: ${failure.code}`, input.tenantId, failure);
+    if (patched(NOTIFY_INITIAL_SYNC_FAILED)) {
+      const at = new Date().toISOString();
+      const details = { code: failure.code, message: failure.message, phase, ...totals };
+      await notifyBestEffort(input.tenantId, [
+        { type: 'initial_sync.failed', tenantId: input.tenantId, at, details },
+        { type: 'integration.needs_attention', tenantId: input.tenantId, at, details: { code: failure.code, message: failure.message } },
+      ]);
+    }
     throw runFailure(failure);
   }
 }

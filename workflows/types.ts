@@ -52,6 +52,8 @@ export interface RosterSyncResult {
   memberships: number;
   usersMarkedDeleted: number;
   groupsMarkedDeleted: number;
+  /** The tenant was paused: the scan stopped before its next page and swept nothing; run it again on resume. */
+  paused?: boolean;
 }
 
 export interface LogWindowInput {
@@ -77,6 +79,8 @@ export interface LogWindowResult {
    * this instant; the pages fetched so far are committed with their cursor, and a call from then on resumes.
    */
   budgetWaitUntilMs?: number;
+  /** The tenant was paused: the window stopped at a page boundary (cursor kept); run it again on resume. */
+  paused?: boolean;
 }
 
 export interface FailureNote {

@@ -5,10 +5,11 @@ import {
   disconnectIntegration,
   pauseIntegration,
   resumeIntegration,
+  retryInitialSync,
   syncNow,
   updateIntegrationSettings,
 } from '../../integrations/lifecycle.js';
-import { disconnectQuerySchema, operatorNoteBodySchema, settingsPatchBodySchema, syncNowBodySchema } from '../schemas/lifecycle.js';
+import { disconnectQuerySchema, operatorNoteBodySchema, retryBodySchema, settingsPatchBodySchema, syncNowBodySchema } from '../schemas/lifecycle.js';
 import { integrationStatusSchema } from '../../integrations/status-document.js';
 import { tenantParamsSchema } from '../schemas/integration.js';
 import { commonErrorReplies, errorReply } from './error-replies.js';
@@ -77,8 +78,11 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
     `${path}/pause`,
     {
       schema: {
-        summary: 'Pause the recurring sync',
-        description: 'Pauses the schedule with a note saying who and why (shown in the Temporal UI); status `paused`. A running run finishes.',
+        summary: 'Pause syncing',
+        description:
+          'Once this answers, no new Duo request starts: a running incremental run stops at its next page boundary (stored pages stay), ' +
+          'a running initial sync waits where it stopped and goes on at `resume`. The schedule is paused with a note saying who and why ' +
+          '(shown in the Temporal UI); status `paused`, `initialSync.phase` the phase it paused in.',
         tags: ['lifecycle'],
         params: tenantParamsSchema,
         body: operatorNoteBodySchema,
@@ -96,10 +100,11 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
     `${path}/resume`,
     {
       schema: {
-        summary: 'Resume the recurring sync',
+        summary: 'Resume syncing',
         description:
           'Unpauses the schedule (also after `needs_attention`; fix the cause first) and restarts the failure count; ' +
-          'status `active`, or `syncing` while the initial sync has not completed.',
+          'a paused initial sync goes on where it stopped, a failed one starts again with the stored keys (as `initial-sync/retry`). ' +
+          'Status `active`, or `syncing` while the initial sync runs.',
         tags: ['lifecycle'],
         params: tenantParamsSchema,
         body: operatorNoteBodySchema,
@@ -110,6 +115,35 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
       const { tenantId } = request.params;
       await resumeIntegration(deps, tenantId, request.body);
       return getIntegrationStatus(deps, tenantId);
+    },
+  );
+
+  app.post(
+    `${path}/initial-sync/retry`,
+    {
+      schema: {
+        summary: 'Retry a failed initial sync with the stored keys',
+        description:
+          'Starts the failed initial sync again without the customer\'s secret: the same anchor, so finished days are not fetched again and ' +
+          'unfinished ones resume from their cursors. A tenant that needed attention for the failure recovers; a paused one stays paused. ' +
+          'If the keys still fail, the sync fails again the same way.',
+        tags: ['lifecycle'],
+        params: tenantParamsSchema,
+        body: retryBodySchema,
+        response: {
+          202: statusReply('Accepted: the initial sync runs again'),
+          ...errors,
+          409: errorReply(
+            'The initial sync has not failed (initial_sync_not_failed; details.initialSyncState says what it is), ' +
+              'or the integration is disconnected (integration_not_connected)',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { tenantId } = request.params;
+      await retryInitialSync(deps, tenantId);
+      return reply.code(202).send(await getIntegrationStatus(deps, tenantId, { live: false }));
     },
   );
 

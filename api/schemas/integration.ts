@@ -28,7 +28,44 @@ export const statusQuerySchema = z.object({
     }),
 });
 
-const connectFields = ['integrationKey', 'secretKey', 'apiHost'] as const;
+const connectFields = ['integrationKey', 'secretKey', 'apiHost', 'webhook'] as const;
+
+const webhookFields = ['url', 'secret'] as const;
+const webhookUrlMessage = 'webhook.url must be an http or https URL of at most 2048 characters, or null';
+const webhookSecretMessage = 'webhook.secret must be 16 to 512 characters, or null';
+
+/** The tenant's own webhook receiver and signing secret; each field optional, null removes it. */
+export const webhookBodySchema = z
+  .strictObject(
+    {
+      url: z
+        .url({ protocol: /^https?$/, error: webhookUrlMessage })
+        .max(2048, webhookUrlMessage)
+        .nullable()
+        .optional()
+        .meta({ description: 'Where this tenant\'s events go; null: back to the service\'s NOTIFY_WEBHOOK_URL', example: 'https://product.example/hooks/duo' }),
+      secret: z
+        .string({ error: webhookSecretMessage })
+        .min(16, webhookSecretMessage)
+        .max(512, webhookSecretMessage)
+        .nullable()
+        .optional()
+        .meta({
+          description: 'Signing secret of this tenant\'s deliveries (stored encrypted, never returned); null: the service\'s NOTIFY_WEBHOOK_SECRET',
+          writeOnly: true,
+        }),
+    },
+    {
+      error: (issue) => {
+        if (issue.code === 'unrecognized_keys') return `only ${webhookFields.join(', ')} are accepted in webhook`;
+        if (issue.code === 'invalid_type') return `webhook must be a JSON object with ${webhookFields.join(', ')}`;
+        return undefined;
+      },
+    },
+  )
+  .meta({ id: 'WebhookSettings', description: 'The tenant\'s webhook receiver; deliveries are signed (docs/API.md#webhooks)' });
+
+export type WebhookBody = z.infer<typeof webhookBodySchema>;
 
 /** Strict: an unknown field is refused rather than silently dropped (a typo would otherwise pass). */
 export const connectDuoBodySchema = z
@@ -46,6 +83,7 @@ export const connectDuoBodySchema = z
         description: 'API hostname of the Duo account, lower-cased on input',
         example: 'api-1a2b3c4d.duosecurity.com',
       }),
+      webhook: webhookBodySchema.optional(),
     },
     {
       // Unknown keys and a non-object body are the object's own issues: say what is expected.

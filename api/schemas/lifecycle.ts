@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { webhookBodySchema } from './integration.js';
 
 /**
  * Request schemas of the lifecycle routes (sync now, pause, resume, settings, disconnect): part of the
@@ -31,6 +32,12 @@ export const syncNowBodySchema = z
 
 export type SyncNowBody = z.infer<typeof syncNowBodySchema>;
 
+/** The initial-sync retry takes nothing: the stored keys and the kept windows say everything. */
+export const retryBodySchema = z
+  .strictObject({}, { error: (issue) => (issue.code === 'unrecognized_keys' ? 'the retry takes no fields: send no body or {}' : 'the body must be empty or {}') })
+  .meta({ id: 'InitialSyncRetryRequest', description: 'No body, an empty body or {}' })
+  .nullish();
+
 const operatorNoteFields = ['by', 'reason'] as const;
 
 /** Who pauses or resumes and why: written into the schedule's note in the Temporal UI. */
@@ -60,7 +67,7 @@ export const operatorNoteBodySchema = z
 export type OperatorNoteBody = z.infer<typeof operatorNoteBodySchema>;
 
 const streamFields = ['telephony', 'activity', 'administrator'] as const;
-const settingsFields = ['syncIntervalMinutes', 'streams', 'rosterRefreshHourUtc', 'eventRetentionDays'] as const;
+const settingsFields = ['syncIntervalMinutes', 'streams', 'rosterRefreshHourUtc', 'eventRetentionDays', 'webhook'] as const;
 
 const streamSwitch = (name: string, description: string) =>
   z.boolean({ error: `streams.${name} must be true or false` }).optional().meta({ description });
@@ -108,6 +115,7 @@ export const settingsPatchBodySchema = z
           description: "Days this tenant's raw events are kept (181 to 3650; Duo itself serves 180); null: the service default (EVENT_RETENTION_DAYS)",
           example: 730,
         }),
+      webhook: webhookBodySchema.optional(),
     },
     { error: objectIssues('the body', settingsFields) },
   )

@@ -42,8 +42,7 @@ describe('failure policy: streak, pause for attention, recovery', () => {
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
-    const webhook = receiver.url;
-    harness = await startSyncHarness({ accounts: [account], env: { NOTIFY_WEBHOOK_URL: webhook, SYNC_FAILURES_BEFORE_PAUSE: '2' } });
+    harness = await startSyncHarness({ accounts: [account], env: { ...receiver.env, SYNC_FAILURES_BEFORE_PAUSE: '2' } });
     expect((await harness.connect(tenantId, account)).statusCode).toBe(202);
     await harness.waitForInitialSync(tenantId);
   }, 120_000);

@@ -20,8 +20,7 @@ describe('integration lifecycle: pause, resume, settings, failures, webhooks, di
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
-    const webhook = receiver.url;
-    harness = await startSyncHarness({ accounts: [account], env: { NOTIFY_WEBHOOK_URL: webhook, SYNC_FAILURES_BEFORE_PAUSE: '2' } });
+    harness = await startSyncHarness({ accounts: [account], env: { ...receiver.env, SYNC_FAILURES_BEFORE_PAUSE: '2' } });
     expect((await harness.connect(tenantId, account)).statusCode).toBe(202);
     await harness.waitForInitialSync(tenantId);
   }, 120_000);

@@ -41,7 +41,10 @@ const scheduleDescriptions: string[] = [];
 const statusCodes: number[] = [];
 
 const duoSecrets = () => [account.secretKey, rotated.secretKey, refusedSecret];
-const allSecrets = () => [...duoSecrets(), harness.api.config.API_TOKEN, harness.api.config.ENCRYPTION_KEY];
+/** Webhook signing secrets: the service's, and one a tenant sets for its own receiver. */
+const globalWebhookSecret = 'hygiene-global-webhook-secret-5e8d1b7c';
+const tenantWebhookSecret = 'hygiene-tenant-webhook-secret-a93f0c21';
+const allSecrets = () => [...duoSecrets(), globalWebhookSecret, tenantWebhookSecret, harness.api.config.API_TOKEN, harness.api.config.ENCRYPTION_KEY];
 
 interface SecretForm {
   /** Names the secret by its position and the encoding, never by its value. */
@@ -190,7 +193,7 @@ beforeAll(async () => {
     accounts: [account, rotated],
     withWorker: false,
     temporalAddress: devServer.address,
-    env: { NOTIFY_WEBHOOK_URL: webhook },
+    env: { NOTIFY_WEBHOOK_URL: webhook, NOTIFY_WEBHOOK_SECRET: globalWebhookSecret },
   });
   worker = startWorkerProcess(configToEnv(harness.api.config));
 
@@ -220,6 +223,8 @@ beforeAll(async () => {
   expect(await runIncremental()).toBe('completed');
   await recordSealed();
   expect((await call('PATCH', '', { syncIntervalMinutes: 1439, streams: { telephony: true } })).statusCode).toBe(200);
+  // The tenant's own receiver (the same local one) with its own secret: stored sealed, never answered.
+  expect((await call('PATCH', '', { webhook: { url: webhook, secret: tenantWebhookSecret } })).statusCode).toBe(200);
   expect((await call('POST', '/pause', { by: 'hygiene-test', reason: 'checking notes' })).statusCode).toBe(200);
   expect((await call('POST', '/resume', { by: 'hygiene-test', reason: 'done' })).statusCode).toBe(200);
   await recordSchedule();

@@ -6,7 +6,7 @@ import { startScheduleReconciler } from '../../worker/schedule-reconciler.js';
 import { makeAccount } from '../../simulator/account-builder.js';
 import { authSyncedThroughMs, startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
 import { waitFor } from '../helpers/waiting.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { startWebhookReceiver, TEST_WEBHOOK_SECRET, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 describe('webhooks', () => {
   const account = makeAccount({ dataset: { seed: 31, users: 15, groups: 3, authEvents: 200, days: 3 } });
@@ -39,7 +39,7 @@ describe('webhooks', () => {
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver('ok');
-    harness = await startSyncHarness({ accounts: [account], env: { NOTIFY_WEBHOOK_URL: receiver.url } });
+    harness = await startSyncHarness({ accounts: [account], env: receiver.env });
     expect((await harness.connect(tenantId, account)).statusCode).toBe(202);
     await harness.waitForInitialSync(tenantId);
     await waitFor('the completion webhook', async () => receiver.received.some((w) => w.type === 'initial_sync.completed'));
@@ -95,4 +95,61 @@ describe('webhooks', () => {
       await harness.api.database.sql`update stream_checkpoints set synced_through_ms = ${before} where tenant_id = ${tenantId} and stream = 'auth'`;
     }
   }, 60_000);
+
+  it('every delivery carries an event id and a signature that verifies with the service secret', () => {
+    const completed = receiver.received.find((w) => w.type === 'initial_sync.completed' && w.tenantId === tenantId);
+    expect(completed).toMatchObject({ id: expect.stringMatching(/^evt_[0-9a-f]{32}$/), signedWith: TEST_WEBHOOK_SECRET });
+    // The receiver refused nothing: every request so far was signed, fresh and matched its body.
+    expect(receiver.refused).toEqual([]);
+  });
+
+  it('retries of one event carry the same event id', async () => {
+    receiver.mode = 'fail';
+    await harness.simulator.control.revoke(account.integrationKey, { keys: true });
+    const since = Date.now();
+    await incrementalRun(15_000);
+    await waitFor('a second attempt', async () => receivedSince('sync.failing', since).length >= 2, 30_000);
+    const [first, second] = receivedSince('sync.failing', since);
+    expect(second?.id).toBe(first?.id);
+    receiver.mode = 'ok';
+    await harness.simulator.control.restore(account.integrationKey, { keys: true });
+  }, 60_000);
+
+  it('a tenant\'s own receiver and secret (set with PATCH) get its events; the secret is never returned', async () => {
+    const own = await startWebhookReceiver('ok');
+    const secret = 'tenant-own-signing-secret-4f1c2a9e';
+    own.secrets.push(secret);
+    try {
+      const patched = await harness.api.app.inject({
+        method: 'PATCH', url: `/v1/tenants/${tenantId}/integrations/duo`, headers: harness.api.auth,
+        payload: { webhook: { url: own.url, secret } },
+      });
+      expect(patched.statusCode).toBe(200);
+      expect(patched.json()).toMatchObject({ webhook: { url: own.url, source: 'tenant', secretSet: true, signed: true } });
+      expect(patched.body).not.toContain(secret);
+      expect(JSON.stringify(await harness.status(tenantId))).not.toContain(secret);
+
+      // The last run failed (previous test); a good one now announces sync.recovered.
+      const since = Date.now();
+      await incrementalRun(15_000);
+      await waitFor('the event at the tenant\'s receiver', async () => own.received.some((w) => w.type === 'sync.recovered' && Date.parse(w.at) >= since), 30_000);
+      expect(own.received.find((w) => w.type === 'sync.recovered')?.signedWith).toBe(secret);
+      expect(receivedSince('sync.recovered', since)).toEqual([]);
+    } finally {
+      const reset = await harness.api.app.inject({
+        method: 'PATCH', url: `/v1/tenants/${tenantId}/integrations/duo`, headers: harness.api.auth, payload: { webhook: { url: null, secret: null } },
+      });
+      expect(reset.json()).toMatchObject({ webhook: { url: null, source: 'global', secretSet: false, signed: true } });
+      await own.close();
+    }
+  }, 60_000);
+
+  it('refuses a signing secret shorter than 16 characters with a 400 naming webhook.secret, and stores nothing', async () => {
+    const refused = await harness.api.app.inject({
+      method: 'PATCH', url: `/v1/tenants/${tenantId}/integrations/duo`, headers: harness.api.auth, payload: { webhook: { url: 'https://product.example/hooks', secret: 'short' } },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('webhook.secret');
+    expect(await harness.status(tenantId)).toMatchObject({ webhook: { url: null } });
+  });
 });

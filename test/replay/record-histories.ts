@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     TEMPORAL_ADDRESS: temporalAddress,
     DUO_API_ORIGIN_OVERRIDE: simulator.origin,
     BACKFILL_DAYS: '3',
-    NOTIFY_WEBHOOK_URL: receiver.url,
+    ...receiver.env,
     LOG_LEVEL: 'warn',
   });
   const keyring = createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY });

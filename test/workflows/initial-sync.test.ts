@@ -41,9 +41,11 @@ describe('initialSync (workflow code, fake activities)', () => {
     const failure = { code: 'DUO_CREDENTIALS_REJECTED', message: expect.stringContaining('Duo rejected the credentials') };
     expect(fakes.argsOf('failInitialSync')).toEqual([[run, failure, { ...rosterTotals, events: 0, windowsDone: 0 }]]);
     expect(fakes.argsOf('pauseForAttention')).toEqual([[tenantId, failure]]);
-    // Never retried, and nothing recorded after the pause.
+    // Never retried, and nothing recorded after the pause: only the failure's webhooks are handed off.
     expect(fakes.calls.filter((call) => call.name === 'syncAuthLogWindow').map((call) => call.attempt)).toEqual([1, 1, 1]);
-    expect(fakes.calls.map((call) => call.name).slice(-2)).toEqual(['failInitialSync', 'pauseForAttention']);
+    expect(fakes.calls.map((call) => call.name).slice(-3)).toEqual(['failInitialSync', 'pauseForAttention', 'startNotificationDelivery']);
+    const handedOff = fakes.argsOf('startNotificationDelivery').flatMap(([input]) => input.notifications.map((n) => n.type));
+    expect(handedOff).toEqual(['initial_sync.failed', 'integration.needs_attention']);
     expect(fakes.argsOf('completeInitialSync')).toEqual([]);
   });
 

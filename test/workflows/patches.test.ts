@@ -3,7 +3,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
 import { BACKFILL_WINDOW_MS, incrementalTaskQueue } from '../../workflows/definitions.js';
 import { ACTIVITIES_ON_INCREMENTAL_QUEUE, LATE_LOG_SWEEP, type incrementalSync } from '../../workflows/incremental-sync.js';
-import { BUDGET_WAIT_ON_TIMER, type initialSync } from '../../workflows/initial-sync.js';
+import { BUDGET_WAIT_ON_TIMER, INITIAL_SYNC_WAITS_WHILE_PAUSED, type initialSync } from '../../workflows/initial-sync.js';
 import { NOTIFY_IN_OWN_WORKFLOW } from '../../workflows/notification-delivery.js';
 import { fakeActivities } from '../helpers/fake-activities.js';
 import { activitiesScheduledInReplay, bundleWorkflowsObservingActivities, bundleWorkflowsWithoutOldBranches } from '../helpers/workflow-bundles.js';
@@ -31,7 +31,7 @@ describe('patched() branches of the sync workflows', () => {
         harness.client.workflow.execute<typeof initialSync>('initialSync', { workflowId, taskQueue, args: [{ tenantId, anchorMs, backfillStartMs: anchorMs - BACKFILL_WINDOW_MS }] }),
       );
 
-      expect(patchMarkers(await history(workflowId))).toEqual([BUDGET_WAIT_ON_TIMER, NOTIFY_IN_OWN_WORKFLOW]);
+      expect(patchMarkers(await history(workflowId))).toEqual([INITIAL_SYNC_WAITS_WHILE_PAUSED, BUDGET_WAIT_ON_TIMER, NOTIFY_IN_OWN_WORKFLOW]);
       expect(fakes.argsOf('startNotificationDelivery')).toHaveLength(1);
       expect(fakes.argsOf('sendNotification')).toEqual([]);
     });

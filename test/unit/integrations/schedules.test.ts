@@ -38,6 +38,8 @@ function integration(overrides: Partial<IntegrationRow> = {}): IntegrationRow {
     lastSyncAt: null,
     lastRosterSyncAt: null,
     retentionAlarmAt: null,
+    webhookUrl: null,
+    webhookSecretSealed: null,
     connectedAt: at,
     disconnectedAt: null,
     purgedAt: null,

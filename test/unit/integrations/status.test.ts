@@ -136,6 +136,7 @@ describe('composeIntegrationStatus', () => {
       account: null,
       lateArrivals: { lookbackHours: 24, everyMinutes: 1440, lastSweptAt: null, lastFound: 0, totalFound: 0 },
       retentionAlarm: null,
+      webhook: { url: null, source: 'none', secretSet: false, signed: false },
       retention: { eventDays: 400, rollupDays: 800, eventsKeptFrom: '2025-05-26T00:00:00.000Z', rollupsKeptFrom: '2024-04-21T00:00:00.000Z' },
       purge: null,
       settings: {
