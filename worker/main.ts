@@ -13,6 +13,7 @@ import { createWorker } from './create-worker.js';
 import { startWorkerMetrics } from './metrics-endpoint.js';
 import { startScheduleReconciler } from './schedule-reconciler.js';
 import { incrementalTaskQueue } from '../workflows/definitions.js';
+import { temporalConnectionOptions } from '../integrations/temporal.js';
 
 export interface RunningWorker {
   /** Resolves once the worker has drained after shutdown (or rejects if it failed). */
@@ -29,7 +30,7 @@ export async function startWorker(config: Config, logger: Logger, options: { mig
   const database = createDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
   const keyring = createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }, config.ENCRYPTION_PREVIOUS_KEYS);
   await verifyKeyring(database.db, keyring);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const worker = await createWorker({ deps: { db: database.db, config, keyring, temporal }, connection, workflowBundle: prebuiltWorkflowBundle(config) });
   const reconciler = startScheduleReconciler({ client: temporal, db: database.db, config, logger });
