@@ -14,6 +14,7 @@ export const erasureRoutes: FastifyPluginAsyncZod<ErasureRoutesOptions> = async 
   app.delete(
     '/v1/tenants/:tenantId/duo/users/:userId/data',
     {
+      config: { scope: 'integrations:write', audit: 'user.erasure' },
       schema: {
         summary: "Erase one person's stored data",
         description:

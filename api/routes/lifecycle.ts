@@ -9,7 +9,7 @@ import {
   syncNow,
   updateIntegrationSettings,
 } from '../../integrations/lifecycle.js';
-import { disconnectQuerySchema, operatorNoteBodySchema, retryBodySchema, settingsPatchBodySchema, syncNowBodySchema } from '../schemas/lifecycle.js';
+import { disconnectQuerySchema, operatorNoteBodySchema, type OperatorNoteBody, retryBodySchema, settingsPatchBodySchema, syncNowBodySchema } from '../schemas/lifecycle.js';
 import { integrationStatusSchema } from '../../integrations/status-document.js';
 import { tenantParamsSchema } from '../schemas/integration.js';
 import { commonErrorReplies, errorReply } from './error-replies.js';
@@ -26,6 +26,12 @@ const disconnectErrors = {
   404: errorReply('No integration for this tenant (tenant_not_found)'),
   503: errorReply('Temporal unavailable (temporal_unavailable): the change is stored and reconciliation applies it shortly; retry to be sure'),
 };
+
+/** Pause and resume say who and why in free text: kept as the audit row's note, never as the identity. */
+const noteOf = (body: OperatorNoteBody): string => [`by: ${body.by}`, body.reason === undefined ? '' : `reason: ${body.reason}`].filter(Boolean).join('; ');
+
+/** The audit action of a DELETE is known before validation; a purge is named as such even when refused. */
+const purgeRequested = (query: unknown): boolean => (query as { purge?: unknown } | undefined)?.purge === true || (query as { purge?: unknown } | undefined)?.purge === 'true';
 
 const errors = {
   ...disconnectErrors,
@@ -56,6 +62,7 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
   app.post(
     `${path}/sync`,
     {
+      config: { scope: 'integrations:write', audit: 'integration.sync_now' },
       schema: {
         summary: 'Run the incremental sync now',
         description:
@@ -77,6 +84,7 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
   app.post(
     `${path}/pause`,
     {
+      config: { scope: 'integrations:write', audit: 'integration.pause' },
       schema: {
         summary: 'Pause syncing',
         description:
@@ -91,6 +99,7 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
     },
     async (request) => {
       const { tenantId } = request.params;
+      request.audit = { note: noteOf(request.body) };
       await pauseIntegration(deps, tenantId, request.body);
       return getIntegrationStatus(deps, tenantId);
     },
@@ -99,6 +108,7 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
   app.post(
     `${path}/resume`,
     {
+      config: { scope: 'integrations:write', audit: 'integration.resume' },
       schema: {
         summary: 'Resume syncing',
         description:
@@ -113,6 +123,7 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
     },
     async (request) => {
       const { tenantId } = request.params;
+      request.audit = { note: noteOf(request.body) };
       await resumeIntegration(deps, tenantId, request.body);
       return getIntegrationStatus(deps, tenantId);
     },
@@ -121,6 +132,7 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
   app.post(
     `${path}/initial-sync/retry`,
     {
+      config: { scope: 'integrations:write', audit: 'integration.initial_sync_retry' },
       schema: {
         summary: 'Retry a failed initial sync with the stored keys',
         description:
@@ -150,6 +162,7 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
   app.patch(
     path,
     {
+      config: { scope: 'integrations:write', audit: 'integration.settings' },
       schema: {
         summary: 'Change the integration\'s settings',
         description: 'Only the fields sent change. The schedule is updated in place (same id, history and pause state).',
@@ -169,6 +182,7 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
   app.delete(
     path,
     {
+      config: { scope: 'integrations:write', audit: (request) => (purgeRequested(request.query) ? 'integration.purge' : 'integration.disconnect') },
       schema: {
         summary: 'Disconnect the tenant\'s Duo account',
         description:

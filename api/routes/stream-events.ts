@@ -9,6 +9,7 @@ export const streamEventRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = asyn
   app.get(
     '/v1/tenants/:tenantId/duo/streams/:stream/events',
     {
+      config: { scope: 'usage:read' },
       schema: {
         summary: 'Events of one optional log stream (telephony, activity, administrator), newest first, keyset-paged',
         description:
