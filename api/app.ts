@@ -9,16 +9,20 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { createBearerCheck, WWW_AUTHENTICATE } from './auth.js';
+import { registerConsole } from './console.js';
 import type { ConnectDeps } from '../integrations/connect.js';
 import { errorBody, toHttpError } from './http-errors.js';
 import { registerOperationalRoutes } from './probes.js';
 import { integrationRoutes } from './routes/integrations.js';
+import { consoleReadRoutes } from './routes/console-reads.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { usageRoutes } from './routes/usage.js';
 
 export interface ApiDeps extends ConnectDeps {
   /** Root logger (pino); the app logs nothing when absent. */
   logger?: FastifyBaseLogger;
+  /** The built web console (default: dist/console when built; null: none). */
+  consoleDir?: string | null;
 }
 
 /** The credential form is three short strings: anything near this size is not a real request. */
@@ -64,9 +68,12 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   app.removeContentTypeParser(['text/plain']);
 
   registerOperationalRoutes(app, deps); // /healthz and /readyz answer before the bearer check below; /metrics stays behind it
+  const consoleSite = registerConsole(app, deps.config, deps.consoleDir === null ? undefined : deps.consoleDir);
   // onRequest runs before the body is read, so an unauthenticated caller cannot make us parse anything.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // The console's built files (no data, no secret) load before the user has pasted a key.
+    if (consoleSite.isPublic(request.method, request.url)) return;
     if (isAuthorized(request.headers.authorization)) return;
     return reply
       .code(401)
@@ -114,6 +121,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   void app.register(integrationRoutes, { deps });
   void app.register(lifecycleRoutes, { deps });
   void app.register(usageRoutes, { deps });
+  void app.register(consoleReadRoutes, { deps });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   return app;
