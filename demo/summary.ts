@@ -54,3 +54,15 @@ export function renderUsageSummary(usage: UsageSummary, applications: Applicatio
 export function temporalUiTenantLink(uiUrl: string, namespace: string, tenant: string): string {
   return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(`TenantId="${tenant}"`)}`;
 }
+
+/**
+ * The console, logged in for the tenant. Only a token generated for this local run goes into the
+ * link, and only in the fragment: a browser never sends the fragment to any server (no request line,
+ * no access log, no Referer), and the console moves it to the tab's sessionStorage and erases it from
+ * the address bar before rendering. The same token is printed above anyway. A token from the
+ * environment (a real deployment's) is never printed: then the link opens the login page.
+ */
+export function consoleLink(apiUrl: string, tenant: string, generatedToken: string | undefined): string {
+  if (!generatedToken) return `${apiUrl}/  (log in with your API_TOKEN)`;
+  return `${apiUrl}/#key=${encodeURIComponent(generatedToken)}&tenant=${encodeURIComponent(tenant)}`;
+}

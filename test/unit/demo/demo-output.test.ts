@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DemoUsageError, parseDemoOptions } from '../../../demo/options.js';
 import { formatDuration, renderBar, renderLine, type ProgressSnapshot } from '../../../demo/progress-bar.js';
-import { renderTable, temporalUiTenantLink } from '../../../demo/summary.js';
+import { consoleLink, renderTable, temporalUiTenantLink } from '../../../demo/summary.js';
 
 const snapshot: ProgressSnapshot = { phase: 'auth_logs', windowsDone: 45, windowsTotal: 90, events: 30_123, users: 3000, eventsPerSecond: 2500.4, etaSeconds: 75 };
 
@@ -44,5 +44,15 @@ describe('demo summary', () => {
     expect(temporalUiTenantLink('http://127.0.0.1:8233', 'default', 'demo')).toBe(
       'http://127.0.0.1:8233/namespaces/default/workflows?query=TenantId%3D%22demo%22',
     );
+  });
+
+  it('links the console logged in through the fragment only, never the query string, for a locally generated token', () => {
+    const link = consoleLink('http://127.0.0.1:8080', 'demo', 'local-token-123');
+    expect(link).toBe('http://127.0.0.1:8080/#key=local-token-123&tenant=demo');
+    expect(new URL(link).search).toBe('');
+  });
+
+  it('never prints a token it did not generate: the console link then opens the login page', () => {
+    expect(consoleLink('http://127.0.0.1:8080', 'demo', undefined)).toBe('http://127.0.0.1:8080/  (log in with your API_TOKEN)');
   });
 });
