@@ -3,8 +3,11 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
 /** Daily active users as a line (uPlot: ~50 kB, canvas, no dependencies); the numbers are in the table below it. */
-export function DailyChart({ days }: { days: { day: string; activeUsers: number }[] }) {
+export function DailyChart({ days: kept }: { days: { day: string; activeUsers: number }[] }) {
   const box = useRef<HTMLDivElement>(null);
+  // A young tenant has months of empty days before its first event: start there, showing at least 30 days.
+  const first = kept.findIndex((d) => d.activeUsers > 0);
+  const days = first < 0 ? kept.slice(-30) : kept.slice(Math.min(first, Math.max(0, kept.length - 30)));
   useEffect(() => {
     const element = box.current;
     if (!element) return;
