@@ -22,10 +22,16 @@ describe('web console in a real browser', () => {
     const response = await harness.api.app.inject({ method: 'GET', url: path, headers: { ...harness.api.auth, accept } });
     return { status: response.statusCode, body: response.body, json: () => response.json() as Record<string, unknown> };
   };
+  /** A key made through the API as an operator would (POST /v1/keys); its secret is shown once. */
+  const createKey = async (body: { name: string; scopes: string[]; tenantId?: string }) => {
+    const response = await harness.api.app.inject({ method: 'POST', url: '/v1/keys', headers: harness.api.auth, payload: body });
+    expect(response.statusCode, response.body).toBe(201);
+    return response.json<{ secret: string }>().secret;
+  };
   const usersOnPage = () => page.locator('table.users tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-user-id')));
 
   beforeAll(async () => {
-    harness = await startSyncHarness({ accounts: [account] });
+    harness = await startSyncHarness({ accounts: [account], env: { TEMPORAL_UI_URL: 'http://127.0.0.1:8233' } });
     baseUrl = await harness.api.app.listen({ host: '127.0.0.1', port: 0 });
     browser = await launchBrowser();
     ({ page } = await browser.newPage());
@@ -139,5 +145,55 @@ describe('web console in a real browser', () => {
     await page.getByRole('button', { name: 'Resume' }).click();
     await page.getByRole('button', { name: 'Pause' }).waitFor();
     expect(((await api(`/v1/tenants/${tenantId}/integrations/duo`)).json() as { status: string }).status).toBe('active');
+  });
+
+  it('lists tenants for an admin key, filtered by status, linked to the tenant and to the Temporal UI', async () => {
+    await page.goto(`${baseUrl}/#/tenants`);
+    const row = page.locator(`tr[data-tenant="${tenantId}"]`);
+    await row.waitFor();
+    const temporal = await row.getByRole('link', { name: 'workflows' }).getAttribute('href');
+    expect(temporal).toBe(`http://127.0.0.1:8233/namespaces/default/workflows?query=${encodeURIComponent(`TenantId="${tenantId}"`)}`);
+    await screenshot(page, 'tenants');
+    await page.getByLabel('Status').selectOption('paused');
+    await page.waitForURL(/status=paused/);
+    await expect.poll(() => row.count()).toBe(0);
+    await page.getByLabel('Status').selectOption('active');
+    await row.waitFor();
+    await row.getByRole('link', { name: tenantId }).click();
+    await page.waitForURL(`**/#/t/${tenantId}/sync`);
+  });
+
+  it('shows a read-only key its tenant without any button that would fail', async () => {
+    const secret = await createKey({ name: 'viewer', scopes: ['integrations:read', 'usage:read'], tenantId });
+    const { context, page: viewer } = await browser.newPage();
+    try {
+      await logIn(viewer, baseUrl, secret);
+      await viewer.waitForURL(`**/#/t/${tenantId}/sync`);
+      await viewer.getByTestId('initial-state').waitFor();
+      await viewer.getByRole('region', { name: 'Recent runs' }).waitFor();
+      for (const name of ['Sync now', 'Pause', 'Resume', 'Disconnect']) expect(await viewer.getByRole('button', { name }).count()).toBe(0);
+      expect(await viewer.getByRole('link', { name: 'Connect' }).count()).toBe(0);
+      expect(await viewer.getByRole('link', { name: 'Tenants' }).count()).toBe(0);
+      await screenshot(viewer, 'sync-read-only');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('keeps a tenant-bound key to its own tenant', async () => {
+    const secret = await createKey({ name: 'acme only', scopes: ['integrations:read', 'usage:read'], tenantId });
+    const { context, page: bound } = await browser.newPage();
+    try {
+      await logIn(bound, baseUrl, secret);
+      await bound.goto(`${baseUrl}/#/t/someone-else/usage`);
+      await expect.poll(() => bound.getByRole('alert').textContent()).toContain(`bound to tenant ${tenantId}`);
+      await bound.goto(`${baseUrl}/#/tenants`);
+      await expect.poll(() => bound.getByRole('alert').textContent()).toContain('Only admin keys');
+      // The API agrees: another tenant does not exist for this key.
+      const response = await fetch(`${baseUrl}/v1/tenants/someone-else/duo/usage`, { headers: { authorization: `Bearer ${secret}` } });
+      expect(response.status).toBe(404);
+    } finally {
+      await context.close();
+    }
   });
 });

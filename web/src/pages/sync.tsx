@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { getJson, query, sendJson, tenantPath } from '../api.js';
 import { Card, ErrorBox, Loading, Progress, StatusBadge } from '../components.js';
 import { ago, duration, num, when } from '../format.js';
@@ -13,7 +13,18 @@ const running = (status: IntegrationStatus) => status.initialSync.state === 'run
 export function SyncPage({ tenantId }: { tenantId: string }) {
   const { me, settings } = useSession();
   const base = `${tenantPath(tenantId)}/integrations/duo`;
-  const status = useLoad(`status:${tenantId}`, () => getJson<IntegrationStatus>(base), { pollMs: 2000, poll: running });
+  // While the initial sync runs the page polls the Postgres-only answer; otherwise it asks Temporal
+  // too (live), for the schedule's next run.
+  const wasRunning = useRef(false);
+  const status = useLoad(
+    `status:${tenantId}`,
+    async () => {
+      const answer = await getJson<IntegrationStatus>(`${base}${wasRunning.current ? '' : '?live=true'}`);
+      wasRunning.current = running(answer);
+      return answer;
+    },
+    { pollMs: 2000, poll: running },
+  );
   const runs = useLoad(`runs:${tenantId}:${status.data?.lastRun?.at ?? ''}:${status.data?.initialSync.state ?? ''}`, () =>
     getJson<{ runs: RunRow[] }>(`${base}/runs${query({ limit: 10 })}`),
   );
