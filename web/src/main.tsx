@@ -94,7 +94,7 @@ function App() {
   } else if (section === 't' && tenantParam) {
     if (!mayOpen(me, tenantParam)) content = <ErrorBox error={new Error(`This key is bound to tenant ${me.tenantId}.`)} />;
     else if (page === 'connect') content = <ConnectPage tenantId={tenantParam} />;
-    else if (page === 'usage') content = <UsagePage tenantId={tenantParam} />;
+    else if (page === 'usage') content = <UsagePage tenantId={tenantParam} params={route.params} />;
     else if (page === 'users' && sub) content = <UserPage tenantId={tenantParam} userId={sub} />;
     else if (page === 'users') content = <UsersPage tenantId={tenantParam} params={route.params} />;
     else content = <SyncPage tenantId={tenantParam} />;

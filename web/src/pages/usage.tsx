@@ -1,10 +1,12 @@
-import { getJson, tenantPath } from '../api.js';
+import { getJson, query, tenantPath } from '../api.js';
 import { DailyChart } from '../chart.js';
 import { Card, ErrorBox, Loading } from '../components.js';
 import { num, when } from '../format.js';
 import { useLoad } from '../hooks.js';
-import { href } from '../router.js';
-import type { ApplicationUsage, IntegrationStatus, Usage } from '../types.js';
+import { href, navigate } from '../router.js';
+import type { ApplicationUsage, GroupUsage, IntegrationStatus, Usage } from '../types.js';
+
+const STATUSES = ['active', 'bypass', 'disabled', 'locked out', 'pending deletion'];
 
 /** A link into the user list with exactly the filter the number counts. */
 function UsersLink({ tenantId, filter, value, label }: { tenantId: string; filter: Record<string, string | number>; value: number; label: string }) {
@@ -15,22 +17,51 @@ function UsersLink({ tenantId, filter, value, label }: { tenantId: string; filte
   );
 }
 
-export function UsagePage({ tenantId }: { tenantId: string }) {
+export function UsagePage({ tenantId, params }: { tenantId: string; params: URLSearchParams }) {
   const base = `${tenantPath(tenantId)}/duo`;
-  const usage = useLoad(`usage:${tenantId}`, () => getJson<Usage>(`${base}/usage`));
-  const applications = useLoad(`apps:${tenantId}`, () => getJson<{ applications: ApplicationUsage[] }>(`${base}/applications`));
+  // Narrowed to one group and/or status; the numbers' links carry the same filter into the user list.
+  const group = params.get('group') ?? undefined;
+  const status = params.get('status') ?? undefined;
+  const scope: Record<string, string> = { ...(group ? { group } : {}), ...(status ? { status } : {}) };
+  const key = `${tenantId}|${group ?? ''}|${status ?? ''}`;
+  const usage = useLoad(`usage:${key}`, () => getJson<Usage>(`${base}/usage${query(scope)}`));
+  const groups = useLoad(`groups:${tenantId}`, () => getJson<{ groups: GroupUsage[] }>(`${base}/groups`));
+  const applications = useLoad(`apps:${tenantId}|${group ?? ''}`, () => getJson<{ applications: ApplicationUsage[] }>(`${base}/applications${query({ group })}`));
   // The chart spans what is kept: the daily rollups' retention (at most the series' 400 days).
-  const series = useLoad(`daily:${tenantId}`, async () => {
-    const status = await getJson<IntegrationStatus>(`${tenantPath(tenantId)}/integrations/duo`);
-    const days = Math.min(400, status.retention.rollupDays);
-    return getJson<{ days: { day: string; activeUsers: number }[] }>(`${base}/daily-active-users?days=${days}`);
+  const series = useLoad(`daily:${tenantId}|${group ?? ''}`, async () => {
+    const integration = await getJson<IntegrationStatus>(`${tenantPath(tenantId)}/integrations/duo`);
+    const days = Math.min(400, integration.retention.rollupDays);
+    return getJson<{ days: { day: string; activeUsers: number }[] }>(`${base}/daily-active-users${query({ days, group })}`);
   });
+  const setScope = (name: string, value: string) => navigate(href(['t', tenantId, 'usage'], { ...scope, [name]: value || undefined }));
   if (!usage.data) return <>{usage.error ? <ErrorBox error={usage.error} /> : <Loading what="usage" />}</>;
   const u = usage.data;
   const reclaim = Object.fromEntries(new URLSearchParams(u.reclaimCandidates.usersQuery));
+  const statusFilter: Record<string, string> = status ? { status } : {};
   return (
     <>
       <h1>Usage · {tenantId}</h1>
+      <div class="filters card">
+        <div class="field">
+          <label for="usage-group">Group</label>
+          <select id="usage-group" value={group ?? ''} onChange={(event) => setScope('group', event.currentTarget.value)}>
+            <option value="">every group</option>
+            {(groups.data?.groups ?? []).map((g) => (
+              <option value={g.groupId}>{g.name}</option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="usage-status">Status</label>
+          <select id="usage-status" value={status ?? ''} onChange={(event) => setScope('status', event.currentTarget.value)}>
+            <option value="">every status</option>
+            {STATUSES.map((s) => (
+              <option value={s}>{s}</option>
+            ))}
+          </select>
+        </div>
+        {group || status ? <p class="muted">By group is shown for everyone; the rest for this selection.</p> : null}
+      </div>
       {u.freshness.partial ? (
         <p class="warning" role="status">
           The initial sync has not reached back far enough yet: activity is undercounted.
@@ -44,14 +75,14 @@ export function UsagePage({ tenantId }: { tenantId: string }) {
               <tr>
                 <th scope="row">All users</th>
                 <td>
-                  <UsersLink tenantId={tenantId} filter={{}} value={u.users} label="users" />
+                  <UsersLink tenantId={tenantId} filter={scope} value={u.users} label="users" />
                 </td>
               </tr>
-              {Object.entries(u.byStatus).map(([status, count]) => (
+              {Object.entries(u.byStatus).map(([rowStatus, count]) => (
                 <tr>
-                  <th scope="row">{status}</th>
+                  <th scope="row">{rowStatus}</th>
                   <td>
-                    <UsersLink tenantId={tenantId} filter={{ status }} value={count} label={`${status} users`} />
+                    <UsersLink tenantId={tenantId} filter={{ ...scope, status: rowStatus }} value={count} label={`${rowStatus} users`} />
                   </td>
                 </tr>
               ))}
@@ -72,10 +103,10 @@ export function UsagePage({ tenantId }: { tenantId: string }) {
                 <tr>
                   <th scope="row">{t.days}</th>
                   <td>
-                    <UsersLink tenantId={tenantId} filter={{ activeWithinDays: t.days }} value={t.active} label={`users active within ${t.days} days`} />
+                    <UsersLink tenantId={tenantId} filter={{ ...scope, activeWithinDays: t.days }} value={t.active} label={`users active within ${t.days} days`} />
                   </td>
                   <td>
-                    <UsersLink tenantId={tenantId} filter={{ inactiveForDays: t.days }} value={t.inactive} label={`users inactive for ${t.days} days`} />
+                    <UsersLink tenantId={tenantId} filter={{ ...scope, inactiveForDays: t.days }} value={t.inactive} label={`users inactive for ${t.days} days`} />
                   </td>
                 </tr>
               ))}
@@ -111,15 +142,15 @@ export function UsagePage({ tenantId }: { tenantId: string }) {
                 <tr>
                   <th scope="row">{g.name}</th>
                   <td>
-                    <UsersLink tenantId={tenantId} filter={{ group: g.groupId }} value={g.members} label={`members of ${g.name}`} />
+                    <UsersLink tenantId={tenantId} filter={{ ...statusFilter, group: g.groupId }} value={g.members} label={`members of ${g.name}`} />
                   </td>
                   <td>
-                    <UsersLink tenantId={tenantId} filter={{ group: g.groupId, activeWithinDays: 30 }} value={g.active30d} label={`active members of ${g.name}`} />
+                    <UsersLink tenantId={tenantId} filter={{ ...statusFilter, group: g.groupId, activeWithinDays: 30 }} value={g.active30d} label={`active members of ${g.name}`} />
                   </td>
                   <td>
                     <UsersLink
                       tenantId={tenantId}
-                      filter={{ group: g.groupId, inactiveForDays: 30 }}
+                      filter={{ ...statusFilter, group: g.groupId, inactiveForDays: 30 }}
                       value={g.members - g.active30d}
                       label={`inactive members of ${g.name}`}
                     />
