@@ -8,10 +8,13 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { createBearerCheck, WWW_AUTHENTICATE } from './auth.js';
+import rateLimit from '@fastify/rate-limit';
+import { createAuthenticator, WWW_AUTHENTICATE } from './auth.js';
 import { registerConsole } from './console.js';
 import type { ConnectDeps } from '../integrations/connect.js';
-import { errorBody, toHttpError } from './http-errors.js';
+import { errorBody, HttpRefusal, toHttpError } from './http-errors.js';
+import { CsvExportSlots } from './routes/usage-csv.js';
+import { accessRoutes } from './routes/access.js';
 import { registerOperationalRoutes } from './probes.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { consoleReadRoutes } from './routes/console-reads.js';
@@ -30,25 +33,33 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /**
  * Builds the HTTP API and never listens: api/server.ts listens, tests call `inject()`.
- * Every route, the OpenAPI document and unknown paths included, requires the bearer token, except the
- * two probes /healthz and /readyz (fixed status words only; see docs/OPERATIONS.md).
+ * Every route, the OpenAPI document and unknown paths included, requires a valid API key (or the
+ * bootstrap API_TOKEN), except the two probes /healthz and /readyz (fixed status words only; see
+ * docs/OPERATIONS.md). Each route declares the scope it needs and, when it changes state, the action
+ * its audit row records (api/auth.ts).
  */
 export function buildApp(deps: ApiDeps): FastifyInstance {
-  const isAuthorized = createBearerCheck(deps.config.API_TOKEN);
+  const authenticator = createAuthenticator({ db: deps.db, apiToken: deps.config.API_TOKEN });
   const app = Fastify({
     // Paths the router refuses before any hook (a broken percent-escape, an over-long segment) still
     // get the token check first and our error envelope, never Fastify's own body or the path echoed.
     frameworkErrors: (error, request, reply) => {
       // A reply is thenable; sending it is what ends the request here, nothing awaits it.
       const send = (target: FastifyReply, status: number, body: ReturnType<typeof errorBody>) => void target.code(status).send(body);
-      if (!isAuthorized(request.headers.authorization)) {
-        reply.header('www-authenticate', WWW_AUTHENTICATE);
-        send(reply, 401, errorBody('UNAUTHORIZED', 'Send Authorization: Bearer <API_TOKEN>'));
-      } else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-        send(reply, 414, errorBody('URI_TOO_LONG', 'A path segment is longer than the API accepts (512 characters)'));
-      } else {
-        send(reply, 400, errorBody('BAD_REQUEST', 'The request path is not a valid URL path'));
-      }
+      const answer = (principal: unknown) => {
+        if (principal === undefined) {
+          reply.header('www-authenticate', WWW_AUTHENTICATE);
+          send(reply, 401, errorBody('UNAUTHORIZED', 'Send Authorization: Bearer <API key>'));
+        } else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+          send(reply, 414, errorBody('URI_TOO_LONG', 'A path segment is longer than the API accepts (512 characters)'));
+        } else {
+          send(reply, 400, errorBody('BAD_REQUEST', 'The request path is not a valid URL path'));
+        }
+      };
+      authenticator.identify(request.headers.authorization).then(answer, (lookupError: unknown) => {
+        request.log.error({ err: lookupError }, 'api key lookup failed');
+        send(reply, 500, errorBody('INTERNAL_ERROR', 'Something went wrong on our side; quote the request id when reporting it', { requestId: request.id }));
+      });
     },
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
@@ -74,11 +85,28 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     reply.header('x-request-id', request.id);
     // The console's built files (no data, no secret) load before the user has pasted a key.
     if (consoleSite.isPublic(request.method, request.url)) return;
-    if (isAuthorized(request.headers.authorization)) return;
-    return reply
-      .code(401)
-      .header('www-authenticate', WWW_AUTHENTICATE)
-      .send(errorBody('UNAUTHORIZED', 'Send Authorization: Bearer <API_TOKEN>'));
+    await authenticator.authorize(request);
+  });
+  // Once the outcome is known, before it is sent: a client that reads its answer finds the row written.
+  app.addHook('onSend', async (request, reply, payload) => {
+    await authenticator.audit(request, reply);
+    return payload;
+  });
+  // Per key, after authentication (preHandler): one key's burst never spends another's allowance.
+  void app.register(rateLimit, {
+    hook: 'preHandler',
+    max: deps.config.API_RATE_LIMIT_PER_MINUTE,
+    timeWindow: 60_000,
+    keyGenerator: (request) => request.principal?.keyId ?? request.ip,
+    // The plugin throws what this returns; the error handler below shapes it with Retry-After.
+    errorResponseBuilder: (_request, context) =>
+      new HttpRefusal(
+        429,
+        'RATE_LIMITED',
+        `This key sent more than ${context.max} requests in a minute; retry after ${Math.ceil(context.ttl / 1000)} s`,
+        { limitPerMinute: context.max },
+        { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) },
+      ),
   });
 
   // Closing waits for every open socket; a keep-alive socket of a request that was in flight at
@@ -97,6 +125,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     // The canonical code (errors/codes.ts), as Temporal and the worker's logs spell it.
     if (mapped.internal) request.log.error({ err: error, code: mapped.code }, 'request failed');
     else request.log.info({ code: mapped.code, statusCode: mapped.status }, 'request refused');
+    for (const [name, value] of Object.entries(mapped.headers ?? {})) void reply.header(name, value);
     return reply.code(mapped.status).send(mapped.body);
   });
 
@@ -118,11 +147,13 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
+  const csvExports = new CsvExportSlots(deps.config.API_CSV_EXPORTS_PER_KEY);
   void app.register(integrationRoutes, { deps });
   void app.register(lifecycleRoutes, { deps });
-  void app.register(usageRoutes, { deps });
-  void app.register(consoleReadRoutes, { deps });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  void app.register(usageRoutes, { deps: { ...deps, csvExports } });
+  void app.register(consoleReadRoutes, { deps: { ...deps, csvExports } });
+  void app.register(accessRoutes, { deps });
+  app.get('/openapi.json', { schema: { hide: true }, config: { scope: 'authenticated' } }, async () => app.swagger());
 
   return app;
 }

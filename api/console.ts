@@ -49,6 +49,8 @@ export function registerConsole(app: FastifyInstance, config: Config, dir: strin
   app.get(
     '/v1/console/settings',
     {
+      // Any valid key: the console needs it whatever the key may do.
+      config: { scope: 'authenticated' },
       schema: {
         summary: "The console's settings: where the Temporal UI is",
         tags: ['console'],

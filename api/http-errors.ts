@@ -26,6 +26,23 @@ export const httpStatusByCode: Partial<Record<ErrorCode, number>> = {
   TEMPORAL_UNAVAILABLE: 503,
 };
 
+/**
+ * A refusal decided in the HTTP layer itself (authorization, rate and export limits, an unknown key
+ * id): thrown like any error so the one error handler shapes it, with headers it must carry.
+ */
+export class HttpRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: RequestErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpRefusal';
+  }
+}
+
 export interface HttpError {
   status: number;
   /** The canonical code: what the log line carries. */
@@ -33,6 +50,8 @@ export interface HttpError {
   body: ErrorResponse;
   /** Whether the cause must be logged as an error (the body says nothing about it). */
   internal: boolean;
+  /** Headers the answer must carry (Retry-After, WWW-Authenticate). */
+  headers?: Record<string, string>;
 }
 
 export interface ValidationIssue {
@@ -85,6 +104,9 @@ const unknownKeysSchema = z.array(z.string()).min(1);
 
 /** Maps a thrown value to the answer. `requestId` goes into a 500's details. */
 export function toHttpError(error: unknown, requestId: string): HttpError {
+  if (error instanceof HttpRefusal) {
+    return { ...refusal(error.status, error.code, error.message, error.details), headers: error.headers };
+  }
   if (error instanceof AppError) {
     const status = httpStatusByCode[error.code];
     if (status !== undefined) {

@@ -95,7 +95,7 @@ async function scrapeTenantGauges(db: Database, log: FastifyBaseLogger): Promise
 /**
  * `GET /metrics` (Prometheus text): this process's metrics (HTTP requests, Duo requests when the worker
  * shares the process, Node runtime) plus the per-tenant gauges read from Postgres at scrape time.
- * Behind the bearer token like every route: per-tenant series name customers.
+ * Needs a key with metrics:read (or admin): per-tenant series name customers.
  */
 export function registerMetricsRoute(
   app: FastifyInstance,
@@ -110,7 +110,7 @@ export function registerMetricsRoute(
       reply.elapsedTime / 1000,
     );
   });
-  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/metrics', { schema: { hide: true }, config: { scope: 'metrics:read' } }, async (request, reply) => {
     const tenants = await scrapeTenantGauges(deps.db, request.log);
     const scrapeOk = new Gauge({
       name: 'duo_sync_tenant_gauges_up',

@@ -7,7 +7,7 @@ import { createDatabase } from '../db/client.js';
 import { createKeyring, verifyKeyring } from '../db/credentials.js';
 import { runMigrations } from '../db/migrate.js';
 import { buildApp } from './app.js';
-import { connectTemporalClient } from '../integrations/temporal.js';
+import { createTemporalClient } from '../integrations/temporal.js';
 
 export interface StartApiOptions {
   /** Defaults to the root logger built from config (redacting secrets and Authorization). */
@@ -25,7 +25,8 @@ export interface RunningApi {
 
 /**
  * Starts the client API: database, keyring check, Temporal client, listen. Fails fast (before
- * listening) on a wrong ENCRYPTION_KEY, an unreachable database or Temporal.
+ * listening) on a wrong ENCRYPTION_KEY or an unreachable database. Temporal is connected lazily: the
+ * usage API serves without it, and lifecycle routes answer 503 temporal_unavailable until it answers.
  */
 export async function startApi(config: Config, options: StartApiOptions = {}): Promise<RunningApi> {
   const logger = options.logger ?? createLogger(config);
@@ -35,7 +36,7 @@ export async function startApi(config: Config, options: StartApiOptions = {}): P
   try {
     const keyring = createKeyring({ id: config.ENCRYPTION_KEY_ID, key: config.ENCRYPTION_KEY }, config.ENCRYPTION_PREVIOUS_KEYS);
     await verifyKeyring(database.db, keyring);
-    temporal = await connectTemporalClient(config);
+    temporal = createTemporalClient(config);
     const app = buildApp({ db: database.db, config, keyring, temporal, logger });
     const url = await app.listen({ host: config.API_HOST, port: config.API_PORT });
     const client = temporal;

@@ -40,7 +40,22 @@ const notes: Record<ConfigVariable, VariableNotes> = {
   TEMPORAL_UI_URL: { readBy: 'api', meaning: 'Base URL of the Temporal UI (e.g. `http://127.0.0.1:8233`); the console links each tenant to its workflows there, filtered by `TenantId`. Unset: no links. `npm start` sets it to its dev server\'s UI.' },
   API_HOST: { readBy: 'api', meaning: 'Interface the API listens on (`0.0.0.0` in a container).' },
   API_PORT: { readBy: 'api', meaning: 'Port of the API, `/healthz`, `/readyz` and `/metrics` (0 = any free port).' },
-  API_TOKEN: { readBy: 'api', meaning: 'Bearer token of every API route and `/metrics` (not the probes). A secret; required by every process (one schema).' },
+  TEMPORAL_TLS: {
+    readBy: 'api, worker',
+    meaning: '`true`: connect to Temporal over TLS, trusting the system roots unless `TEMPORAL_TLS_CA_FILE` is set. Unset: TLS whenever a `TEMPORAL_TLS_*` variable or `TEMPORAL_API_KEY` is set, else plaintext. `false` with an API key sends the key without TLS (a local proxy only).',
+  },
+  TEMPORAL_TLS_CA_FILE: { readBy: 'api, worker', meaning: 'PEM file of the CA that signed the Temporal frontend\'s certificate (a private CA); unset trusts the system roots.' },
+  TEMPORAL_TLS_CERT_FILE: { readBy: 'api, worker', meaning: 'PEM file of the client certificate for mutual TLS (self-hosted with mTLS, Temporal Cloud with certificates); set with `TEMPORAL_TLS_KEY_FILE`.' },
+  TEMPORAL_TLS_KEY_FILE: { readBy: 'api, worker', meaning: 'PEM file of the client certificate\'s private key; set with `TEMPORAL_TLS_CERT_FILE`. A secret (keep the file readable by the service only).' },
+  TEMPORAL_TLS_SERVER_NAME: { readBy: 'api, worker', meaning: 'Name the frontend\'s certificate must carry when it differs from the host of `TEMPORAL_ADDRESS` (SNI and verification).' },
+  TEMPORAL_API_KEY: { readBy: 'api, worker', meaning: 'API key of a Temporal Cloud namespace (or any frontend accepting bearer keys); implies TLS. A secret.' },
+  API_TOKEN: {
+    readBy: 'api',
+    meaning: 'The bootstrap admin key: a bearer token with every scope (key id `bootstrap`), beside the API keys stored in Postgres (`npm run keys`). Not the probes. A secret; required by every process (one schema).',
+  },
+  API_RATE_LIMIT_PER_MINUTE: { readBy: 'api', meaning: 'Requests one API key may send per minute (per client address before a key is known); beyond, `429 rate_limited` with `Retry-After`. Per API process.' },
+  API_CSV_EXPORTS_PER_KEY: { readBy: 'api', meaning: 'CSV exports one API key may stream at the same time (per API process); one more answers `429 too_many_exports`.' },
+  AUDIT_RETENTION_DAYS: { readBy: 'api, worker', meaning: 'Days the audit trail keeps its rows; each worker deletes older ones with its periodic pass.' },
   ENCRYPTION_KEY: {
     readBy: 'api, worker',
     meaning: 'AES-256-GCM key sealing Duo secret keys at rest. A secret; a key the database does not know under `ENCRYPTION_KEY_ID` fails start-up.',

@@ -46,11 +46,28 @@ const envShape = z.object({
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('duo-sync'),
     /** Base URL of the Temporal UI the console links to (workflows filtered by TenantId); unset = no links. */
     TEMPORAL_UI_URL: z.url({ protocol: /^https?$/, error: 'TEMPORAL_UI_URL must be an http(s) URL' }).optional(),
+    /** `true` connects with TLS (system roots unless a CA is given); implied by any TEMPORAL_TLS_* file or name and by an API key. */
+    TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+    /** PEM file of the CA that signed the Temporal frontend's certificate (unset: the system roots). */
+    TEMPORAL_TLS_CA_FILE: z.string().min(1).optional(),
+    /** PEM files of the client certificate and its key for mutual TLS (both or neither). */
+    TEMPORAL_TLS_CERT_FILE: z.string().min(1).optional(),
+    TEMPORAL_TLS_KEY_FILE: z.string().min(1).optional(),
+    /** Name the frontend's certificate must carry when it differs from TEMPORAL_ADDRESS's host. */
+    TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+    /** API key of a Temporal Cloud namespace (sent as a bearer token over TLS). A secret. */
+    TEMPORAL_API_KEY: z.string().min(1).optional(),
 
     API_HOST: z.string().min(1).default('127.0.0.1'),
     API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-    /** Bearer token every API route requires. No default: a secret. */
+    /** The bootstrap admin key: a bearer token with every scope, beside the keys stored in Postgres. No default: a secret. */
     API_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+    /** Requests per key (or per client address before authentication) per minute; beyond, 429 with Retry-After. */
+    API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+    /** CSV exports one key may stream at the same time; one more answers 429 too_many_exports. */
+    API_CSV_EXPORTS_PER_KEY: z.coerce.number().int().min(1).max(100).default(2),
+    /** Days the audit trail keeps its rows; the worker deletes older ones. */
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
 
     /** AES-256-GCM key sealing Duo secret keys at rest. No default: a secret. */
     ENCRYPTION_KEY: base64Key,
@@ -147,6 +164,13 @@ export const configSchema = envShape
       ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required when NODE_ENV=production' });
     }
     refuseTestSwitchesOutsideDevelopment(cfg, ctx);
+    if ((cfg.TEMPORAL_TLS_CERT_FILE === undefined) !== (cfg.TEMPORAL_TLS_KEY_FILE === undefined)) {
+      const missing = cfg.TEMPORAL_TLS_CERT_FILE === undefined ? 'TEMPORAL_TLS_CERT_FILE' : 'TEMPORAL_TLS_KEY_FILE';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'is required with the other half of the client certificate pair' });
+    }
+    if (cfg.TEMPORAL_TLS === 'false' && (cfg.TEMPORAL_TLS_CA_FILE ?? cfg.TEMPORAL_TLS_CERT_FILE ?? cfg.TEMPORAL_TLS_SERVER_NAME) !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS'], message: 'is false while TEMPORAL_TLS_* options are set: remove one or the other' });
+    }
     if (cfg.ROLLUP_RETENTION_DAYS < cfg.EVENT_RETENTION_DAYS) {
       ctx.addIssue({ code: 'custom', path: ['ROLLUP_RETENTION_DAYS'], message: 'must be at least EVENT_RETENTION_DAYS' });
     }

@@ -457,3 +457,53 @@ export const encryptionKeyChecks = pgTable('encryption_key_checks', {
   checkValue: text().notNull(),
   createdAt: tstz().notNull().defaultNow(),
 });
+
+/** What an API key may do; `admin` implies every other scope. Spelled as in the HTTP contract. */
+export const apiKeyScopes = ['integrations:write', 'integrations:read', 'usage:read', 'metrics:read', 'admin'] as const;
+export type ApiKeyScope = (typeof apiKeyScopes)[number];
+
+/**
+ * API keys beside the bootstrap API_TOKEN. Only the SHA-256 of the secret is stored: a key cannot be
+ * shown again, only revoked. The id is also the lookup prefix inside the secret. No foreign key to
+ * tenants: a key may be issued for a tenant before it connects.
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text().primaryKey(),
+    name: text().notNull(),
+    /** Hex SHA-256 of the whole secret. */
+    secretHash: text().notNull(),
+    scopes: text().array().$type<ApiKeyScope[]>().notNull(),
+    /** Set: the key sees only this tenant; every other one answers as if it did not exist. */
+    tenantId: text(),
+    createdAt: tstz().notNull().defaultNow(),
+    expiresAt: tstz(),
+    /** Updated at most once a minute per key, not on every request. */
+    lastUsedAt: tstz(),
+    revokedAt: tstz(),
+  },
+  (t) => [check('api_keys_scopes_known', sql`${t.scopes} <@ array['integrations:write', 'integrations:read', 'usage:read', 'metrics:read', 'admin']::text[] and cardinality(${t.scopes}) > 0`)],
+);
+
+/**
+ * One row per state-changing request that passed authentication: who (key id and name, never the
+ * secret), which tenant, what, with which outcome (HTTP status). Kept AUDIT_RETENTION_DAYS; read
+ * newest first by id (keyset pages).
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: tstz().notNull().defaultNow(),
+    keyId: text().notNull(),
+    keyName: text().notNull(),
+    tenantId: text(),
+    action: text().notNull(),
+    statusCode: integer().notNull(),
+    requestId: text().notNull(),
+    /** Free text the caller sent (pause/resume's `by` and `reason`): a note, not the identity. */
+    note: text(),
+  },
+  (t) => [index('audit_log_tenant_id_idx').on(t.tenantId, t.id), index('audit_log_at_idx').on(t.at)],
+);

@@ -52,6 +52,12 @@ export type ErrorCode = keyof typeof errorCodes;
  */
 export const requestErrorCodes = [
   'UNAUTHORIZED',
+  /** A valid key without the scope the route needs. */
+  'FORBIDDEN',
+  /** The key (or, before authentication, the client address) sent more requests than API_RATE_LIMIT_PER_MINUTE. */
+  'RATE_LIMITED',
+  /** The key already streams API_CSV_EXPORTS_PER_KEY CSV exports. */
+  'TOO_MANY_EXPORTS',
   'MALFORMED_JSON',
   'BAD_REQUEST',
   'NOT_FOUND',

@@ -1,11 +1,76 @@
-import { Client, Connection } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import type { Config } from '../config/config.js';
+import { ConfigError } from '../errors/app-error.js';
 import { initialSyncProgressQuery, initialSyncWorkflowId, tenantIdSearchAttribute } from '../workflows/definitions.js';
 import type { initialSync } from '../workflows/initial-sync.js';
 import type { InitialSyncProgress } from '../workflows/types.js';
 
-export async function connectTemporalClient(config: Config): Promise<Client> {
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+type TemporalConnectionConfig = Pick<
+  Config,
+  | 'TEMPORAL_ADDRESS'
+  | 'TEMPORAL_TLS'
+  | 'TEMPORAL_TLS_CA_FILE'
+  | 'TEMPORAL_TLS_CERT_FILE'
+  | 'TEMPORAL_TLS_KEY_FILE'
+  | 'TEMPORAL_TLS_SERVER_NAME'
+  | 'TEMPORAL_API_KEY'
+>;
+
+/** What both `Connection` (client) and `NativeConnection` (worker) accept: the same fields, one builder. */
+export interface TemporalConnectionOptions {
+  address: string;
+  tls?: TLSConfig;
+  apiKey?: string;
+}
+
+/**
+ * The connection options of every process (API, worker, CLI) from config: TLS with an optional
+ * private CA, client certificate pair and server name, and an API key (Temporal Cloud). The PEM files
+ * are read here, once per connection; an unreadable file is a configuration error naming the variable,
+ * never its content.
+ */
+export function temporalConnectionOptions(
+  config: TemporalConnectionConfig,
+  readFile: (path: string) => Buffer = (path) => readFileSync(path),
+): TemporalConnectionOptions {
+  const pem = (variable: 'TEMPORAL_TLS_CA_FILE' | 'TEMPORAL_TLS_CERT_FILE' | 'TEMPORAL_TLS_KEY_FILE'): Buffer | undefined => {
+    const path = config[variable];
+    if (path === undefined) return undefined;
+    try {
+      return readFile(path);
+    } catch {
+      throw new ConfigError(`Invalid configuration: ${variable} cannot be read`, [variable]);
+    }
+  };
+  const ca = pem('TEMPORAL_TLS_CA_FILE');
+  const crt = pem('TEMPORAL_TLS_CERT_FILE');
+  const key = pem('TEMPORAL_TLS_KEY_FILE');
+  const serverName = config.TEMPORAL_TLS_SERVER_NAME;
+  const anyTlsOption = ca !== undefined || crt !== undefined || serverName !== undefined;
+  // An API key is a bearer credential: it implies TLS unless TLS was switched off explicitly.
+  const useTls = config.TEMPORAL_TLS === 'true' || anyTlsOption || (config.TEMPORAL_API_KEY !== undefined && config.TEMPORAL_TLS !== 'false');
+  return {
+    address: config.TEMPORAL_ADDRESS,
+    ...(useTls
+      ? {
+          tls: {
+            ...(serverName === undefined ? {} : { serverNameOverride: serverName }),
+            ...(ca === undefined ? {} : { serverRootCACertificate: ca }),
+            ...(crt !== undefined && key !== undefined ? { clientCertPair: { crt, key } } : {}),
+          },
+        }
+      : {}),
+    ...(config.TEMPORAL_API_KEY === undefined ? {} : { apiKey: config.TEMPORAL_API_KEY }),
+  };
+}
+
+/**
+ * The API's client. It connects lazily: the API starts and serves the Postgres-only usage routes while
+ * Temporal is down, and routes needing Temporal answer 503 temporal_unavailable until it is back.
+ */
+export function createTemporalClient(config: Config): Client {
+  const connection = Connection.lazy(temporalConnectionOptions(config));
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 }
 

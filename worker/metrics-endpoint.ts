@@ -4,6 +4,10 @@ import type { Logger } from 'pino';
 import type { MetricsExporterConfig } from '@temporalio/worker';
 import type { Config } from '../config/config.js';
 import { enableProcessMetrics, metricsRegistry } from '../observability/metrics.js';
+import { checkReadiness } from '../observability/readiness.js';
+
+/** What the worker's readiness checks: set once its connections exist. */
+export type WorkerReadinessChecks = Record<'database' | 'temporal', () => Promise<unknown>>;
 
 /** The SDK's exporter answers on loopback; a scrape waits at most this long for it. */
 const SDK_SCRAPE_TIMEOUT_MS = 3_000;
@@ -13,6 +17,8 @@ export interface WorkerMetrics {
   temporal: MetricsExporterConfig | undefined;
   /** Where the endpoint listens (`http://host:port/metrics`), or undefined. */
   url: string | undefined;
+  /** Hands the endpoint the worker's checks; until then `/readyz` answers 503. */
+  setReadinessChecks(checks: WorkerReadinessChecks): void;
   close(): Promise<void>;
 }
 
@@ -29,13 +35,15 @@ async function freeLoopbackPort(): Promise<number> {
 
 /**
  * The worker's one Prometheus endpoint on METRICS_PORT (all interfaces, no auth: keep the port on the
- * internal network). It serves our own metrics and, appended, the Temporal SDK's (Rust core) metrics,
+ * internal network), with its probes: `/healthz` (the process answers) and `/readyz` (Postgres and
+ * Temporal both answer). It serves our own metrics and, appended, the Temporal SDK's (Rust core) metrics,
  * which the Runtime exports on a private loopback port: Prometheus scrapes one target per worker.
  * Returns the exporter config to pass to Runtime.install, which must run after this and before any
  * connection exists. The server does not keep the process alive.
  */
 export async function startWorkerMetrics(config: Pick<Config, 'METRICS_PORT'>, logger: Logger): Promise<WorkerMetrics> {
-  if (config.METRICS_PORT === undefined) return { temporal: undefined, url: undefined, close: async () => {} };
+  if (config.METRICS_PORT === undefined) return { temporal: undefined, url: undefined, setReadinessChecks: () => {}, close: async () => {} };
+  let readinessChecks: WorkerReadinessChecks | undefined;
   enableProcessMetrics();
   const sdkUrl = `http://127.0.0.1:${await freeLoopbackPort()}/metrics`;
 
@@ -53,8 +61,22 @@ export async function startWorkerMetrics(config: Pick<Config, 'METRICS_PORT'>, l
 
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? '/').split('?', 1)[0];
+    if (request.method === 'GET' && path === '/healthz') {
+      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ status: 'ok' }));
+      return;
+    }
+    if (request.method === 'GET' && path === '/readyz') {
+      // The worker needs both: it polls Temporal for tasks and its activities write to Postgres.
+      const readiness = readinessChecks
+        ? await checkReadiness(readinessChecks, logger)
+        : { status: 'not_ready', checks: { database: 'unreachable', temporal: 'unreachable' } };
+      response
+        .writeHead(readiness.status === 'ready' ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(JSON.stringify(readiness));
+      return;
+    }
     if (request.method !== 'GET' || path !== '/metrics') {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('GET /metrics\n');
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('GET /metrics, /healthz or /readyz\n');
       return;
     }
     const [ours, sdk] = await Promise.all([metricsRegistry.metrics(), sdkMetrics()]);
@@ -80,6 +102,9 @@ export async function startWorkerMetrics(config: Pick<Config, 'METRICS_PORT'>, l
   return {
     temporal: { prometheus: { bindAddress: new URL(sdkUrl).host } },
     url,
+    setReadinessChecks: (checks) => {
+      readinessChecks = checks;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

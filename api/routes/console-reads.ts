@@ -28,6 +28,7 @@ export const consoleReadRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = asyn
   app.get(
     '/v1/tenants/:tenantId/duo/daily-active-users',
     {
+      config: { scope: 'usage:read' },
       schema: {
         summary: 'Distinct users with a successful authentication per UTC day, optionally for some groups',
         tags: ['usage'],
@@ -47,6 +48,7 @@ export const consoleReadRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = asyn
   app.get(
     '/v1/tenants/:tenantId/duo/users/:userId',
     {
+      config: { scope: 'usage:read' },
       schema: {
         summary: 'One user with groups, aliases, enrolment and activity (deleted and event-only users included)',
         tags: ['usage'],
@@ -72,6 +74,7 @@ export const consoleReadRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = asyn
   app.get(
     '/v1/tenants/:tenantId/integrations/duo/runs',
     {
+      config: { scope: 'integrations:read' },
       schema: {
         summary: 'The newest sync runs (initial, incremental, roster) with their outcome and failure',
         tags: ['integrations'],

@@ -14,6 +14,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<IntegrationRoutesOptions> 
   app.put(
     '/v1/tenants/:tenantId/integrations/duo',
     {
+      config: { scope: 'integrations:write', audit: 'integration.connect' },
       schema: {
         summary: 'Connect (or re-connect) the tenant\'s Duo Admin API application',
         description:
@@ -53,6 +54,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<IntegrationRoutesOptions> 
   app.get(
     '/v1/tenants/:tenantId/integrations/duo',
     {
+      config: { scope: 'integrations:read' },
       schema: {
         summary: 'Status of the tenant\'s Duo integration and initial sync',
         tags: ['integrations'],

@@ -8,7 +8,7 @@ import {
   syncNow,
   updateIntegrationSettings,
 } from '../../integrations/lifecycle.js';
-import { disconnectQuerySchema, operatorNoteBodySchema, settingsPatchBodySchema, syncNowBodySchema } from '../schemas/lifecycle.js';
+import { disconnectQuerySchema, operatorNoteBodySchema, type OperatorNoteBody, settingsPatchBodySchema, syncNowBodySchema } from '../schemas/lifecycle.js';
 import { integrationStatusSchema } from '../../integrations/status-document.js';
 import { tenantParamsSchema } from '../schemas/integration.js';
 import { commonErrorReplies, errorReply } from './error-replies.js';
@@ -25,6 +25,12 @@ const disconnectErrors = {
   404: errorReply('No integration for this tenant (tenant_not_found)'),
   503: errorReply('Temporal unavailable (temporal_unavailable): the change is stored and reconciliation applies it shortly; retry to be sure'),
 };
+
+/** Pause and resume say who and why in free text: kept as the audit row's note, never as the identity. */
+const noteOf = (body: OperatorNoteBody): string => [`by: ${body.by}`, body.reason === undefined ? '' : `reason: ${body.reason}`].filter(Boolean).join('; ');
+
+/** The audit action of a DELETE is known before validation; a purge is named as such even when refused. */
+const purgeRequested = (query: unknown): boolean => (query as { purge?: unknown } | undefined)?.purge === true || (query as { purge?: unknown } | undefined)?.purge === 'true';
 
 const errors = {
   ...disconnectErrors,
@@ -55,6 +61,7 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
   app.post(
     `${path}/sync`,
     {
+      config: { scope: 'integrations:write', audit: 'integration.sync_now' },
       schema: {
         summary: 'Run the incremental sync now',
         description:
@@ -76,6 +83,7 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
   app.post(
     `${path}/pause`,
     {
+      config: { scope: 'integrations:write', audit: 'integration.pause' },
       schema: {
         summary: 'Pause the recurring sync',
         description: 'Pauses the schedule with a note saying who and why (shown in the Temporal UI); status `paused`. A running run finishes.',
@@ -87,6 +95,7 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
     },
     async (request) => {
       const { tenantId } = request.params;
+      request.audit = { note: noteOf(request.body) };
       await pauseIntegration(deps, tenantId, request.body);
       return getIntegrationStatus(deps, tenantId);
     },
@@ -95,6 +104,7 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
   app.post(
     `${path}/resume`,
     {
+      config: { scope: 'integrations:write', audit: 'integration.resume' },
       schema: {
         summary: 'Resume the recurring sync',
         description:
@@ -108,6 +118,7 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
     },
     async (request) => {
       const { tenantId } = request.params;
+      request.audit = { note: noteOf(request.body) };
       await resumeIntegration(deps, tenantId, request.body);
       return getIntegrationStatus(deps, tenantId);
     },
@@ -116,6 +127,7 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
   app.patch(
     path,
     {
+      config: { scope: 'integrations:write', audit: 'integration.settings' },
       schema: {
         summary: 'Change the integration\'s settings',
         description: 'Only the fields sent change. The schedule is updated in place (same id, history and pause state).',
@@ -135,6 +147,7 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<LifecycleRoutesOptions> = as
   app.delete(
     path,
     {
+      config: { scope: 'integrations:write', audit: (request) => (purgeRequested(request.query) ? 'integration.purge' : 'integration.disconnect') },
       schema: {
         summary: 'Disconnect the tenant\'s Duo account',
         description:

@@ -5,6 +5,31 @@ import type { Database, Queryable } from '../../db/client.js';
 import type { UserFilter } from '../../db/usage-user-filter.js';
 import { listUserUsage, type UserKeyset, type UserSort, type UserUsage } from '../../db/usage-users.js';
 
+/**
+ * How many CSV exports each key streams at once. An export holds a database connection and a
+ * transaction for as long as the client reads, so one key opening many could starve the pool.
+ */
+export class CsvExportSlots {
+  private readonly running = new Map<string, number>();
+
+  constructor(readonly perKey: number) {}
+
+  /** Takes a slot for the key and returns its release (idempotent), or undefined when all are taken. */
+  acquire(keyId: string): (() => void) | undefined {
+    const count = this.running.get(keyId) ?? 0;
+    if (count >= this.perKey) return undefined;
+    this.running.set(keyId, count + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.running.get(keyId) ?? 1) - 1;
+      if (left <= 0) this.running.delete(keyId);
+      else this.running.set(keyId, left);
+    };
+  }
+}
+
 /** Rows per query while streaming CSV: small enough to start sending at once, large enough to be few. */
 const CSV_PAGE_SIZE = 1000;
 

@@ -9,6 +9,7 @@ export const userEventRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async 
   app.get(
     '/v1/tenants/:tenantId/duo/users/:userId/events',
     {
+      config: { scope: 'usage:read' },
       schema: {
         summary: "One user's authentication events, newest first, keyset-paged",
         description: "Events as stored (no rollup); with include=raw, each with Duo's event exactly as Duo sent it. An unknown user id gives an empty list.",

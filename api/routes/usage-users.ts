@@ -11,8 +11,12 @@ import {
   usersQuerySchema,
   type UsersQuery,
 } from '../schemas/usage.js';
+import { HttpRefusal } from '../http-errors.js';
 import { prefersCsv, sendCsv, streamUserCsv } from './usage-csv.js';
 import { usageErrors, type UsageRoutesOptions } from './usage-shared.js';
+
+/** An export usually finishes within seconds; the client may try again after this long. */
+const CSV_RETRY_AFTER_SECONDS = 5;
 
 function filterOf(query: UsersQuery): UserFilter {
   return {
@@ -34,6 +38,7 @@ export const userUsageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async 
   app.get(
     '/v1/tenants/:tenantId/duo/users',
     {
+      config: { scope: 'usage:read' },
       schema: {
         summary: 'Duo users with their activity, filtered and keyset-paged; CSV with Accept: text/csv',
         description:
@@ -62,9 +67,21 @@ export const userUsageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async 
       const after = query.cursor ? { key: query.cursor.key, userId: query.cursor.userId } : undefined;
       if (prefersCsv(request.headers.accept)) {
         await requireIntegration(deps.db, tenantId);
+        const release = deps.csvExports.acquire(request.principal?.keyId ?? request.ip);
+        if (!release) {
+          throw new HttpRefusal(
+            429,
+            'TOO_MANY_EXPORTS',
+            `This key already streams ${deps.csvExports.perKey} CSV exports; retry when one has finished`,
+            { exportsPerKey: deps.csvExports.perKey },
+            { 'retry-after': String(CSV_RETRY_AFTER_SECONDS) },
+          );
+        }
         const stream = streamUserCsv(deps.db, { tenantId, filter, sort, limit: query.limit, after, nowMs }, (error) =>
           request.log.error({ err: error }, 'csv export failed'),
         );
+        // Finished, failed or abandoned by the client: each ends in close.
+        stream.once('close', release);
         return sendCsv(reply, `duo-users-${tenantId}.csv`, stream);
       }
       const [, page, total] = await Promise.all([

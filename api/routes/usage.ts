@@ -45,6 +45,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async (app
   app.get(
     '/v1/tenants/:tenantId/duo/usage',
     {
+      config: { scope: 'usage:read' },
       schema: {
         summary: 'Totals by status and group, active/inactive per threshold, licence-reclaim candidates, data freshness',
         tags: ['usage'],
@@ -83,6 +84,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async (app
   app.get(
     '/v1/tenants/:tenantId/duo/applications',
     {
+      config: { scope: 'usage:read' },
       schema: {
         summary: 'Per application: distinct active users and authentications over 30/60/90 days, optionally for one group',
         tags: ['usage'],
@@ -108,6 +110,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async (app
   app.get(
     '/v1/tenants/:tenantId/duo/groups',
     {
+      config: { scope: 'usage:read' },
       schema: {
         summary: 'Groups with member counts and active-member counts over 30/60/90 days',
         tags: ['usage'],

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
-import { PROBE_TIMEOUT_MS } from '../../api/probes.js';
+import { PROBE_TIMEOUT_MS } from '../../observability/readiness.js';
 import { createDatabase, type DatabaseHandle } from '../../db/client.js';
 import { createKeyring } from '../../db/credentials.js';
 import { closedPort, createTestApi, type TestApi } from '../helpers/api.js';
@@ -11,9 +11,10 @@ import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 
 // /healthz and /readyz on the API against the real dependencies, then with each one unreachable or
-// hanging. Both answer without a token and say nothing beyond a status word per dependency.
+// hanging. Both answer without a token and say nothing beyond a status word per dependency. The API's
+// readiness is Postgres only: the usage API keeps serving while Temporal is down.
 
-const ready = { status: 'ready', checks: { database: 'ok', temporal: 'ok' } };
+const ready = { status: 'ready', checks: { database: 'ok' } };
 
 /** An app over the given database and Temporal connection, closed by the returned function. */
 function appOver(database: DatabaseHandle, connection: Connection): { app: FastifyInstance; close: () => Promise<void> } {
@@ -72,7 +73,7 @@ describe('probes with Postgres and Temporal up', () => {
     expect((await api.app.inject({ method: 'HEAD', url: '/healthz' })).statusCode).toBe(200);
   });
 
-  it('/readyz answers 200 with both dependencies ok, without a token (also with a query string)', async () => {
+  it('/readyz answers 200 with the database ok, without a token (also with a query string)', async () => {
     const response = await api.app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual(ready);
@@ -107,28 +108,28 @@ describe('probes with a dependency down', () => {
     try {
       const response = await app.inject({ method: 'GET', url: '/readyz' });
       expect(response.statusCode).toBe(503);
-      expect(response.json()).toEqual({ status: 'not_ready', checks: { database: 'unreachable', temporal: 'ok' } });
+      expect(response.json()).toEqual({ status: 'not_ready', checks: { database: 'unreachable' } });
       expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     } finally {
       await close();
     }
   });
 
-  it('/readyz answers 503 naming Temporal when its address refuses connections', async () => {
+  it('/readyz stays 200 when Temporal refuses connections: the API is ready on Postgres alone', async () => {
     const { app, close } = appOver(
       createDatabase(database.url, { poolSize: 1 }),
       Connection.lazy({ address: `127.0.0.1:${await closedPort()}` }),
     );
     try {
       const response = await app.inject({ method: 'GET', url: '/readyz' });
-      expect(response.statusCode).toBe(503);
-      expect(response.json()).toEqual({ status: 'not_ready', checks: { database: 'ok', temporal: 'unreachable' } });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toEqual(ready);
     } finally {
       await close();
     }
   });
 
-  it('/readyz answers 503 within its timeout when both dependencies accept connections and never answer', async () => {
+  it('/readyz answers 503 within its timeout when the database accepts connections and never answers', async () => {
     const { app, close } = appOver(
       createDatabase(`postgres://postgres@127.0.0.1:${hole.port}/none`),
       Connection.lazy({ address: `127.0.0.1:${hole.port}` }),
@@ -138,7 +139,7 @@ describe('probes with a dependency down', () => {
       const response = await app.inject({ method: 'GET', url: '/readyz' });
       const elapsedMs = Date.now() - startedAt;
       expect(response.statusCode).toBe(503);
-      expect(response.json()).toEqual({ status: 'not_ready', checks: { database: 'unreachable', temporal: 'unreachable' } });
+      expect(response.json()).toEqual({ status: 'not_ready', checks: { database: 'unreachable' } });
       expect(elapsedMs).toBeGreaterThanOrEqual(PROBE_TIMEOUT_MS - 100);
       expect(elapsedMs).toBeLessThan(PROBE_TIMEOUT_MS + 2_000);
     } finally {
