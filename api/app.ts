@@ -19,6 +19,7 @@ import { registerOperationalRoutes } from './probes.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { consoleReadRoutes } from './routes/console-reads.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
+import { tenantRoutes } from './routes/tenants.js';
 import { usageRoutes } from './routes/usage.js';
 
 export interface ApiDeps extends ConnectDeps {
@@ -150,6 +151,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   const csvExports = new CsvExportSlots(deps.config.API_CSV_EXPORTS_PER_KEY);
   void app.register(integrationRoutes, { deps });
   void app.register(lifecycleRoutes, { deps });
+  void app.register(tenantRoutes, { deps });
   void app.register(usageRoutes, { deps: { ...deps, csvExports } });
   void app.register(consoleReadRoutes, { deps: { ...deps, csvExports } });
   void app.register(accessRoutes, { deps });

@@ -93,7 +93,14 @@ const notes: Record<ConfigVariable, VariableNotes> = {
   },
   ROLLUP_RETENTION_DAYS: { readBy: 'api, worker', meaning: 'Days the daily rollups (per user, per application) are kept; for a tenant at least as long as its raw events. At least `EVENT_RETENTION_DAYS`.' },
   SYNC_FAILURES_BEFORE_PAUSE: { readBy: 'worker', meaning: 'Consecutive failed incremental runs after which the schedule pauses and the tenant needs attention.' },
-  RECONCILE_INTERVAL_SECONDS: { readBy: 'worker', meaning: 'How often each worker makes every schedule match Postgres.' },
+  RECONCILE_INTERVAL_SECONDS: {
+    readBy: 'worker',
+    meaning: 'How often a reconciliation pass brings Temporal\'s schedules in line with Postgres: one worker at a time (an advisory lock), and only the tenants whose desired schedule changed since they were last reconciled.',
+  },
+  RECONCILE_FULL_SWEEP_SECONDS: {
+    readBy: 'worker',
+    meaning: 'Age of the last full sweep after which the next pass visits every tenant and lists every schedule instead, repairing drift Postgres cannot see (a schedule deleted or paused in the Temporal UI, one left by a tenant that is gone). A changed `SYNC_INTERVAL_MINUTES` or `TEMPORAL_TASK_QUEUE` brings the sweep forward.',
+  },
   NOTIFY_WEBHOOK_URL: { readBy: 'worker', meaning: 'Receives `initial_sync.completed`, `sync.failing`, `sync.recovered`, `retention.at_risk` as small JSON.' },
   METRICS_PORT: { readBy: 'worker', meaning: 'Port of the worker\'s Prometheus endpoint (`/metrics`: Temporal SDK and our metrics), all interfaces, no auth. Unset: none.' },
   DUO_SECRET_KEY: {

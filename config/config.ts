@@ -113,8 +113,10 @@ const envShape = z.object({
 
     /** Consecutive failed incremental runs after which the schedule pauses and the tenant needs attention. */
     SYNC_FAILURES_BEFORE_PAUSE: z.coerce.number().int().min(1).max(100).default(3),
-    /** How often each worker re-checks that every schedule matches Postgres. */
+    /** How often a reconciliation pass runs (one worker at a time): the tenants whose desired schedule changed. */
     RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
+    /** How often that pass is a full sweep instead: every tenant and schedule, repairing drift Postgres cannot see. */
+    RECONCILE_FULL_SWEEP_SECONDS: z.coerce.number().int().min(5).max(7 * 86_400).default(21_600),
 
     NOTIFY_WEBHOOK_URL: z.string().url().optional(),
 

@@ -75,6 +75,8 @@ export const duoIntegrations = pgTable(
     status: text().$type<IntegrationStatus>().notNull(),
     lastErrorCode: text(),
     lastErrorMessage: text(),
+    /** When the last error was recorded; null with no error. */
+    lastErrorAt: tstz(),
     /** Instant pinned at connect: the initial backfill covers [anchor − BACKFILL_DAYS, anchor). */
     anchorAt: tstz().notNull(),
     backfillStartAt: tstz().notNull(),
@@ -100,8 +102,22 @@ export const duoIntegrations = pgTable(
     /** Set by a disconnect with purge: the next connect starts from scratch with a new anchor. */
     purgedAt: tstz(),
     updatedAt: tstz().notNull().defaultNow(),
+    /**
+     * Raised by the trigger `duo_integrations_schedule_desired_version` (drizzle/0006_reconcile_markers.sql)
+     * on every update that changes what the schedule should be (status, pause, pause note, settings),
+     * so no writer can forget it. Reconciliation copies it to `scheduleReconciledVersion` once Temporal
+     * matches: a pass visits only rows where the two differ.
+     */
+    scheduleDesiredVersion: bigint({ mode: 'number' }).notNull().default(1),
+    scheduleReconciledVersion: bigint({ mode: 'number' }).notNull().default(0),
   },
   (t) => [
+    // The tenants a changed-only reconciliation pass visits, without reading the others.
+    index('duo_integrations_schedule_pending_index')
+      .on(t.tenantId)
+      .where(sql`${t.scheduleDesiredVersion} <> ${t.scheduleReconciledVersion}`),
+    // GET /v1/tenants?status=…: one status, keyset by tenant.
+    index('duo_integrations_status_tenant_index').on(t.status, t.tenantId),
     check('duo_integrations_status_check', isOneOf(t.status, integrationStatuses)),
     check('duo_integrations_initial_sync_state_check', isOneOf(t.initialSyncState, initialSyncStates)),
     check('duo_integrations_initial_sync_phase_check', isOneOf(t.initialSyncPhase, initialSyncPhases)),
@@ -507,3 +523,15 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_tenant_id_idx').on(t.tenantId, t.id), index('audit_log_at_idx').on(t.at)],
 );
+
+/**
+ * One row per periodic job that needs memory across workers and restarts: for the schedule
+ * reconciler, when the last full sweep ran and with which service defaults (a changed default
+ * interval or task queue reaches every schedule on the next pass, not after the next sweep).
+ */
+export const reconcilerState = pgTable('reconciler_state', {
+  name: text().primaryKey(),
+  lastPassAt: tstz(),
+  lastFullSweepAt: tstz(),
+  configFingerprint: text(),
+});

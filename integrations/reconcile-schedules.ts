@@ -3,16 +3,25 @@ import { msOptionalToNumber } from '@temporalio/common/lib/time.js';
 import type { Config } from '../config/config.js';
 import type { Queryable } from '../db/client.js';
 import { findIntegration, listIntegrations, type IntegrationRow } from '../db/integrations.js';
+import { listTenantsPendingReconciliation, markScheduleReconciled, markScheduleUnreconciled } from '../db/schedule-reconciliation.js';
 import { incrementalScheduleId } from '../workflows/definitions.js';
 import { deleteIncrementalSchedule, desiredSchedule } from './schedules.js';
 
 export interface ReconcileReport {
+  /** `changed`: only tenants whose desired state changed since they were last reconciled; `full`: every tenant and schedule. */
+  mode: ReconcileMode;
+  /** Tenants whose schedule this pass compared with Postgres. */
+  visited: number;
   created: string[];
   updated: string[];
   deleted: string[];
   /** Tenants this pass could not bring in line (the next pass tries again); the rest were repaired. */
   failed: { tenantId: string; message: string }[];
+  /** Temporal did not answer: the pass stopped early and a full sweep is still owed. */
+  unreachable: boolean;
 }
+
+export type ReconcileMode = 'changed' | 'full';
 
 const SCHEDULE_PREFIX = incrementalScheduleId('');
 
@@ -22,42 +31,63 @@ const ATTEMPTS_PER_TENANT = 3;
 /**
  * Makes Temporal match Postgres: every connected integration has its schedule in the state Postgres
  * says (created if missing, paused or unpaused, interval), and no schedule exists for a disconnected
- * or unknown tenant. Idempotent; safe to run from several workers at once.
+ * or unknown tenant. Idempotent; safe to run from several workers at once (the worker runs it from
+ * one at a time: integrations/reconciliation-pass.ts).
+ *
+ * `changed` visits only the tenants whose desired state changed since it was last matched (their
+ * `schedule_desired_version` is ahead of `schedule_reconciled_version`): a pass where nothing changed
+ * reads one index and calls Temporal not at all. `full` visits every tenant and lists every schedule,
+ * so it also repairs drift Postgres cannot see (a schedule deleted or paused in the UI, a changed
+ * service default, a schedule left behind by a tenant that is gone).
  *
  * Each tenant is handled on its own (one tenant's error is reported, the others are still repaired),
  * and from a fresh read of its row taken right before acting, re-checked after: a pass takes a
  * while, and acting on a row read at its start would undo an operator's pause or a disconnect made
- * in between.
+ * in between. A tenant that could not be repaired is marked pending, so the next pass retries it.
  *
  * A schedule of an unknown tenant is deleted only when it starts workflows on our task queue: another
  * deployment sharing the namespace (staging beside production, or another test file) has its own
  * Postgres, so its tenants are unknown here but its schedules are not ours to delete.
  */
-export async function reconcileSchedules(client: Client, db: Queryable, config: Config): Promise<ReconcileReport> {
-  const report: ReconcileReport = { created: [], updated: [], deleted: [], failed: [] };
+export async function reconcileSchedules(
+  client: Client,
+  db: Queryable,
+  config: Config,
+  options: { mode?: ReconcileMode } = {},
+): Promise<ReconcileReport> {
+  const mode = options.mode ?? 'full';
+  const report: ReconcileReport = { mode, visited: 0, created: [], updated: [], deleted: [], failed: [], unreachable: false };
   const known = new Set<string>();
-  // Temporal unreachable: every other tenant would wait out the same retries; the next pass resumes.
-  let unreachable = false;
-  const attempt = async (tenantId: string, action: () => Promise<void>): Promise<void> => {
-    if (unreachable) {
+  const attempt = async (tenantId: string, action: () => Promise<void>): Promise<boolean> => {
+    // Temporal unreachable: every other tenant would wait out the same retries; the next pass resumes.
+    if (report.unreachable) {
       report.failed.push({ tenantId, message: 'skipped: Temporal is unreachable' });
-      return;
+      return false;
     }
     try {
       await action();
+      return true;
     } catch (error) {
-      unreachable = temporalUnreachable(error);
+      report.unreachable = temporalUnreachable(error);
       report.failed.push({ tenantId, message: error instanceof Error ? error.message.slice(0, 500) : String(error) });
+      return false;
     }
   };
 
-  for (const { tenantId } of await listIntegrations(db)) {
+  const tenantIds = mode === 'full' ? (await listIntegrations(db)).map((row) => row.tenantId) : await listTenantsPendingReconciliation(db);
+  for (const tenantId of tenantIds) {
     known.add(tenantId);
-    await attempt(tenantId, async () => {
-      const outcome = await reconcileTenant(client, db, config, tenantId);
+    report.visited++;
+    const ok = await attempt(tenantId, async () => {
+      const { outcome, row } = await reconcileTenant(client, db, config, tenantId);
       if (outcome !== 'unchanged') report[outcome].push(tenantId);
+      if (row && row.scheduleReconciledVersion !== row.scheduleDesiredVersion) await markScheduleReconciled(db, tenantId, row.scheduleDesiredVersion);
     });
+    // Its row may say "reconciled" while its schedule drifted: make it pending, so the next
+    // changed-only pass retries it. (Temporal unreachable: the whole sweep is retried anyway.)
+    if (!ok && mode === 'full' && !report.unreachable) await markScheduleUnreconciled(db, tenantId);
   }
+  if (mode === 'changed') return report;
 
   await attempt('(schedule list)', async () => {
     for await (const schedule of client.schedule.list()) {
@@ -77,13 +107,19 @@ export async function reconcileSchedules(client: Client, db: Queryable, config: 
 
 type TenantOutcome = 'created' | 'updated' | 'deleted' | 'unchanged';
 
-async function reconcileTenant(client: Client, db: Queryable, config: Config, tenantId: string): Promise<TenantOutcome> {
+/** What was done, and the row whose desired state Temporal now matches (undefined: the tenant is gone). */
+async function reconcileTenant(
+  client: Client,
+  db: Queryable,
+  config: Config,
+  tenantId: string,
+): Promise<{ outcome: TenantOutcome; row: IntegrationRow | undefined }> {
   const handle = client.schedule.getHandle(incrementalScheduleId(tenantId));
   let outcome: TenantOutcome = 'unchanged';
   let row = await findIntegration(db, tenantId);
   for (let i = 0; i < ATTEMPTS_PER_TENANT; i++) {
     if (!isConnected(row)) {
-      return (await deleteIncrementalSchedule(client, tenantId)) ? 'deleted' : outcome;
+      return { outcome: (await deleteIncrementalSchedule(client, tenantId)) ? 'deleted' : outcome, row };
     }
     const desired = desiredSchedule(config, row);
     const description = await describe(handle);
@@ -115,10 +151,11 @@ async function reconcileTenant(client: Client, db: Queryable, config: Config, te
     }
     // Writers change Postgres first, then Temporal: a change that landed while this pass acted shows here.
     const after = await findIntegration(db, tenantId);
-    if (sameDesiredState(row, after)) return outcome;
+    if (sameDesiredState(row, after)) return { outcome, row: after };
     row = after;
   }
-  return outcome;
+  // Still changing after every attempt: leave it pending for the next pass.
+  return { outcome, row: undefined };
 }
 
 /** gRPC UNAVAILABLE and DEADLINE_EXCEEDED. */

@@ -45,7 +45,7 @@ export const integrationStatusSchema = z
         reachedBackAt: nullableInstant.meta({ description: 'Windows are fetched newest first; logs are complete from here to anchorAt' }),
       }),
       progressSource: z.enum(['workflow', 'database']).meta({
-        description: 'workflow: phase from a live query of the running workflow; database: from Postgres only',
+        description: 'workflow: phase from a live query of the running workflow (live=true); database: from Postgres only',
       }),
     }),
     counts: z.object({
@@ -56,7 +56,8 @@ export const integrationStatusSchema = z
     lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
     lastSyncAt: nullableInstant.meta({ description: 'End of the last incremental run that completed' }),
     nextSyncAt: nullableInstant.meta({
-      description: 'Next scheduled run, from Temporal; null when paused, disconnected or Temporal did not answer within 1 s',
+      description:
+        'Next scheduled run, from Temporal (GET with live=true, and the lifecycle routes); null otherwise, and when paused, disconnected or Temporal did not answer within 1 s',
     }),
     lagSeconds: z.int().nonnegative().nullable().meta({
       description: 'Seconds from the newest authentication event stored to now; null before any is stored',

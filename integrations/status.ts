@@ -31,7 +31,8 @@ export interface StatusDeps {
 export interface StatusOptions {
   /**
    * Ask Temporal too: the running workflow for its phase, the schedule for its next run (both with a
-   * 1 s deadline). Skipped right after connect, when Postgres is current.
+   * 1 s deadline). The lifecycle routes do, to show what Temporal now holds; the status route only
+   * when the caller asks (`?live=true`), so polling status never puts Temporal on its path.
    */
   live?: boolean;
 }

@@ -87,7 +87,8 @@ export function composeSyncStatus(input: SyncStatusInputs): SyncStatusFields {
     schedule: schedule
       ? {
           paused,
-          note: schedule.note ?? null,
+          // Temporal reports no note as an empty one; the document says null either way.
+          note: schedule.note || null,
           intervalMinutes: schedule.intervalMs === undefined ? intervalMinutes : Math.max(1, Math.round(schedule.intervalMs / 60_000)),
           source: 'temporal',
         }

@@ -115,10 +115,11 @@ async function move(
   });
 }
 
-/** Last error as two columns, or none. */
+/** Last error as its code, message and when it was recorded, or none. */
 const lastError = (failure: FailureNote | null): IntegrationStateChange => ({
   lastErrorCode: failure?.code ?? null,
   lastErrorMessage: failure?.message ?? null,
+  lastErrorAt: failure ? new Date() : null,
 });
 
 /** The status of a running schedule: `syncing` until the initial sync has completed. */

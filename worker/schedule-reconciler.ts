@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import type { Queryable } from '../db/client.js';
-import { reconcileSchedules } from '../integrations/reconcile-schedules.js';
+import type { Database } from '../db/client.js';
+import { runReconciliationPass } from '../integrations/reconciliation-pass.js';
 import { sendNotification } from '../activities/notify.js';
 import { maintainEventStorage } from '../integrations/data-retention.js';
 import { checkRetentionHorizon } from '../integrations/retention-alarm.js';
@@ -24,13 +24,17 @@ async function notifyWithRetries(config: Config, logger: Logger, notification: P
  * Runs reconciliation, the retention-horizon watch and event storage maintenance (partitions ahead,
  * data retention: integrations/data-retention.ts) at worker start and then every
  * RECONCILE_INTERVAL_SECONDS. The three are independent: the retention watch and the storage
- * maintenance need only Postgres, so they go on while Temporal is down.
+ * maintenance need only Postgres, so they go on while Temporal is down. Reconciliation runs on one
+ * worker at a time (integrations/reconciliation-pass.ts): the others skip their turn.
  */
-export function startScheduleReconciler(options: { client: Client; db: Queryable; config: Config; logger: Logger }): { stop(): void; runOnce(): Promise<void> } {
+export function startScheduleReconciler(options: { client: Client; db: Database; config: Config; logger: Logger }): { stop(): void; runOnce(): Promise<void> } {
   const { logger } = options;
   const reconcile = async () => {
     try {
-      const report = await reconcileSchedules(options.client, options.db, options.config);
+      const pass = await runReconciliationPass(options);
+      if (!pass.ran) return logger.debug('schedule reconciliation under way on another worker; skipped');
+      const { report } = pass;
+      logger[report.visited > 0 ? 'info' : 'debug']({ mode: report.mode, visited: report.visited, updated: report.updated.length }, 'schedule reconciliation pass');
       if (report.created.length || report.deleted.length) {
         logger.warn({ created: report.created, deleted: report.deleted }, 'schedules repaired to match Postgres');
       }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { connectIntegration, type ConnectDeps } from '../../integrations/connect.js';
 import { getIntegrationStatus } from '../../integrations/status.js';
-import { connectDuoBodySchema, tenantParamsSchema } from '../schemas/integration.js';
+import { connectDuoBodySchema, statusQuerySchema, tenantParamsSchema } from '../schemas/integration.js';
 import { integrationStatusSchema } from '../../integrations/status-document.js';
 import { commonErrorReplies as errors, errorReply } from './error-replies.js';
 
@@ -57,8 +57,12 @@ export const integrationRoutes: FastifyPluginAsyncZod<IntegrationRoutesOptions> 
       config: { scope: 'integrations:read' },
       schema: {
         summary: 'Status of the tenant\'s Duo integration and initial sync',
+        description:
+          'Answered from Postgres alone (the initial sync records its phase and days there, the schedule\'s desired state is stored there), ' +
+          'so it stays fast and available while Temporal is slow or down. With live=true Temporal is asked too.',
         tags: ['integrations'],
         params: tenantParamsSchema,
+        querystring: statusQuerySchema,
         response: {
           200: { description: 'The status document', content: { 'application/json': { schema: integrationStatusSchema } } },
           ...errors,
@@ -66,6 +70,6 @@ export const integrationRoutes: FastifyPluginAsyncZod<IntegrationRoutesOptions> 
         },
       },
     },
-    async (request) => getIntegrationStatus(deps, request.params.tenantId),
+    async (request) => getIntegrationStatus(deps, request.params.tenantId, { live: request.query.live === true }),
   );
 };

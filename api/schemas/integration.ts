@@ -17,6 +17,17 @@ export const tenantIdSchema = z
 
 export const tenantParamsSchema = z.object({ tenantId: tenantIdSchema });
 
+export const statusQuerySchema = z.object({
+  live: z
+    .stringbool({ error: 'live must be true or false' })
+    .optional()
+    .meta({
+      description:
+        'true: also ask Temporal (the running initial sync for its phase, the schedule for nextSyncAt), each within 1 s. ' +
+        'Default false: answered from Postgres alone, so polling it never reaches Temporal',
+    }),
+});
+
 const connectFields = ['integrationKey', 'secretKey', 'apiHost'] as const;
 
 /** Strict: an unknown field is refused rather than silently dropped (a typo would otherwise pass). */

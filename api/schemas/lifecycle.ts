@@ -42,12 +42,15 @@ export const operatorNoteBodySchema = z
         .trim()
         .min(1, 'by must be 1 to 200 characters')
         .max(200, 'by must be 1 to 200 characters')
+        // Postgres cannot store a NUL in text: refused here, it is a 400 instead of a 500.
+        .regex(/^[^\u0000]*$/, 'by must not contain NUL characters')
         .meta({ description: 'Who asks: an operator\'s name or address, or a system', example: 'ops@example.com' }),
       reason: z
         .string({ error: 'reason must be a string' })
         .trim()
         .min(1, 'reason must be 1 to 500 characters')
         .max(500, 'reason must be 1 to 500 characters')
+        .regex(/^[^\u0000]*$/, 'reason must not contain NUL characters')
         .meta({ description: 'Why; shown in the schedule\'s note', example: 'maintenance window' }),
     },
     { error: objectIssues('the body', operatorNoteFields) },

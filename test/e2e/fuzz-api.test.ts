@@ -134,7 +134,8 @@ interface RouteTemplate {
 const note = { by: 'ops@example.com', reason: 'fuzz' };
 const routeTemplates: readonly RouteTemplate[] = [
   { method: 'PUT', path: '/v1/tenants/{t}/integrations/duo', params: [], body: { integrationKey: 'DIABCDEFGHIJ0123WXYZ', secretKey: 'k'.repeat(40), apiHost: 'api-1a2b3c4d.duosecurity.com' } },
-  { method: 'GET', path: '/v1/tenants/{t}/integrations/duo', params: [] },
+  { method: 'GET', path: '/v1/tenants/{t}/integrations/duo', params: ['live'] },
+  { method: 'GET', path: '/v1/tenants', params: ['status', 'cursor', 'limit'] },
   { method: 'PATCH', path: '/v1/tenants/{t}/integrations/duo', params: [], body: { syncIntervalMinutes: 5, streams: { telephony: false }, rosterRefreshHourUtc: 3 } },
   { method: 'DELETE', path: '/v1/tenants/{t}/integrations/duo', params: ['purge'] },
   { method: 'POST', path: '/v1/tenants/{t}/integrations/duo/sync', params: [], body: { roster: false } },
@@ -170,11 +171,13 @@ const base64Json = (value: unknown) => Buffer.from(JSON.stringify(value) ?? 'nul
 const forgedCursor = fc.oneof(
   fc.record({ v: fc.constant(1), t: fc.oneof(fc.constantFrom(...hostileInstants.filter((t) => t.endsWith('Z'))), text), id: text }).map(base64Json),
   fc.record({ v: fc.constant(1), s: fc.constantFrom('username.asc', 'username.desc', 'lastActivityAt.asc', 'lastActivityAt.desc'), k: fc.oneof(fc.constantFrom('-infinity', ...hostileInstants), text), id: text }).map(base64Json),
+  // The tenant list's: a tenant id to page after.
+  fc.record({ v: fc.constantFrom(1, 1, 2, '1', null), t: fc.oneof(fc.constantFrom(victim, 'zzz', ''), text) }).map(base64Json),
 );
 
 const paramValue = fc.oneof(
   text,
-  fc.constantFrom('true', 'false', '1', '0', '-1', '500', '501', '3650', '3651', 'asc', 'desc', 'username', 'lastActivityAt', 'active', 'locked_out'),
+  fc.constantFrom('true', 'false', '1', '0', '-1', '200', '201', '500', '501', '3650', '3651', 'asc', 'desc', 'username', 'lastActivityAt', 'active', 'locked_out', 'needs_attention', 'syncing', 'disconnected'),
   fc.constantFrom('2026-01-01T00:00:00Z', '2026-02-30T00:00:00Z', '2026-01-01T00:00:00+14:00', '1969-12-31T23:59:59.999999999-00:00', ...hostileInstants),
   forgedCursor,
   fc.base64String({ maxLength: 80 }).map((s) => s.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')),

@@ -68,6 +68,25 @@ export async function createTestApi(options: TestApiOptions): Promise<TestApi> {
   };
 }
 
+/**
+ * A second client API on the same database as `api`, whose Temporal client points at a port nothing
+ * listens on: what it answers, it answered from Postgres alone.
+ */
+export async function createApiWithoutTemporal(api: TestApi): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+  const connection = Connection.lazy({ address: `127.0.0.1:${await closedPort()}` });
+  const temporal = new Client({ connection, namespace: api.config.TEMPORAL_NAMESPACE });
+  const keyring = createKeyring({ id: api.config.ENCRYPTION_KEY_ID, key: api.config.ENCRYPTION_KEY }, api.config.ENCRYPTION_PREVIOUS_KEYS);
+  const app = buildApp({ db: api.database.db, config: api.config, keyring, temporal });
+  await app.ready();
+  return {
+    app,
+    async close() {
+      await app.close();
+      await connection.close();
+    },
+  };
+}
+
 /** Whether the tenant's initial-sync workflow exists (describe is consistent; visibility is not). */
 export async function initialSyncExists(temporal: Client, tenantId: string): Promise<boolean> {
   try {

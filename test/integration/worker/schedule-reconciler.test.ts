@@ -44,8 +44,14 @@ describe('startScheduleReconciler', () => {
     await connection?.close();
   });
 
-  it('repairs schedules at worker start and again every RECONCILE_INTERVAL_SECONDS, unasked', async () => {
-    const config = testConfig({ DATABASE_URL: database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), RECONCILE_INTERVAL_SECONDS: '5' });
+  it('repairs schedules at worker start and again on the full sweep, unasked', async () => {
+    // Drift Postgres cannot see (a schedule deleted or paused in the UI) is repaired by the full sweep.
+    const config = testConfig({
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      RECONCILE_INTERVAL_SECONDS: '5',
+      RECONCILE_FULL_SWEEP_SECONDS: '5',
+    });
     const reconciler = startScheduleReconciler({ client: temporal, db: database.db, config, logger: pino({ level: 'silent' }) });
     const [deleted = '', pausedBehindItsBack = ''] = tenants;
     try {

@@ -20,6 +20,7 @@ function integration(overrides: Partial<IntegrationRow> = {}): IntegrationRow {
     status: 'active',
     lastErrorCode: null,
     lastErrorMessage: null,
+    lastErrorAt: null,
     anchorAt: at,
     backfillStartAt: new Date(at.getTime() - 10 * 1440 * MINUTE),
     initialSyncWorkflowId: 'duo-initial-sync:acme',
@@ -41,6 +42,8 @@ function integration(overrides: Partial<IntegrationRow> = {}): IntegrationRow {
     disconnectedAt: null,
     purgedAt: null,
     updatedAt: at,
+    scheduleDesiredVersion: 1,
+    scheduleReconciledVersion: 0,
     ...overrides,
   };
 }
