@@ -115,7 +115,14 @@ async function main(): Promise<number> {
     say('\nWhere to look next');
     say(`  API description:  ${stack.apiUrl}/openapi.json  (send "Authorization: Bearer <token>"; docs/API.md explains every route)`);
     say(`  Usage API:        curl -H "Authorization: Bearer $API_TOKEN" ${stack.apiUrl}/v1/tenants/${options.tenant}/duo/usage`);
-    say(`  Console:          ${consoleLink(stack.apiUrl, options.tenant, stack.generatedApiToken)}`);
+    // Not the admin token: a key that sees this tenant only and expires in a day.
+    const consoleKey = await client.createKey({
+      name: 'demo console',
+      scopes: ['integrations:read', 'integrations:write', 'usage:read'],
+      tenantId: options.tenant,
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    say(`  Console:          ${consoleLink(stack.apiUrl, options.tenant, consoleKey.secret)}  (a key for "${options.tenant}" only, valid 24 h)`);
     say(
       stack.temporalUiUrl
         ? `  Temporal UI:      ${temporalUiTenantLink(stack.temporalUiUrl, stack.config.TEMPORAL_NAMESPACE, options.tenant)}`

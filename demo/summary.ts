@@ -56,13 +56,11 @@ export function temporalUiTenantLink(uiUrl: string, namespace: string, tenant: s
 }
 
 /**
- * The console, logged in for the tenant. Only a token generated for this local run goes into the
- * link, and only in the fragment: a browser never sends the fragment to any server (no request line,
- * no access log, no Referer), and the console moves it to the tab's sessionStorage and erases it from
- * the address bar before rendering. The same token is printed above anyway. A token from the
- * environment (a real deployment's) is never printed: then the link opens the login page.
+ * The console, logged in for the tenant with `key`, a key the demo made for this purpose (bound to
+ * the tenant, expiring). It travels in the fragment only: a browser never sends the fragment to any
+ * server (no request line, no access log, no Referer), and the console moves it to the tab's
+ * sessionStorage and erases it from the address bar and the history entry before rendering.
  */
-export function consoleLink(apiUrl: string, tenant: string, generatedToken: string | undefined): string {
-  if (!generatedToken) return `${apiUrl}/  (log in with your API_TOKEN)`;
-  return `${apiUrl}/#key=${encodeURIComponent(generatedToken)}&tenant=${encodeURIComponent(tenant)}`;
+export function consoleLink(apiUrl: string, tenant: string, key: string): string {
+  return `${apiUrl}/#key=${encodeURIComponent(key)}&tenant=${encodeURIComponent(tenant)}`;
 }
