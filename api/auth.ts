@@ -51,10 +51,11 @@ const digest = (value: string) => createHash('sha256').update(value, 'utf8').dig
  * Builds the check of the bootstrap token. Both sides are hashed first so the comparison is
  * constant-time and fixed-length: neither the token's content nor its length leaks through timing.
  */
-export function createBearerCheck(expectedToken: string): (token: string | undefined) => boolean {
+export function createBearerCheck(expectedToken: string): (authorization: string | undefined) => boolean {
   if (expectedToken.length === 0) throw new Error('API token must not be empty');
   const expected = digest(expectedToken);
-  return (token) => {
+  return (authorization) => {
+    const token = bearerToken(authorization);
     // Still compare on a missing token so both paths take the same time.
     const matches = timingSafeEqual(digest(token ?? ''), expected);
     return token !== undefined && matches;
@@ -89,8 +90,8 @@ export function createAuthenticator(deps: { db: Database; apiToken: string; now?
   const now = () => deps.now?.() ?? Date.now();
 
   async function lookUp(authorization: string | undefined): Promise<{ principal: Principal; lastUsedAt: string | null } | undefined> {
+    if (isBootstrap(authorization)) return { principal: { keyId: BOOTSTRAP_KEY_ID, name: 'API_TOKEN', scopes: ['admin'], tenantId: null }, lastUsedAt: null };
     const token = bearerToken(authorization);
-    if (isBootstrap(token)) return { principal: { keyId: BOOTSTRAP_KEY_ID, name: 'API_TOKEN', scopes: ['admin'], tenantId: null }, lastUsedAt: null };
     if (token === undefined) return undefined;
     const key = await findValidApiKey(deps.db, token, now());
     if (!key) return undefined;

@@ -40,7 +40,20 @@ const scheduleDescriptions: string[] = [];
 const statusCodes: number[] = [];
 
 const duoSecrets = () => [account.secretKey, rotated.secretKey, refusedSecret];
-const allSecrets = () => [...duoSecrets(), harness.api.config.API_TOKEN, harness.api.config.ENCRYPTION_KEY];
+/** Secrets of the API keys the lifecycle is driven with (one later revoked): shown once, then never again. */
+const apiKeySecrets: string[] = [];
+const allSecrets = () => [...duoSecrets(), ...apiKeySecrets, harness.api.config.API_TOKEN, harness.api.config.ENCRYPTION_KEY];
+/** Who sends the lifecycle's requests: API_TOKEN until the operator's API key exists. */
+let operatorAuth: () => { authorization: string } = () => harness.api.auth;
+
+/** Creates an API key with the bootstrap token; its one answer holding the secret is not recorded. */
+async function createApiKey(payload: Record<string, unknown>): Promise<{ keyId: string; secret: string }> {
+  const response = await harness.api.app.inject({ method: 'POST', url: '/v1/keys', headers: harness.api.auth, payload });
+  expect(response.statusCode).toBe(201);
+  const created = response.json() as { key: { keyId: string }; secret: string };
+  apiKeySecrets.push(created.secret);
+  return { keyId: created.key.keyId, secret: created.secret };
+}
 
 interface SecretForm {
   /** Names the secret by its position and the encoding, never by its value. */
@@ -100,7 +113,7 @@ function textOf(value: unknown, out: string[] = []): string[] {
 const leaksIn = (text: string, forms: SecretForm[]) => forms.filter((form) => text.includes(form.value)).map((form) => form.label);
 
 async function call(method: InjectOptions['method'], path: string, payload?: Record<string, unknown>): Promise<{ statusCode: number; body: Record<string, unknown> }> {
-  const response = await harness.api.app.inject({ method, url: `/v1/tenants/${tenantId}/integrations/duo${path}`, headers: harness.api.auth, payload });
+  const response = await harness.api.app.inject({ method, url: `/v1/tenants/${tenantId}/integrations/duo${path}`, headers: operatorAuth(), payload });
   answers.push(`${response.statusCode} ${JSON.stringify(response.headers)} ${response.body}`);
   statusCodes.push(response.statusCode);
   return { statusCode: response.statusCode, body: response.json() };
@@ -205,6 +218,14 @@ beforeAll(async () => {
   });
   worker = startWorkerProcess(configToEnv(harness.api.config));
 
+  // The lifecycle runs with a scoped, tenant-bound API key; a second key is revoked and then tried.
+  const operator = await createApiKey({ name: 'hygiene-operator', scopes: ['integrations:write', 'integrations:read', 'usage:read'], tenantId });
+  operatorAuth = () => ({ authorization: `Bearer ${operator.secret}` });
+  const retired = await createApiKey({ name: 'hygiene-retired', scopes: ['usage:read'], tenantId });
+  expect((await harness.api.app.inject({ method: 'DELETE', url: `/v1/keys/${retired.keyId}`, headers: harness.api.auth })).statusCode).toBe(200);
+  const refusedRetired = await harness.api.app.inject({ method: 'GET', url: `/v1/tenants/${tenantId}/duo/usage`, headers: { authorization: `Bearer ${retired.secret}` } });
+  expect(refusedRetired.statusCode).toBe(401);
+  answers.push(`${refusedRetired.statusCode} ${JSON.stringify(refusedRetired.headers)} ${refusedRetired.body}`);
   // Refused keys: 422, nothing stored.
   expect((await connect({ ...account, secretKey: refusedSecret })).statusCode).toBe(422);
   // Connect and sync.
@@ -235,8 +256,9 @@ beforeAll(async () => {
   expect((await call('POST', '/resume', { by: 'hygiene-test', reason: 'done' })).statusCode).toBe(200);
   await recordSchedule();
   expect((await call('GET', '')).body).toMatchObject({ status: 'active', lastError: null });
-  for (const path of ['/v1/tenants/hygiene/duo/usage', '/v1/tenants/hygiene/duo/users', '/v1/tenants/hygiene/duo/groups', '/openapi.json']) {
-    const response = await harness.api.app.inject({ method: 'GET', url: path, headers: harness.api.auth });
+  for (const path of ['/v1/tenants/hygiene/duo/usage', '/v1/tenants/hygiene/duo/users', '/v1/tenants/hygiene/duo/groups', '/openapi.json', '/v1/me', '/v1/keys', '/v1/audit']) {
+    const admin = path === '/v1/keys' || path === '/v1/audit';
+    const response = await harness.api.app.inject({ method: 'GET', url: path, headers: admin ? harness.api.auth : operatorAuth() });
     answers.push(`${response.statusCode} ${JSON.stringify(response.headers)} ${response.body}`);
   }
   databaseLeaksBeforeDisconnect = await databaseLeaks();
@@ -294,6 +316,11 @@ describe('secret hygiene over connect, sync, rotate, fail, recover and disconnec
 
   it('keeps every secret out of schedule descriptions, pause notes included', () => {
     expect(scheduleDescriptions.flatMap((description) => leaksIn(description, allForms()))).toEqual([]);
+  });
+
+  it('drove the lifecycle with the scoped API key: the audit trail names it for each change', async () => {
+    const rows = await harness.api.database.sql<{ action: string }[]>`select action from audit_log where key_name = 'hygiene-operator' and tenant_id = ${tenantId}`;
+    expect(rows.map((row) => row.action)).toEqual(expect.arrayContaining(['integration.connect', 'integration.settings', 'integration.pause', 'integration.resume', 'integration.disconnect']));
   });
 
   it('keeps every secret out of the API log lines', () => {
