@@ -245,6 +245,13 @@ beforeAll(async () => {
   await harness.simulator.control.revoke(rotated.integrationKey, { keys: true });
   expect(await runIncremental()).toBe('failed');
   expect((await call('GET', '')).body).toMatchObject({ status: 'needs_attention', lastError: { code: 'DUO_CREDENTIALS_REJECTED' } });
+  // The schedule is paused by a workflow step after the failed run is recorded: wait for it, not for the status.
+  await waitFor(
+    'the schedule paused for attention',
+    async () => (await harness.temporal.schedule.getHandle(incrementalScheduleId(tenantId)).describe()).state.paused,
+    60_000,
+    200,
+  );
   await recordSchedule();
   // Recover with a PUT of working keys.
   await harness.simulator.control.restore(rotated.integrationKey, { keys: true });
