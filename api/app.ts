@@ -10,6 +10,7 @@ import {
 } from 'fastify-type-provider-zod';
 import rateLimit from '@fastify/rate-limit';
 import { createAuthenticator, WWW_AUTHENTICATE } from './auth.js';
+import { registerConsole } from './console.js';
 import type { ConnectDeps } from '../integrations/connect.js';
 import { errorBody, HttpRefusal, toHttpError } from './http-errors.js';
 import { CsvExportSlots } from './routes/usage-csv.js';
@@ -17,6 +18,7 @@ import { accessRoutes } from './routes/access.js';
 import { registerOperationalRoutes } from './probes.js';
 import { erasureRoutes } from './routes/erasure.js';
 import { integrationRoutes } from './routes/integrations.js';
+import { consoleReadRoutes } from './routes/console-reads.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { usageRoutes } from './routes/usage.js';
@@ -24,6 +26,8 @@ import { usageRoutes } from './routes/usage.js';
 export interface ApiDeps extends ConnectDeps {
   /** Root logger (pino); the app logs nothing when absent. */
   logger?: FastifyBaseLogger;
+  /** The built web console (default: dist/console when built; null: none). */
+  consoleDir?: string | null;
 }
 
 /** The credential form is three short strings: anything near this size is not a real request. */
@@ -77,9 +81,12 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   app.removeContentTypeParser(['text/plain']);
 
   registerOperationalRoutes(app, deps); // /healthz and /readyz answer before the bearer check below; /metrics stays behind it
+  const consoleSite = registerConsole(app, deps.config, deps.consoleDir === null ? undefined : deps.consoleDir);
   // onRequest runs before the body is read, so an unauthenticated caller cannot make us parse anything.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // The console's built files (no data, no secret) load before the user has pasted a key.
+    if (consoleSite.isPublic(request.method, request.url)) return;
     await authenticator.authorize(request);
   });
   // Once the outcome is known, before it is sent: a client that reads its answer finds the row written.
@@ -148,6 +155,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   void app.register(tenantRoutes, { deps });
   void app.register(usageRoutes, { deps: { ...deps, csvExports } });
   void app.register(erasureRoutes, { deps });
+  void app.register(consoleReadRoutes, { deps: { ...deps, csvExports } });
   void app.register(accessRoutes, { deps });
   app.get('/openapi.json', { schema: { hide: true }, config: { scope: 'authenticated' } }, async () => app.swagger());
 

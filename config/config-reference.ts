@@ -37,6 +37,7 @@ const notes: Record<ConfigVariable, VariableNotes> = {
   TEMPORAL_ADDRESS: { readBy: 'api, worker', meaning: 'Temporal frontend (`host:port`).' },
   TEMPORAL_NAMESPACE: { readBy: 'api, worker', meaning: 'Namespace; needs the `TenantId` Keyword search attribute (deploy/temporal/setup-namespace.sh).' },
   TEMPORAL_TASK_QUEUE: { readBy: 'api, worker', meaning: 'Task queue of every workflow and of the initial sync activities; the recurring sync activities use `<queue>-incremental` (their own activity slots). Workers poll both; the same in every process.' },
+  TEMPORAL_UI_URL: { readBy: 'api', meaning: 'Base URL of the Temporal UI (e.g. `http://127.0.0.1:8233`); the console links each tenant to its workflows there, filtered by `TenantId`. Unset: no links. `npm start` sets it to its dev server\'s UI.' },
   API_HOST: { readBy: 'api', meaning: 'Interface the API listens on (`0.0.0.0` in a container).' },
   API_PORT: { readBy: 'api', meaning: 'Port of the API, `/healthz`, `/readyz` and `/metrics` (0 = any free port).' },
   TEMPORAL_TLS: {

@@ -44,6 +44,8 @@ const envShape = z.object({
     TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('duo-sync'),
+    /** Base URL of the Temporal UI the console links to (workflows filtered by TenantId); unset = no links. */
+    TEMPORAL_UI_URL: z.url({ protocol: /^https?$/, error: 'TEMPORAL_UI_URL must be an http(s) URL' }).optional(),
     /** `true` connects with TLS (system roots unless a CA is given); implied by any TEMPORAL_TLS_* file or name and by an API key. */
     TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
     /** PEM file of the CA that signed the Temporal frontend's certificate (unset: the system roots). */

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Queryable } from './client.js';
 import { periodOf } from './usage-periods.js';
+import { userFilterSql } from './usage-user-filter.js';
 
 export interface ThresholdCounts {
   days: number;
@@ -20,6 +21,10 @@ export interface TotalsOptions {
   thresholdDays: number[];
   /** Reclaim candidates must have been created in Duo more than this many days ago. */
   graceDays: number;
+  /** Only members of any of these groups (id or current name); empty or absent = everyone. */
+  groups?: string[];
+  /** Only users with any of these statuses; empty or absent = every status. */
+  statuses?: string[];
 }
 
 type StatusRow = {
@@ -50,7 +55,7 @@ export async function getUsageTotals(db: Queryable, tenantId: string, options: T
         and (u.last_activity_at is null or u.last_activity_at < ${longest.since}::timestamptz)
         and u.created_in_duo_at < ${grace.since}::timestamptz)::int as reclaim
     from duo_users u
-    where u.tenant_id = ${tenantId} and u.in_roster and u.deleted_at is null
+    where ${userFilterSql(tenantId, { statuses: options.statuses ?? [], groups: options.groups ?? [], includeDeleted: false, includeEventOnly: false }, nowMs)}
     group by u.status
     order by u.status`);
   const byStatus: Record<string, number> = {};

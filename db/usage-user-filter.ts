@@ -24,6 +24,8 @@ export interface UserFilter {
   includeDeleted: boolean;
   /** Users known only from authentication events (not in Duo's user list) are left out unless this is true. */
   includeEventOnly: boolean;
+  /** Only these Duo user ids (one user's page); absent = any. */
+  userIds?: string[];
 }
 
 export const emptyUserFilter: UserFilter = { statuses: [], groups: [], includeDeleted: false, includeEventOnly: false };
@@ -43,6 +45,7 @@ export function userFilterSql(tenantId: string, filter: UserFilter, nowMs: numbe
   const parts: SQL[] = [sql`u.tenant_id = ${tenantId}`];
   if (!filter.includeEventOnly) parts.push(sql`u.in_roster`);
   if (!filter.includeDeleted) parts.push(sql`u.deleted_at is null`);
+  if (filter.userIds !== undefined) parts.push(filter.userIds.length > 0 ? sql`u.user_id in ${filter.userIds}` : sql`false`);
   if (filter.statuses.length > 0) parts.push(sql`u.status in ${filter.statuses}`);
   if (filter.groups.length > 0) {
     const lowered = filter.groups.map((g) => g.toLowerCase());

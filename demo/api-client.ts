@@ -73,6 +73,11 @@ export class DemoApiClient {
   applications(tenant: string): Promise<{ applications: ApplicationUsage[] }> {
     return this.call('GET', `/v1/tenants/${tenant}/duo/applications`);
   }
+
+  /** A new API key (POST /v1/keys); its secret is in the answer only. */
+  createKey(body: { name: string; scopes: string[]; tenantId: string; expiresAt: string }): Promise<{ secret: string }> {
+    return this.call('POST', '/v1/keys', body);
+  }
 }
 
 function safeJson(text: string): unknown {

@@ -7,7 +7,7 @@ import { DemoApiClient, type IntegrationStatus } from './api-client.js';
 import { demoAccountSpec, demoDuoKeys } from './duo-account.js';
 import { DEMO_HELP, DemoUsageError, parseDemoOptions, type DemoOptions } from './options.js';
 import { ProgressReporter, ProgressTracker } from './progress-bar.js';
-import { renderUsageSummary, temporalUiTenantLink } from './summary.js';
+import { consoleLink, renderUsageSummary, temporalUiTenantLink } from './summary.js';
 
 /**
  * `npm run demo`: what `npm start` runs, plus the Duo simulator with a demo account; connects a
@@ -115,6 +115,14 @@ async function main(): Promise<number> {
     say('\nWhere to look next');
     say(`  API description:  ${stack.apiUrl}/openapi.json  (send "Authorization: Bearer <token>"; docs/API.md explains every route)`);
     say(`  Usage API:        curl -H "Authorization: Bearer $API_TOKEN" ${stack.apiUrl}/v1/tenants/${options.tenant}/duo/usage`);
+    // Not the admin token: a key that sees this tenant only and expires in a day.
+    const consoleKey = await client.createKey({
+      name: 'demo console',
+      scopes: ['integrations:read', 'integrations:write', 'usage:read'],
+      tenantId: options.tenant,
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    say(`  Console:          ${consoleLink(stack.apiUrl, options.tenant, consoleKey.secret)}  (a key for "${options.tenant}" only, valid 24 h)`);
     say(
       stack.temporalUiUrl
         ? `  Temporal UI:      ${temporalUiTenantLink(stack.temporalUiUrl, stack.config.TEMPORAL_NAMESPACE, options.tenant)}`

@@ -54,3 +54,13 @@ export function renderUsageSummary(usage: UsageSummary, applications: Applicatio
 export function temporalUiTenantLink(uiUrl: string, namespace: string, tenant: string): string {
   return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(`TenantId="${tenant}"`)}`;
 }
+
+/**
+ * The console, logged in for the tenant with `key`, a key the demo made for this purpose (bound to
+ * the tenant, expiring). It travels in the fragment only: a browser never sends the fragment to any
+ * server (no request line, no access log, no Referer), and the console moves it to the tab's
+ * sessionStorage and erases it from the address bar and the history entry before rendering.
+ */
+export function consoleLink(apiUrl: string, tenant: string, key: string): string {
+  return `${apiUrl}/#key=${encodeURIComponent(key)}&tenant=${encodeURIComponent(tenant)}`;
+}

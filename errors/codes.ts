@@ -29,6 +29,8 @@ export const errorCodes = {
   CONFIG_INVALID: { retryable: false },
   VALIDATION_FAILED: { retryable: false },
   TENANT_NOT_FOUND: { retryable: false },
+  /** A user id the tenant's synced data does not hold. */
+  USER_NOT_FOUND: { retryable: false },
   INTEGRATION_NOT_CONNECTED: { retryable: false },
   /** A lifecycle step found the integration in a state it does not apply to (integrations/transitions.ts). */
   INTEGRATION_TRANSITION_REFUSED: { retryable: false },

@@ -12,6 +12,12 @@ export class TenantNotFoundError extends AppError {
   }
 }
 
+export class UserNotFoundError extends AppError {
+  constructor(readonly tenantId: string, readonly userId: string) {
+    super('USER_NOT_FOUND', `No Duo user ${userId} in tenant ${tenantId}`, { details: { tenantId, userId } });
+  }
+}
+
 export class IntegrationNotConnectedError extends AppError {
   constructor(readonly tenantId: string) {
     super('INTEGRATION_NOT_CONNECTED', `Tenant ${tenantId} is disconnected; connect it again with PUT first`, { details: { tenantId } });

@@ -98,6 +98,8 @@ export async function startLocalStack(
       logger.info({ database: 'postgres', host: url.host, name: url.pathname.slice(1) }, 'using Postgres from DATABASE_URL');
     }
 
+    // The console links each tenant to its workflows in the dev server's UI.
+    if (devServer && !env.TEMPORAL_UI_URL) env.TEMPORAL_UI_URL = `http://127.0.0.1:${DEV_TEMPORAL_UI_PORT}`;
     const config = loadConfig(env);
     await runMigrations(config.DATABASE_URL);
     const worker = await startWorker(config, logger, { migrate: false });

@@ -28,6 +28,13 @@ async function freshnessOrNotFound(deps: UsageDeps, tenantId: string, thresholds
   return freshness;
 }
 
+/** The users query listing the reclaim candidates (always status active), with the groups the summary was asked for. */
+function reclaimQuery(inactiveDays: number, graceDays: number, groups: string[]): string {
+  const query = new URLSearchParams({ status: 'active', inactiveForDays: String(inactiveDays), createdMoreThanDaysAgo: String(graceDays) });
+  for (const group of groups) query.append('group', group);
+  return query.toString();
+}
+
 /**
  * The usage API: who is active, who holds an idle licence, per group and per application. Every
  * answer is read from ingest-maintained rollups and duo_users; handlers only parse, call and shape.
@@ -57,7 +64,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async (app
       const nowMs = now();
       const [freshness, totals, groups, seats] = await Promise.all([
         freshnessOrNotFound(deps, tenantId, thresholds, nowMs),
-        getUsageTotals(deps.db, tenantId, { thresholdDays: thresholds, graceDays }, nowMs),
+        getUsageTotals(deps.db, tenantId, { thresholdDays: thresholds, graceDays, groups: request.query.group ?? [], statuses: request.query.status ?? [] }, nowMs),
         listGroupUsage(deps.db, tenantId, { includeDeleted: false }, nowMs),
         getSeatFigures(deps.db, tenantId),
       ]);
@@ -71,7 +78,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async (app
           count: totals.reclaimCandidates,
           inactiveDays,
           graceDays,
-          usersQuery: `status=active&inactiveForDays=${inactiveDays}&createdMoreThanDaysAgo=${graceDays}`,
+          usersQuery: reclaimQuery(inactiveDays, graceDays, request.query.group ?? []),
         },
         seats,
         freshness,

@@ -200,6 +200,12 @@ const thresholdsParam = z
   .transform((days) => [...new Set(days)].sort((a, b) => a - b));
 
 export const usageQuerySchema = z.strictObject({
+  group: repeatable('group', groupItem)
+    .optional()
+    .meta({ description: 'Count only members of these groups (id or name; repeat for several). byGroup is not filtered' }),
+  status: repeatable('status', statusItem, 5)
+    .optional()
+    .meta({ description: `Count only users with these statuses (repeat for several): ${duoUserStatuses.join(', ')}. byGroup is not filtered` }),
   thresholds: thresholdsParam
     .optional()
     .meta({ description: 'Inactivity thresholds in days, comma-separated or repeated, each 1 to 365. Default 30,60,90' }),

@@ -49,6 +49,8 @@ describe('npm run demo', () => {
     expect(out).toMatch(/^\S.*\s[\d,]+\s+[\d,]+\s+[\d,]+\s+[\d,]+$/m); // at least one application row
     expect(out).toMatch(/\/openapi\.json/);
     expect(out).toContain(`TenantId = "${tenant}"`);
+    // The console link logs in through the fragment with a key of its own, never the query string.
+    expect(out).toMatch(new RegExp(`^  Console: +http://127\\.0\\.0\\.1:\\d+/#key=dus_[^&\\s]+&tenant=${tenant} `, 'm'));
     expect(out).toContain('Demo complete; stopped.');
   }, 130_000);
 });

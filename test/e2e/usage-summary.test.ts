@@ -63,6 +63,20 @@ describe('GET /duo/usage', () => {
     expect(shortGrace.reclaimCandidates.count).toBe(3);
   });
 
+  it('counts only the groups and statuses asked for, and lists the reclaim candidates of those groups', async () => {
+    const sales = usageSchema.parse(await get(`${tenant}/duo/usage?group=Sales`));
+    // bob, carol, heidi: all active; carol active within 30 days, bob within 90 no, heidi never recently.
+    expect(sales.users).toBe(3);
+    expect(sales.byStatus).toEqual({ active: 3 });
+    expect(sales.reclaimCandidates.usersQuery).toBe('status=active&inactiveForDays=90&createdMoreThanDaysAgo=60&group=Sales');
+    const listed = await get(`${tenant}/duo/users?${sales.reclaimCandidates.usersQuery}`);
+    expect((listed as { total: number }).total).toBe(sales.reclaimCandidates.count);
+    const blocked = usageSchema.parse(await get(`${tenant}/duo/usage?status=disabled&status=locked_out`));
+    expect(blocked.users).toBe(2);
+    expect(blocked.byStatus).toEqual({ disabled: 1, 'locked out': 1 });
+    expect(blocked.reclaimCandidates.count).toBe(0);
+  });
+
   it('gives members and 30-day active members per current group', async () => {
     const usage = usageSchema.parse(await get(`${tenant}/duo/usage`));
     expect(usage.byGroup).toEqual([

@@ -66,6 +66,8 @@ describe('usage API parameter validation', () => {
     ['thresholds', '/v1/tenants/acme/duo/usage?thresholds=0'],
     ['thresholds', '/v1/tenants/acme/duo/usage?thresholds=400'],
     ['graceDays', '/v1/tenants/acme/duo/usage?graceDays=-1'],
+    ['status', '/v1/tenants/acme/duo/usage?status=asleep'],
+    ['group', '/v1/tenants/acme/duo/usage?group='],
     ['group', `/v1/tenants/acme/duo/applications?group=${'g'.repeat(201)}`],
     ['includeDeleted', '/v1/tenants/acme/duo/groups?includeDeleted=2'],
     ['from', `${users}/DUALICE/events?from=yesterday`],
@@ -153,10 +155,12 @@ describe('usage API in the OpenAPI document', () => {
     const document = documentSchema.parse(response.json());
     const expected: Record<string, string[]> = {
       '/v1/tenants/{tenantId}/duo/users': ['status', 'group', 'inactiveForDays', 'activeWithinDays', 'enrolled', 'search', 'createdMoreThanDaysAgo', 'includeDeleted', 'includeEventOnly', 'sort', 'order', 'limit', 'cursor'],
-      '/v1/tenants/{tenantId}/duo/usage': ['thresholds', 'graceDays'],
+      '/v1/tenants/{tenantId}/duo/usage': ['thresholds', 'graceDays', 'group', 'status'],
+      '/v1/tenants/{tenantId}/duo/daily-active-users': ['days', 'group'],
       '/v1/tenants/{tenantId}/duo/applications': ['group'],
       '/v1/tenants/{tenantId}/duo/groups': ['includeDeleted'],
       '/v1/tenants/{tenantId}/duo/users/{userId}/events': ['from', 'to', 'limit', 'cursor', 'include'],
+      '/v1/tenants/{tenantId}/duo/users/{userId}': [],
     };
     for (const [path, names] of Object.entries(expected)) {
       const query = (document.paths[path]?.get?.parameters ?? []).filter((p) => p.in === 'query');

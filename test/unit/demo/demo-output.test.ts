@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DemoUsageError, parseDemoOptions } from '../../../demo/options.js';
 import { formatDuration, renderBar, renderLine, type ProgressSnapshot } from '../../../demo/progress-bar.js';
-import { renderTable, temporalUiTenantLink } from '../../../demo/summary.js';
+import { consoleLink, renderTable, temporalUiTenantLink } from '../../../demo/summary.js';
 
 const snapshot: ProgressSnapshot = { phase: 'auth_logs', windowsDone: 45, windowsTotal: 90, events: 30_123, users: 3000, eventsPerSecond: 2500.4, etaSeconds: 75 };
 
@@ -44,5 +44,11 @@ describe('demo summary', () => {
     expect(temporalUiTenantLink('http://127.0.0.1:8233', 'default', 'demo')).toBe(
       'http://127.0.0.1:8233/namespaces/default/workflows?query=TenantId%3D%22demo%22',
     );
+  });
+
+  it('links the console logged in through the fragment only, never the query string', () => {
+    const link = consoleLink('http://127.0.0.1:8080', 'demo', 'dus_0123456789abcdef_secret');
+    expect(link).toBe('http://127.0.0.1:8080/#key=dus_0123456789abcdef_secret&tenant=demo');
+    expect(new URL(link).search).toBe('');
   });
 });
