@@ -45,7 +45,8 @@ describe('incremental run bookkeeping', () => {
     expect((await finish('failed')).pauseNow).toBe(false);
     const third = await finish('failed');
     expect(third).toMatchObject({ consecutiveFailures: 3, pauseNow: true });
-    expect(third.notifications).toEqual([]); // "failing" is announced once per streak
+    // "failing" is announced once per streak; the pause that needs a human is announced with it.
+    expect(third.notifications).toMatchObject([{ type: 'integration.needs_attention', tenantId, details: { code: 'DUO_SERVER_ERROR', consecutiveFailures: 3 } }]);
   });
 
   it('turns the status to needs_attention in the same step that records the failure that pauses', async () => {
