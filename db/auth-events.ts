@@ -57,6 +57,8 @@ export async function storeAuthEvents(db: Queryable, tenantId: string, events: A
     with input as (
       select distinct on (x.t) x.*
       from jsonb_to_recordset(${payload}::jsonb) as x("t" text, "o" timestamptz, "u" text, "n" text, "r" text, "a" text, "an" text, "b" text)
+      -- A person erased on request stays erased: Duo still serves their older events.
+      where not exists (select 1 from duo_user_erasures e where e.tenant_id = ${tenantId} and e.user_id = x."u" and x."o" <= e.erased_at)
     ),
     ins as (
       insert into duo_auth_events (occurred_at, tenant_id, txid, user_id, result, application_key, application_name, raw)

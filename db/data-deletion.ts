@@ -248,6 +248,18 @@ export async function deleteUserRows(db: Queryable, tenantId: string, userId: st
   return row?.deleted ?? 0;
 }
 
+/**
+ * Remembers that a person was erased (now, or the first time): their authentication events up to
+ * then are refused at ingest from here on (storeAuthEvents), so re-reading Duo cannot bring them back.
+ */
+export async function recordUserErasure(db: Queryable, tenantId: string, userId: string): Promise<Date> {
+  const [row] = await db.execute<{ erased_at: string }>(sql`
+    insert into duo_user_erasures (tenant_id, user_id) values (${tenantId}, ${userId})
+    on conflict (tenant_id, user_id) do update set erased_at = greatest(duo_user_erasures.erased_at, excluded.erased_at)
+    returning erased_at`);
+  return new Date(row?.erased_at ?? Date.now());
+}
+
 /** What identifies a person in the optional streams: their username and phone numbers, from their user row. */
 export async function findPersonKeys(db: Queryable, tenantId: string, userId: string): Promise<{ username: string | null; phones: string[] }> {
   const [row] = await db.execute<{ username: string | null; phones: string[] | null }>(sql`

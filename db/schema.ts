@@ -615,3 +615,18 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_tenant_id_idx').on(t.tenantId, t.id), index('audit_log_at_idx').on(t.at)],
 );
+
+/**
+ * People erased on request (DELETE …/duo/users/{userId}/data): events of theirs up to `erasedAt` are
+ * never stored again, though Duo keeps serving them for 180 days (a late-arrival sweep or a re-read
+ * page would otherwise bring them back). Events after the erasure are new activity and stored.
+ */
+export const duoUserErasures = pgTable(
+  'duo_user_erasures',
+  {
+    tenantId: text().notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    userId: text().notNull(),
+    erasedAt: tstz().notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId] })],
+);

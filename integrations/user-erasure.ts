@@ -4,6 +4,7 @@ import {
   deleteUserRollupsBatch,
   deleteUserRows,
   findPersonKeys,
+  recordUserErasure,
   refreshLatestAfterUserErasure,
 } from '../db/data-deletion.js';
 import { requireIntegration } from '../db/integrations.js';
@@ -53,10 +54,11 @@ export async function eraseUserData(db: Queryable, tenantId: string, userId: str
     for (let n = -1; n !== 0; rollupRows += n) n = await deleteUserRollupsBatch(tx, tenantId, userId, ERASURE_BATCH_ROWS);
     await refreshLatestAfterUserErasure(tx, tenantId, userId);
     const userRows = await deleteUserRows(tx, tenantId, userId);
+    const erasedAt = await recordUserErasure(tx, tenantId, userId);
     return {
       tenantId,
       userId,
-      erasedAt: new Date().toISOString(),
+      erasedAt: erasedAt.toISOString(),
       deleted: { authEvents, telephonyEvents, activityEvents, administratorEvents, rollupRows, userRows },
     };
   });
