@@ -36,6 +36,7 @@ export interface CountedEvent {
   workflowExecutionSignaledEventAttributes?: unknown;
   startChildWorkflowExecutionInitiatedEventAttributes?: unknown;
   markerRecordedEventAttributes?: { markerName?: string | null } | null;
+  workflowTaskCompletedEventAttributes?: unknown;
 }
 
 /** The marker the SDK records for a local activity (patch markers are named `core_patch`). */
@@ -63,7 +64,8 @@ export function countHistoryActions(events: readonly CountedEvent[]): ActionCoun
     else if (event.workflowExecutionSignaledEventAttributes) count.signals++;
     else if (event.startChildWorkflowExecutionInitiatedEventAttributes) count.childStarts++;
     else if (event.markerRecordedEventAttributes?.markerName === LOCAL_ACTIVITY_MARKER) localActivityTasks.add(String(workflowTask));
-    if ((event as { workflowTaskCompletedEventAttributes?: unknown }).workflowTaskCompletedEventAttributes) workflowTask++;
+    // A task's commands (markers included) are recorded after its completion: grouped until the next one.
+    if (event.workflowTaskCompletedEventAttributes) workflowTask++;
   }
   count.localActivityTasks = localActivityTasks.size;
   count.total = count.workflowStarts + count.activities + count.timers + count.signals + count.childStarts + count.localActivityTasks;
