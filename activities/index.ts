@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './deps.js';
 import { withTypedFailures } from './failures.js';
 import { beginInitialSync, completeInitialSync, failInitialSync, recordInitialSyncPhase, recordRunCancelled } from './initial-sync-state.js';
+import { runIncrementalSync } from './incremental-one-activity.js';
 import { beginIncrementalRun, finishIncrementalRun, pauseForAttention } from './incremental-run.js';
 import { sweepLateLogs } from './late-log-sweep.js';
 import { sendNotification, startNotificationDelivery } from './notify.js';
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     syncLogIncrement: bind(deps, syncLogIncrement),
     sweepLateLogs: bind(deps, sweepLateLogs),
     finishIncrementalRun: bind(deps, finishIncrementalRun),
+    runIncrementalSync: bind(deps, runIncrementalSync),
     pauseForAttention: bind(deps, pauseForAttention),
     sendNotification: bind(deps, sendNotification),
     startNotificationDelivery: bind(deps, startNotificationDelivery),

@@ -3,10 +3,14 @@ import { incrementalPagingActivityOptions } from './activity-options.js';
 import { incrementalTaskQueue } from './definitions.js';
 import { notifyBestEffort } from './notification-delivery.js';
 import { describeFailure, isNonRetryable, runFailure, runSteps, type QueueOption, type RunSteps } from './run-steps.js';
+import type { IncrementalPlan } from '../activities/incremental-run.js';
 import type { IncrementalSyncInput, IncrementalSyncResult, LogStream, RunRef } from './types.js';
 
 /** Calls of one stream per run while it catches up a day at a time (a long pause catches up over runs). */
 const MAX_INCREMENTS_PER_STREAM = 7;
+
+/** Patch id of the common run (auth only, roster not due) as one activity: fewer billed actions. */
+export const INCREMENTAL_ONE_ACTIVITY = 'incremental-one-activity';
 
 /** Patch id of the move of the recurring sync's activities to a task queue of their own. */
 export const ACTIVITIES_ON_INCREMENTAL_QUEUE = 'activities-on-incremental-queue';
@@ -30,7 +34,22 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Incr
   const queue: QueueOption = patched(ACTIVITIES_ON_INCREMENTAL_QUEUE) ? { taskQueue: incrementalTaskQueue(info.taskQueue) } : {};
   const steps = runSteps(incrementalPagingActivityOptions, queue);
   try {
-    const plan = await steps.bookkeeping('beginIncrementalRun', 'Plan the run: streams to sync, roster due or not', run);
+    let plan: IncrementalPlan;
+    // A hosted Temporal bills each activity: the common run is one activity that plans, pages auth,
+    // sweeps when due and records the outcome. A run needing more (roster, optional streams) comes
+    // back planned and recorded, and goes on step by step. Runs recorded before began with their plan.
+    if (patched(INCREMENTAL_ONE_ACTIVITY)) {
+      const whole = await steps.paging('runIncrementalSync', 'Run: plan, auth since checkpoint, late sweep if due, finish', run);
+      if (whole.finished) {
+        setCurrentDetails(Object.entries(whole.counts).map(([s, n]) => `**${s}:** ${n} new`).join('\n\n'));
+        Object.assign(counts, whole.counts);
+        await notifyBestEffort(input.tenantId, whole.notifications, queue);
+        return { counts };
+      }
+      plan = whole.plan;
+    } else {
+      plan = await steps.bookkeeping('beginIncrementalRun', 'Plan the run: streams to sync, roster due or not', run);
+    }
     // Paused meanwhile: the stream stopped at a page boundary; no further stream or roster starts.
     let paused = false;
     for (const stream of plan.streams) {

@@ -238,7 +238,7 @@ export async function runOnboarding(stack: BenchStack, options: OnboardingOption
     for (const tenantId of sample) initialSum = addActions(initialSum, await countActionsOfWorkflow(stack.temporal, initialSyncWorkflowId(tenantId)));
     const perTenant = (count: ActionCount): ActionCount => {
       const divide = (n: number) => n / sample.length;
-      return { workflowStarts: divide(count.workflowStarts), activities: divide(count.activities), timers: divide(count.timers), signals: divide(count.signals), childStarts: divide(count.childStarts), total: divide(count.total) };
+      return { workflowStarts: divide(count.workflowStarts), activities: divide(count.activities), timers: divide(count.timers), signals: divide(count.signals), childStarts: divide(count.childStarts), localActivityTasks: divide(count.localActivityTasks), total: divide(count.total) };
     };
     const incrementalRunActions = await oneIncrementalRun(stack, tenantIds[0] as string);
     // 288 runs a day at the default 5 minutes, each one schedule action and its run's own.

@@ -68,10 +68,12 @@ describe('activity summaries in workflow histories', () => {
 
   it('an incremental run with a roster refresh: every activity has a summary', async () => {
     await harness.api.database.sql`update duo_integrations set last_roster_sync_at = null where tenant_id = ${tenantId}`;
+    // The sweep due too, so this step-by-step run schedules it on its own.
+    await harness.api.database.sql`delete from late_log_sweeps where tenant_id = ${tenantId}`;
     const handle = await startIncremental();
     await handle.result();
     const activities = await record(handle);
-    expect(activities.map((a) => a.type)).toEqual(expect.arrayContaining(['beginIncrementalRun', 'syncLogIncrement', 'syncRoster', 'finishIncrementalRun']));
+    expect(activities.map((a) => a.type)).toEqual(expect.arrayContaining(['runIncrementalSync', 'syncLogIncrement', 'sweepLateLogs', 'syncRoster', 'finishIncrementalRun']));
     expect(withoutSummary(activities)).toEqual([]);
   });
 
@@ -121,7 +123,10 @@ describe('activity summaries in workflow histories', () => {
   }, 60_000);
 
   it('the histories above schedule every activity the worker has, and no summary holds a secret', () => {
-    const all = Object.keys(createActivities({} as ActivityDeps)).sort();
+    // Runs recorded before the one-activity patch scheduled their plan on its own; new runs plan
+    // inside runIncrementalSync, so only replayed histories schedule it.
+    const replayOnly = ['beginIncrementalRun'];
+    const all = Object.keys(createActivities({} as ActivityDeps)).filter((name) => !replayOnly.includes(name)).sort();
     expect([...new Set(seen.map((a) => a.type))].sort()).toEqual(all);
     expect(JSON.stringify(seen)).not.toContain(account.secretKey);
   });

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { withTypedFailures } from '../../activities/failures.js';
+import { runWholeIncrementalRun } from '../../activities/incremental-one-activity.js';
 import type { Activities } from '../../activities/index.js';
 
 export type ActivityName = keyof Activities;
@@ -35,6 +36,10 @@ const successfulActivities: Activities = {
   syncLogIncrement: async () => ({ events: 5, pages: 1, caughtUp: true, syncedThroughMs: 0 }),
   sweepLateLogs: async () => ({ swept: true, found: 2, pages: 1, complete: true }),
   finishIncrementalRun: async () => ({ consecutiveFailures: 0, pauseNow: false, notifications: [] }),
+  // Replaced in fakeActivities by the production composition of the (possibly overridden) fakes.
+  runIncrementalSync: async () => {
+    throw new Error('composed in fakeActivities');
+  },
   pauseForAttention: async () => {},
   sendNotification: async () => true,
   startNotificationDelivery: async () => true,
@@ -51,16 +56,35 @@ export function fakeActivities(overrides: Partial<Activities> = {}): FakeActivit
   const calls: ActivityCall[] = [];
   const implementations: Activities = { ...successfulActivities, ...overrides };
   const activities = Object.fromEntries(
-    (Object.keys(implementations) as ActivityName[]).map((name) => {
-      const implementation = implementations[name] as (...args: unknown[]) => Promise<unknown>;
-      const recorded = async (...args: unknown[]) => {
-        const { taskQueue, attempt } = Context.current().info;
-        calls.push({ name, args, taskQueue, attempt });
-        return implementation(...args);
-      };
-      return [name, withTypedFailures(recorded)];
-    }),
+    (Object.keys(implementations) as ActivityName[]).map((name) => [name, withTypedFailures(record(name))]),
   ) as unknown as Activities;
+  // The whole-run activity runs the production composition over the recorded fakes (each step is
+  // recorded as a call of its own, inside the one attempt), unless a test replaces it.
+  if (!overrides.runIncrementalSync) {
+    activities.runIncrementalSync = withTypedFailures(async (run: Parameters<Activities['runIncrementalSync']>[0]) => {
+      calls.push({ name: 'runIncrementalSync', args: [run], ...attemptInfo() });
+      return runWholeIncrementalRun(
+        {
+          begin: (r) => record('beginIncrementalRun')(r) as ReturnType<Activities['beginIncrementalRun']>,
+          increment: (input) => record('syncLogIncrement')(input) as ReturnType<Activities['syncLogIncrement']>,
+          sweep: (input) => record('sweepLateLogs')(input) as ReturnType<Activities['sweepLateLogs']>,
+          finish: (r, result) => record('finishIncrementalRun')(r, result) as ReturnType<Activities['finishIncrementalRun']>,
+        },
+        run,
+      );
+    });
+  }
+  function attemptInfo() {
+    const { taskQueue, attempt } = Context.current().info;
+    return { taskQueue, attempt };
+  }
+  function record(name: ActivityName) {
+    const implementation = implementations[name] as (...args: unknown[]) => Promise<unknown>;
+    return async (...args: unknown[]) => {
+      calls.push({ name, args, ...attemptInfo() });
+      return implementation(...args);
+    };
+  }
   return {
     activities,
     calls,

@@ -114,4 +114,57 @@ describe('incrementalSync (workflow code, fake activities)', () => {
     expect(fakes.argsOf('recordRunCancelled')).toEqual([[run, { auth: 5 }]]);
     expect(fakes.argsOf('finishIncrementalRun')).toEqual([]);
   });
+
+  it('does a common run (auth only, roster not due) in one activity: plans, pages auth until caught up, sweeps when due, records the outcome', async () => {
+    let increments = 0;
+    const fakes = fakeActivities({
+      beginIncrementalRun: async () => ({ streams: ['auth'], rosterDue: false, lateSweepDue: true }),
+      syncLogIncrement: async () => ({ events: 5, pages: 1, caughtUp: ++increments === 2, syncedThroughMs: 0 }),
+    });
+    const { result, run } = await runIncremental(fakes);
+
+    expect(result).toEqual({ counts: { auth: 10, lateAuth: 2 } });
+    expect(fakes.calls.map((call) => call.name)).toEqual(['runIncrementalSync', 'beginIncrementalRun', 'syncLogIncrement', 'syncLogIncrement', 'sweepLateLogs', 'finishIncrementalRun']);
+    expect(fakes.argsOf('finishIncrementalRun')).toEqual([[run, { outcome: 'completed', counts: { auth: 10, lateAuth: 2 } }]]);
+  });
+
+  it('goes on step by step from the plan the whole-run activity returned when the run needs more than auth, without planning twice', async () => {
+    const fakes = fakeActivities({ beginIncrementalRun: async () => ({ streams: ['auth', 'telephony'], rosterDue: true }) });
+    const { result } = await runIncremental(fakes);
+
+    expect(result).toEqual({ counts: { auth: 5, telephony: 5, users: 3, usersMarkedDeleted: 0 } });
+    expect(fakes.calls.map((call) => call.name)).toEqual(['runIncrementalSync', 'beginIncrementalRun', 'syncLogIncrement', 'syncLogIncrement', 'syncRoster', 'finishIncrementalRun']);
+  });
+
+  it('retries the whole-run activity after a transient failure, and the retry finishes the run once', async () => {
+    let attempts = 0;
+    const fakes = fakeActivities({
+      syncLogIncrement: async () => {
+        if (++attempts === 1) throw new DuoRateLimitedError(logsEndpoint, 50);
+        return { events: 5, pages: 1, caughtUp: true, syncedThroughMs: 0 };
+      },
+    });
+    const { result, run } = await runIncremental(fakes);
+
+    expect(result).toEqual({ counts: { auth: 5 } });
+    expect(fakes.calls.filter((call) => call.name === 'runIncrementalSync').map((call) => call.attempt)).toEqual([1, 2]);
+    expect(fakes.argsOf('finishIncrementalRun')).toEqual([[run, { outcome: 'completed', counts: { auth: 5 } }]]);
+  });
+
+  it('records a one-activity run cancelled while paging as cancelled (its counts stay in the activity), and the workflow ends cancelled', async () => {
+    const fakes = fakeActivities({
+      syncLogIncrement: async () => {
+        for (;;) {
+          Context.current().heartbeat();
+          await Context.current().sleep(50);
+        }
+      },
+    });
+    const { error, run, status } = await runIncremental(fakes, { cancel: true });
+
+    expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(status).toBe('CANCELLED');
+    expect(fakes.argsOf('recordRunCancelled')).toEqual([[run, {}]]);
+    expect(fakes.argsOf('finishIncrementalRun')).toEqual([]);
+  });
 });

@@ -2,7 +2,7 @@ import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
 import { BACKFILL_WINDOW_MS, incrementalTaskQueue } from '../../workflows/definitions.js';
-import { ACTIVITIES_ON_INCREMENTAL_QUEUE, LATE_LOG_SWEEP, type incrementalSync } from '../../workflows/incremental-sync.js';
+import { ACTIVITIES_ON_INCREMENTAL_QUEUE, INCREMENTAL_ONE_ACTIVITY, LATE_LOG_SWEEP, type incrementalSync } from '../../workflows/incremental-sync.js';
 import { BUDGET_WAIT_ON_TIMER, INITIAL_SYNC_WAITS_WHILE_PAUSED, type initialSync } from '../../workflows/initial-sync.js';
 import { NOTIFY_IN_OWN_WORKFLOW } from '../../workflows/notification-delivery.js';
 import { fakeActivities } from '../helpers/fake-activities.js';
@@ -63,8 +63,8 @@ describe('patched() branches of the sync workflows', () => {
         return queue;
       });
 
-      expect(patchMarkers(await history(workflowId))).toEqual([ACTIVITIES_ON_INCREMENTAL_QUEUE, NOTIFY_IN_OWN_WORKFLOW]);
-      expect(fakes.calls.map((call) => call.name)).toEqual(['beginIncrementalRun', 'syncLogIncrement', 'syncRoster', 'finishIncrementalRun', 'startNotificationDelivery']);
+      expect(patchMarkers(await history(workflowId))).toEqual([ACTIVITIES_ON_INCREMENTAL_QUEUE, INCREMENTAL_ONE_ACTIVITY, NOTIFY_IN_OWN_WORKFLOW]);
+      expect(fakes.calls.map((call) => call.name)).toEqual(['runIncrementalSync', 'beginIncrementalRun', 'syncLogIncrement', 'syncRoster', 'finishIncrementalRun', 'startNotificationDelivery']);
       expect(new Set(fakes.calls.map((call) => call.taskQueue))).toEqual(new Set([incrementalTaskQueue(taskQueue)]));
     });
 
@@ -80,7 +80,8 @@ describe('patched() branches of the sync workflows', () => {
   });
   describe(LATE_LOG_SWEEP, () => {
     const runIncremental = async (plan: { lateSweepDue?: boolean }) => {
-      const fakes = fakeActivities({ beginIncrementalRun: async () => ({ streams: ['auth'], rosterDue: false, ...plan }) });
+      // Roster due: the run goes step by step after its whole-run activity, where this patch is checked.
+      const fakes = fakeActivities({ beginIncrementalRun: async () => ({ streams: ['auth'], rosterDue: true, ...plan }) });
       const workflowId = `duo-incremental:${tenantId}-${Date.now()}`;
       await harness.withWorker(fakes.activities, (queue) =>
         harness.client.workflow.execute<typeof incrementalSync>('incrementalSync', { workflowId, taskQueue: queue, args: [{ tenantId }] }),
@@ -91,7 +92,7 @@ describe('patched() branches of the sync workflows', () => {
     it('a new incremental run whose plan has the sweep due sweeps after the streams, records the patch and counts what it found', async () => {
       const { fakes, markers } = await runIncremental({ lateSweepDue: true });
       expect(markers).toContain(LATE_LOG_SWEEP);
-      expect(fakes.calls.map((call) => call.name)).toEqual(['beginIncrementalRun', 'syncLogIncrement', 'sweepLateLogs', 'finishIncrementalRun']);
+      expect(fakes.calls.map((call) => call.name)).toEqual(['runIncrementalSync', 'beginIncrementalRun', 'syncLogIncrement', 'sweepLateLogs', 'syncRoster', 'finishIncrementalRun']);
       expect(fakes.argsOf('finishIncrementalRun')[0]?.[1]).toMatchObject({ outcome: 'completed', counts: { auth: 5, lateAuth: 2 } });
     });
 
@@ -99,6 +100,35 @@ describe('patched() branches of the sync workflows', () => {
       const { fakes, markers } = await runIncremental({});
       expect(markers).not.toContain(LATE_LOG_SWEEP);
       expect(fakes.calls.map((call) => call.name)).not.toContain('sweepLateLogs');
+    });
+  });
+
+  describe(INCREMENTAL_ONE_ACTIVITY, () => {
+    it('a new auth-only run with nothing else due is one activity in its history and records the patch', async () => {
+      const fakes = fakeActivities({ beginIncrementalRun: async () => ({ streams: ['auth'], rosterDue: false, lateSweepDue: true }) });
+      const workflowId = `duo-incremental:${tenantId}-${Date.now()}`;
+      const result = await harness.withWorker(fakes.activities, (queue) =>
+        harness.client.workflow.execute<typeof incrementalSync>('incrementalSync', { workflowId, taskQueue: queue, args: [{ tenantId }] }),
+      );
+
+      const recorded = await history(workflowId);
+      expect(patchMarkers(recorded)).toContain(INCREMENTAL_ONE_ACTIVITY);
+      expect(scheduledActivities(recorded).map((activity) => activity.type)).toEqual(['runIncrementalSync']);
+      expect(result).toEqual({ counts: { auth: 5, lateAuth: 2 } });
+    });
+
+    it('an incremental run recorded before the patch replays through its step-by-step activities', async () => {
+      const { history: recorded } = await recordedHistory('incremental-sync.before-incremental-one-activity');
+      expect(patchMarkers(recorded)).not.toContain(INCREMENTAL_ONE_ACTIVITY);
+      expect(scheduledActivities(recorded).map((activity) => activity.type)[0]).toBe('beginIncrementalRun');
+
+      const replayed = await activitiesScheduledInReplay(await bundleWorkflowsObservingActivities(), recorded);
+      expect(replayed.map((activity) => activity.type)).toEqual(scheduledActivities(recorded).map((activity) => activity.type));
+    });
+
+    it('code without the old branch cannot replay the incremental run recorded before the patch', async () => {
+      const { history: recorded } = await recordedHistory('incremental-sync.before-incremental-one-activity');
+      await expect(Worker.runReplayHistory({ workflowBundle: await bundleWorkflowsWithoutOldBranches() }, recorded)).rejects.toBeInstanceOf(DeterminismViolationError);
     });
   });
 
