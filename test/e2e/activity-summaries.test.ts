@@ -3,7 +3,7 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityDeps } from '../../activities/deps.js';
 import { createActivities } from '../../activities/index.js';
-import { initialSyncWorkflowId } from '../../workflows/definitions.js';
+import { initialSyncWorkflowId, tenantPurgeWorkflowId } from '../../workflows/definitions.js';
 import { notificationDeliveryWorkflowId } from '../../workflows/notification-delivery.js';
 import { makeAccount } from '../../simulator/account-builder.js';
 import { startSyncHarness, type SyncHarness } from '../helpers/sync-harness.js';
@@ -119,6 +119,16 @@ describe('activity summaries in workflow histories', () => {
     await settle(handle.result());
     const activities = await record(handle);
     expect(activities.map((a) => a.type)).toEqual(expect.arrayContaining(['failInitialSync', 'pauseForAttention']));
+    expect(withoutSummary(activities)).toEqual([]);
+  }, 60_000);
+
+  it('a purge of the tenant: every activity has a summary', async () => {
+    const response = await harness.api.app.inject({ method: 'DELETE', url: `/v1/tenants/${tenantId}/integrations/duo?purge=true`, headers: harness.api.auth });
+    expect(response.statusCode).toBe(202);
+    const handle = harness.temporal.workflow.getHandle(tenantPurgeWorkflowId(tenantId));
+    await handle.result();
+    const activities = await record(handle);
+    expect(activities.map((a) => a.type)).toEqual(expect.arrayContaining(['stopTenantSyncs', 'purgeTenantDataSlice', 'finishTenantPurge']));
     expect(withoutSummary(activities)).toEqual([]);
   }, 60_000);
 

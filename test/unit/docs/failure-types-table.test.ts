@@ -15,7 +15,7 @@ const operations = readFileSync(new URL('../../../docs/OPERATIONS.md', import.me
  * transition is never an activity's failure.
  */
 const notWorkflowFailures: ErrorCode[] = [
-  'TEMPORAL_UNAVAILABLE', 'CONFIG_INVALID', 'VALIDATION_FAILED', 'DUO_UNREACHABLE', 'DUO_ACCOUNT_CHANGED', 'INTEGRATION_TRANSITION_REFUSED', 'TENANT_PURGING',
+  'TEMPORAL_UNAVAILABLE', 'CONFIG_INVALID', 'VALIDATION_FAILED', 'DUO_UNREACHABLE', 'DUO_ACCOUNT_CHANGED', 'INTEGRATION_TRANSITION_REFUSED', 'TENANT_PURGING', 'USER_NOT_FOUND',
   // A retry refused over HTTP; and the pause, which activities turn into a "paused" result, never a failure.
   'INITIAL_SYNC_NOT_FAILED', 'SYNC_PAUSED',
 ];
