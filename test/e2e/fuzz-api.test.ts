@@ -157,8 +157,12 @@ const routeTemplates: readonly RouteTemplate[] = [
   { method: 'GET', path: '/readyz', params: [] },
 ];
 
-/** Requests documented as unauthenticated: GET or HEAD of the load balancer's probes. */
-const isProbe = (request: { method: string; url: string }) => ['GET', 'HEAD'].includes(request.method) && /^\/(healthz|readyz)(\?|$)/.test(request.url);
+/**
+ * Requests documented as unauthenticated: GET or HEAD of the load balancer's probes, and of the web
+ * console's built files (its page and assets; the page asks for a key before calling the API).
+ */
+const isProbe = (request: { method: string; url: string }) =>
+  ['GET', 'HEAD'].includes(request.method) && /^\/(healthz|readyz|index\.html|assets\/[^?]*)?(\?|$)/.test(request.url);
 
 const knownParams = [...new Set(routeTemplates.flatMap((route) => route.params))];
 
@@ -401,7 +405,10 @@ function checkAnswer(request: FuzzRequest, response: LightMyRequestResponse): vo
 async function buildSnapshotQuery(): Promise<string> {
   const tables = await harness.api.database.sql<{ schema: string; name: string }[]>`
     select table_schema as schema, table_name as name from information_schema.tables
-    where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema') order by 1, 2`;
+    where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')
+      -- A refused request that passed authentication is itself audited (one row, fuzz-access.test.ts checks it).
+      and table_name <> 'audit_log'
+    order by 1, 2`;
   expect(tables.map((table) => table.name)).toEqual(expect.arrayContaining(['duo_groups', 'duo_user_groups', 'duo_user_daily_activity', 'backfill_windows', 'duo_rate_budgets', 'sync_runs']));
   return tables
     .map(
@@ -443,8 +450,11 @@ async function expectNothingInTemporal(tenantId: string): Promise<void> {
   await expect(harness.temporal.schedule.getHandle(incrementalScheduleId(tenantId)).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
 }
 
-/** Each property stops after this long, whatever its number of runs; it must still send its minimum. */
-const TIME_LIMIT_MS = 45_000;
+/**
+ * Each property stops after this long, whatever its number of runs; it must still send its minimum.
+ * Generous: a loaded machine must not turn a full run into a failure (the suite is not a timing test).
+ */
+const TIME_LIMIT_MS = 150_000;
 let propertyRequests = 0;
 
 /**
@@ -468,7 +478,7 @@ describe(`client API under hostile input (fast-check seed ${seed}; replay with F
       500,
       250,
     );
-  }, 120_000);
+  }, 240_000);
 
   it('changes nothing in Postgres or Temporal when it refuses a request', async () => {
     const refusedTenants = new Set<string>();
@@ -503,7 +513,7 @@ describe(`client API under hostile input (fast-check seed ${seed}; replay with F
     const listed = await harness.temporal.workflow.count(`TenantId IN (${sample.map((t) => `"${t}"`).join(', ')})`);
     expect(listed.count).toBe(0);
     expect(await runsOf(victim)).toEqual(victimRuns);
-  }, 120_000);
+  }, 240_000);
 
   it('answers 401 with the error envelope to every request without the right token', async () => {
     await assertProperty(
@@ -517,7 +527,7 @@ describe(`client API under hostile input (fast-check seed ${seed}; replay with F
       150,
       100,
     );
-  }, 120_000);
+  }, 240_000);
 
   it('never repeats a submitted secret key in an answer or a log line', async () => {
     // Long and random enough that it can only appear in an answer by being echoed.
@@ -543,7 +553,7 @@ describe(`client API under hostile input (fast-check seed ${seed}; replay with F
       100,
       60,
     );
-  }, 120_000);
+  }, 240_000);
 
   it('refuses prototype-pollution keys at any depth without polluting Object.prototype', async () => {
     const pollution = fc
@@ -575,7 +585,7 @@ describe(`client API under hostile input (fast-check seed ${seed}; replay with F
       60,
       40,
     );
-  }, 120_000);
+  }, 240_000);
 
   it('answers 413 payload_too_large to a body over the limit on every body route', async () => {
     const bodyRoutes = routeTemplates.filter((route) => route.method !== 'GET');
@@ -600,5 +610,5 @@ describe(`client API under hostile input (fast-check seed ${seed}; replay with F
       30,
       20,
     );
-  }, 120_000);
+  }, 240_000);
 });
