@@ -1,13 +1,6 @@
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
-import { figureKeys, type BenchResults } from '../../bench/main.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
+import { figureKeys } from '../../bench/main.js';
+import { runBenchProcess } from '../helpers/bench-process.js';
 
 /**
  * `npm run bench -- --preset small` as CI runs it: a smoke check that every scenario runs end to end
@@ -19,21 +12,9 @@ describe('benchmark, small preset (smoke)', () => {
   it(
     'completes and produces every figure as a finite number',
     async () => {
-      const jsonPath = join(tmpdir(), `bench-smoke-${randomBytes(4).toString('hex')}.json`);
-      const args = ['--import', 'tsx', 'bench/main.ts', '--preset', 'small', '--only', scenarios.join(','), '--no-write', '--json', jsonPath, '--temporal-address', inject('temporalAddress')];
-      const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-        const child = spawn(process.execPath, args, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-        let output = '';
-        const keep = (chunk: Buffer) => {
-          output = (output + chunk.toString()).slice(-20_000);
-        };
-        child.stdout.on('data', keep);
-        child.stderr.on('data', keep);
-        child.once('exit', (exitCode) => resolve({ code: exitCode, output }));
-      });
+      const { code, output, results } = await runBenchProcess(['--preset', 'small', '--only', scenarios.join(','), '--temporal-address', inject('temporalAddress')]);
       expect(code, output).toBe(0);
-      const results = JSON.parse(await readFile(jsonPath, 'utf8')) as BenchResults;
-      await rm(jsonPath, { force: true });
+      if (!results) throw new Error('the bench wrote no results');
 
       // A scenario that failed is an error; only figures a preset skips on purpose, or F while the
       // usage team's scripts are missing, may be absent.
