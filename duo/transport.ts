@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, type Dispatcher } from 'undici';
+import { processEnvironment } from '../config/config.js';
 import { ConfigError } from '../errors/app-error.js';
 import { assertApiHost } from './api-host.js';
 import {
@@ -237,8 +238,8 @@ function assertTestSwitchesAllowed(options: DuoTransportOptions): void {
   };
   const given = Object.keys(switches).filter((variable) => switches[variable] !== undefined);
   const [first] = given;
-  // eslint-disable-next-line no-restricted-properties -- defence in depth: a transport built without loadConfig still refuses test switches outside development and tests
-  if (first !== undefined && !allowsTestSwitches(process.env.NODE_ENV)) throw new ConfigError(`${first} ${TEST_SWITCH_REFUSAL}`, given);
+  // Defence in depth: a transport built without loadConfig still refuses test switches outside development and tests.
+  if (first !== undefined && !allowsTestSwitches(processEnvironment().NODE_ENV)) throw new ConfigError(`${first} ${TEST_SWITCH_REFUSAL}`, given);
   if (options.originOverride !== undefined && options.testResolve !== undefined) {
     throw new ConfigError('DUO_API_ORIGIN_OVERRIDE and DUO_TEST_RESOLVE exclude each other', ['DUO_API_ORIGIN_OVERRIDE', 'DUO_TEST_RESOLVE']);
   }
