@@ -57,11 +57,13 @@ export interface BenchOptions {
   worker: WorkerMode;
   /** Extra node flags for the worker children (experiments, e.g. --max-semi-space-size=4). */
   workerNodeArgs: string[];
+  /** Settings of the service under test, over every scenario's (`--env KEY=VALUE,…`). */
+  serviceEnv: Record<string, string>;
   /** Per scenario run (one initial sync, one scenario). */
   timeoutMs: number;
 }
 
-export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'profile' | 'write' | 'jsonPath' | 'temporalAddress' | 'worker' | 'workerNodeArgs' | 'merge'>> = {
+export const presets: Record<'small' | 'full', Omit<BenchOptions, 'only' | 'profile' | 'write' | 'jsonPath' | 'temporalAddress' | 'worker' | 'workerNodeArgs' | 'serviceEnv' | 'merge'>> = {
   small: {
     preset: 'small',
     a: { events: 50_000, users: 2_000, groups: 20, days: 30, components: true },
@@ -167,7 +169,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     node: process.version,
     postgres: await postgresVersion(),
     loadAverageAtStart: loadavg().map((l) => l.toFixed(2)).join(' '),
-    worker: `${options.worker === 'build' ? 'compiled build (node dist/worker/main.js)' : 'sources through tsx (node --import tsx worker/main.ts)'}${options.workerNodeArgs.length ? ` with ${options.workerNodeArgs.join(' ')}` : ''}`,
+    worker: `${options.worker === 'build' ? 'compiled build (node dist/worker/main.js)' : 'sources through tsx (node --import tsx worker/main.ts)'}${options.workerNodeArgs.length ? ` with ${options.workerNodeArgs.join(' ')}` : ''}${Object.keys(options.serviceEnv).length ? `, settings ${Object.entries(options.serviceEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`,
   };
   const set = (values: Record<string, number>) => {
     for (const [key, value] of Object.entries(values)) figures[key] = round(value, value !== 0 && Math.abs(value) < 1 ? 4 : 2);
@@ -178,7 +180,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     for (const key of figureKeys[scenario]) if (!(key in figures)) notMeasured[key] = reason;
   };
 
-  const stack = await startStack({ temporalAddress: options.temporalAddress, worker: options.worker, workerNodeArgs: options.workerNodeArgs });
+  const stack = await startStack({ temporalAddress: options.temporalAddress, worker: options.worker, workerNodeArgs: options.workerNodeArgs, serviceEnv: options.serviceEnv });
   try {
     // E is mostly waiting for the clock; in the small preset it runs beside the others.
     const runE = async () => {
@@ -644,11 +646,23 @@ const HELP = `npm run bench -- [options]
                              or the sources through tsx (as npm run worker)
   --worker-node-options=F    node flags for the worker children instead of the production heap limit
                              (e.g. --worker-node-options=--max-old-space-size=128)
+  --env K=V,…                settings of the service (worker children and the workflow starter)
+                             over each scenario's, e.g. --env WORKER_MAX_CACHED_WORKFLOWS=1000
   --temporal-address H:P     use a running Temporal instead of starting a dev server
   --no-write                 do not write bench/results/<date>.json (<date>-small.json for the small preset)
   --merge                    fold the scenarios run into today's file (re-running some scenarios)
   --json PATH                also write the results to PATH
   --print FILE               only print the table of a results file (bench/results/<date>.json)`;
+
+function parseServiceEnv(text: string | undefined): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const pair of (text ?? '').split(',').filter(Boolean)) {
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(pair.trim());
+    if (!match) throw new Error(`--env: "${pair}" is not KEY=VALUE`);
+    settings[match[1] as string] = match[2] as string;
+  }
+  return settings;
+}
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
@@ -693,6 +707,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'temporal-address': { type: 'string' },
       worker: { type: 'string', default: 'build' },
       'worker-node-options': { type: 'string' },
+      env: { type: 'string' },
       write: { type: 'boolean', default: true },
       merge: { type: 'boolean', default: false },
       json: { type: 'string' },
@@ -764,6 +779,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     worker: values.worker,
     // The production flags unless told otherwise (npm run start:worker runs the worker with them).
     workerNodeArgs: values['worker-node-options']?.split(' ').filter(Boolean) ?? [workerHeapFlag],
+    serviceEnv: parseServiceEnv(values.env),
   };
 }
 

@@ -113,6 +113,7 @@ const notes: Record<ConfigVariable, VariableNotes> = {
   },
   WORKER_ACTIVITY_SLOTS: { readBy: 'worker', meaning: 'Activities one worker process runs at once on `TEMPORAL_TASK_QUEUE` (roster, backfill windows, bookkeeping). A window whose Duo account has no budget left gives its slot back and its workflow waits on a durable timer, so slots bound concurrent Duo requests and Postgres writes, not the tenants onboarding (docs/CAPACITY.md). Keep `DATABASE_POOL_SIZE` at least half of it.' },
   WORKER_INCREMENTAL_ACTIVITY_SLOTS: { readBy: 'worker', meaning: 'Activities one worker process runs at once on `<queue>-incremental` (the recurring sync: usually one small page per run).' },
+  WORKER_MAX_CACHED_WORKFLOWS: { readBy: 'worker', meaning: 'Workflows one worker process keeps in memory between their tasks. An evicted workflow is replayed from its whole history on its next task, so keep it above the initial syncs in flight (docs/CAPACITY.md). The Temporal SDK\'s own default at the worker\'s heap limit is 10, which made onboarding many tenants CPU-bound on replays.' },
   NOTIFY_WEBHOOK_URL: {
     readBy: 'worker',
     meaning:

@@ -152,6 +152,13 @@ const envShape = z.object({
     WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(1000).default(20),
     /** Worker: activities one process runs at once on the recurring sync's queue (usually one small page each). */
     WORKER_INCREMENTAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(1000).default(10),
+    /**
+     * Worker: workflows kept in memory between their tasks (the sticky cache). An evicted workflow is
+     * replayed from its whole history on its next task, so a cache smaller than the initial syncs in
+     * flight turns every budget timer and page result into a replay; the SDK's own default (10 at our
+     * heap limit) made onboarding CPU-bound (docs/CAPACITY.md). Memory grows with the syncs in flight.
+     */
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(1000),
     /** Worker: port of its Prometheus endpoint (Temporal SDK and our metrics); unset = no endpoint. */
     METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     /** Worker: pre-built workflow bundle; unset = dist/workflow-bundle.js beside a build, else bundled from source. */

@@ -47,6 +47,7 @@ export async function createWorker({ deps, connection, workflowBundle, overrides
     // Windows waiting on their account's budget give their slot back (a durable timer waits instead),
     // so this caps concurrent Duo requests and Postgres writes, keeping memory and the pool bounded.
     maxConcurrentActivityTaskExecutions: deps.config.WORKER_ACTIVITY_SLOTS,
+    maxCachedWorkflows: deps.config.WORKER_MAX_CACHED_WORKFLOWS,
     ...overrides,
   });
   const incremental = await Worker.create({

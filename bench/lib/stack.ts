@@ -69,6 +69,8 @@ export interface BenchStack {
   bundlePath: string;
   /** How worker children run: compiled JS (as `npm run start:worker`) or `node --import tsx` (as `npm run worker`). */
   workerArgs: string[];
+  /** Settings of the service under test on top of each scenario's (`--env`), to measure a default. */
+  serviceEnv: Record<string, string>;
   temporal: Client;
   /** The dev server's pid when this stack started it (for its CPU time). */
   devServerPid: number | undefined;
@@ -78,7 +80,7 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-export async function startStack(options: { temporalAddress?: string | undefined; worker: WorkerMode; workerNodeArgs?: string[] }): Promise<BenchStack> {
+export async function startStack(options: { temporalAddress?: string | undefined; worker: WorkerMode; workerNodeArgs?: string[]; serviceEnv?: Record<string, string> }): Promise<BenchStack> {
   const workDir = await mkdtemp(join(tmpdir(), 'duo-bench-'));
   let devServer: DevServer | undefined;
   const databases: BenchDatabase[] = [];
@@ -97,6 +99,7 @@ export async function startStack(options: { temporalAddress?: string | undefined
       temporalAddress,
       bundlePath: bundle.path,
       workerArgs: [...(options.workerNodeArgs ?? []), ...workerArgs],
+      serviceEnv: options.serviceEnv ?? {},
       devServerPid: server?.process.pid,
       temporal,
       async createDatabase(tag) {
@@ -188,6 +191,7 @@ export function scenarioEnv(stack: BenchStack, database: BenchDatabase, simulato
     SYNC_INTERVAL_MINUTES: '60',
     WORKFLOW_BUNDLE_PATH: stack.bundlePath,
     ...overrides,
+    ...stack.serviceEnv,
   };
 }
 

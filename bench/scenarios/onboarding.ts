@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { buildApp } from '../../api/app.js';
+import { createApiKey } from '../../db/api-keys.js';
 import { createKeyring } from '../../db/credentials.js';
 import { connectIntegration } from '../../integrations/connect.js';
 import { createControlClient } from '../../simulator/control-client.js';
@@ -132,25 +133,32 @@ export async function runOnboarding(stack: BenchStack, options: OnboardingOption
         await sleep(1000);
       }
     })();
-    // The status route at statusPerSecond, spread over the tenants connected so far.
+    // The status route at statusPerSecond, spread over the tenants connected so far, each asked with
+    // its own tenant-bound read key as an embedding product's customer pages would: one shared key
+    // would measure the per-key rate limit, not the route.
     const statusMs: number[] = [];
     let statusErrors = 0;
-    const connected: string[] = [];
+    const statusErrorCodes = new Map<string, number>();
+    const countStatusError = (code: string) => {
+      statusErrors++;
+      statusErrorCodes.set(code, (statusErrorCodes.get(code) ?? 0) + 1);
+    };
+    const connected: { tenantId: string; secret: string }[] = [];
     const load = (async () => {
       const gapMs = 1000 / options.statusPerSecond;
       const inFlight = new Set<Promise<void>>();
       for (let n = 0; !stopLoad; n++) {
-        const tenantId = connected[n % Math.max(1, connected.length)];
-        if (tenantId) {
+        const reader = connected[n % Math.max(1, connected.length)];
+        if (reader) {
           const sent = performance.now();
-          const request = fetch(`${apiOrigin}/v1/tenants/${tenantId}/integrations/duo`, { headers: { authorization: `Bearer ${env.API_TOKEN}` } })
+          const request = fetch(`${apiOrigin}/v1/tenants/${reader.tenantId}/integrations/duo`, { headers: { authorization: `Bearer ${reader.secret}` } })
             .then(async (res) => {
               await res.arrayBuffer();
-              if (res.status !== 200) statusErrors++;
+              if (res.status !== 200) countStatusError(String(res.status));
               else statusMs.push(performance.now() - sent);
             })
-            .catch(() => {
-              statusErrors++;
+            .catch((error: unknown) => {
+              countStatusError(error instanceof Error ? error.name : 'error');
             })
             .finally(() => inFlight.delete(request));
           inFlight.add(request);
@@ -176,16 +184,30 @@ export async function runOnboarding(stack: BenchStack, options: OnboardingOption
     // Each tenant against the same deadline: one that misses it counts as not completed (and inexact),
     // and the figures of the others are still measured.
     const deadlineAt = started + options.timeoutMs;
-    const outcomes = await Promise.allSettled(
+    // A worker that dies on its own (out of memory, a crash) ends the run with its last output; only
+    // the one killed on purpose may go.
+    let onWorkerDied: (error: Error) => void = () => {};
+    const workerDied = new Promise<never>((_, reject) => {
+      onWorkerDied = reject;
+    });
+    for (const worker of workers) {
+      worker.child.once('exit', (code, signal) => {
+        if (killedWorker && worker === workers[workers.length - 1]) return;
+        onWorkerDied(new Error(`g: worker ${worker.pid} exited (${signal ?? `code ${code}`}) mid-run; its last output:\n${worker.output().slice(-4000)}`));
+      });
+    }
+    workerDied.catch(() => {});
+    const outcomes = await Promise.race([workerDied, Promise.allSettled(
       accounts.map(async (account, i) => {
         const tenantId = tenantIds[i] as string;
         connectedAt.set(tenantId, Date.now());
         await connectIntegration(client.deps, tenantId, credentialsOf(account));
-        connected.push(tenantId);
+        const { secret } = await createApiKey(client.database.db, { name: `bench status ${tenantId}`, scopes: ['integrations:read'], tenantId });
+        connected.push({ tenantId, secret });
         await withDeadline(stack.temporal.workflow.getHandle(initialSyncWorkflowId(tenantId)).result(), deadlineAt - Date.now(), `g: initial sync of ${tenantId}`);
         return Date.now();
       }),
-    );
+    )]);
     stopLoad = true;
     await Promise.all([watch, load, killer]);
     const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [String(o.reason)] : []));
@@ -283,7 +305,7 @@ export async function runOnboarding(stack: BenchStack, options: OnboardingOption
       `g: ${result.completed}/${k} complete in ${onboardingSeconds.toFixed(1)} s, ${inexact} inexact; busiest account ${busiest} requests = ${busiestAccountBudgetSeconds.toFixed(0)} s of its budget ` +
         `(efficiency ${result.onboardingEfficiency.toFixed(2)}); budget use ${result.aggregateBudgetUse.toFixed(2)}, 429 share ${result.share429.toFixed(3)}, ` +
         `peak minute ${result.peakMinuteToLimit.toFixed(2)}× limit; first data p95 ${result.firstDataP95Seconds.toFixed(1)} s; worker peak RSS ${workerPeakRssMb.toFixed(0)} MB; ` +
-        `Postgres ${maxConnections} connections (pools ${result.configuredPoolConnections}); status p95 ${result.statusP95Ms.toFixed(1)} ms over ${statusMs.length} (${statusErrors} errors); ` +
+        `Postgres ${maxConnections} connections (pools ${result.configuredPoolConnections}); status p95 ${result.statusP95Ms.toFixed(1)} ms over ${statusMs.length} (${statusErrors} errors${statusErrors > 0 ? `: ${[...statusErrorCodes].map(([code, n]) => `${n} × ${code}`).join(', ')}` : ''}); ` +
         `actions: initial sync ${result.initialSyncActionsPerTenant.total.toFixed(0)}/tenant, incremental run ${incrementalRunActions.total} → ${temporalActionsPerTenantDay} per tenant-day`,
     );
     return result;
