@@ -132,7 +132,7 @@ export const figureKeys: Record<Scenario, string[]> = {
   h: ['purgeEventsPerSecond', 'purgeRowsPerSecond', 'purgeEvents', 'purgeSeconds'],
   g: [
     'gTenants', 'gWorkers', 'gCompletedShare', 'gInexactTenants', 'onboardingEfficiency', 'gOnboardingSeconds', 'gBusiestAccountBudgetSeconds', 'aggregateBudgetUse',
-    'gShare429', 'gPeakMinuteToLimit', 'firstDataP95Seconds', 'gWorkerPeakRssMb', 'gMaxPostgresConnections', 'gConfiguredPoolConnections', 'statusP95Ms',
+    'gShare429', 'gPeakMinuteToLimit', 'firstDataP95Seconds', 'gWorkerPeakRssMb', 'gWorkerCpuSeconds', 'gPagesPerWorkerCpuSecond', 'gTemporalCpuSeconds', 'gMaxPostgresConnections', 'gConfiguredPoolConnections', 'statusP95Ms',
     'initialSyncActionsPerTenant', 'temporalActionsPerTenantDay',
   ],
 };
@@ -400,6 +400,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           gPeakMinuteToLimit: g.peakMinuteToLimit,
           firstDataP95Seconds: g.firstDataP95Seconds,
           gWorkerPeakRssMb: g.workerPeakRssMb,
+          gWorkerCpuSeconds: g.workerCpuSeconds,
+          gPagesPerWorkerCpuSecond: g.pagesPerWorkerCpuSecond,
+          ...(g.temporalCpuSeconds === null ? {} : { gTemporalCpuSeconds: g.temporalCpuSeconds }),
           gMaxPostgresConnections: g.maxPostgresConnections,
           gConfiguredPoolConnections: g.configuredPoolConnections,
           statusP95Ms: g.statusP95Ms,
@@ -597,6 +600,9 @@ const LABELS: Record<string, string> = {
   gPeakMinuteToLimit: 'most log requests of one account in any 60 s ÷ its limit',
   firstDataP95Seconds: 'connect → users queryable, p95 s',
   gWorkerPeakRssMb: 'worker peak RSS (largest worker), MB',
+  gWorkerCpuSeconds: 'worker CPU seconds (all workers)',
+  gPagesPerWorkerCpuSecond: 'log pages served per worker CPU second',
+  gTemporalCpuSeconds: 'Temporal dev server CPU seconds',
   gMaxPostgresConnections: 'Postgres connections, max seen',
   gConfiguredPoolConnections: 'configured pools (workers × DATABASE_POOL_SIZE + API)',
   statusP95Ms: 'status route p95 ms at 50 req/s during G',

@@ -146,19 +146,21 @@ const envShape = z.object({
 
     /**
      * Worker: activities one process runs at once on the main queue (roster, backfill windows,
-     * bookkeeping). A window waiting for its account's budget gives its slot back, so slots bound
-     * concurrent Duo requests and Postgres writes, not tenants onboarding.
+     * bookkeeping). A window waiting long for its account's budget gives its slot back; shorter waits
+     * are taken in the slot, holding no database connection. Each Duo request in flight holds a pool
+     * connection (the pause gate), so the pool, not this, bounds requests and pages in memory.
      */
-    WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(1000).default(20),
+    WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(1000).default(100),
     /** Worker: activities one process runs at once on the recurring sync's queue (usually one small page each). */
     WORKER_INCREMENTAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(1000).default(10),
     /**
      * Worker: workflows kept in memory between their tasks (the sticky cache). An evicted workflow is
      * replayed from its whole history on its next task, so a cache smaller than the initial syncs in
      * flight turns every budget timer and page result into a replay; the SDK's own default (10 at our
-     * heap limit) made onboarding CPU-bound (docs/CAPACITY.md). Memory grows with the syncs in flight.
+     * heap limit) made onboarding CPU-bound. Each cached initial sync costs about 1 MB, so more needs a
+     * larger heap limit (docs/CAPACITY.md).
      */
-    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(1000),
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(100),
     /** Worker: port of its Prometheus endpoint (Temporal SDK and our metrics); unset = no endpoint. */
     METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     /** Worker: pre-built workflow bundle; unset = dist/workflow-bundle.js beside a build, else bundled from source. */

@@ -7,6 +7,7 @@ import { createControlClient } from '../../simulator/control-client.js';
 import { startSimulator } from '../../simulator/server.js';
 import { incrementalScheduleId, initialSyncWorkflowId } from '../../workflows/definitions.js';
 import { credentialsOf, deleteSchedules, log, makeAccount, scenarioClient, scenarioEnv, startWorkerChild, type BenchStack, type WorkerChild } from '../lib/stack.js';
+import { processSample } from '../lib/proc.js';
 import { percentile, sleep } from '../lib/stats.js';
 import { addActions, countActions, countActionsOfWorkflow, noActions, type ActionCount } from '../lib/temporal-actions.js';
 import { withDeadline } from '../lib/wait.js';
@@ -51,6 +52,11 @@ export interface OnboardingResult {
   peakMinuteToLimit: number;
   firstDataP95Seconds: number;
   workerPeakRssMb: number;
+  /** CPU seconds of every worker process, and of the Temporal dev server when the bench started it. */
+  workerCpuSeconds: number;
+  temporalCpuSeconds: number | null;
+  /** Log pages the accounts served during the run ÷ the workers' CPU seconds: what one worker core onboards. */
+  pagesPerWorkerCpuSecond: number;
   maxPostgresConnections: number;
   configuredPoolConnections: number;
   statusRequests: number;
@@ -123,16 +129,33 @@ export async function runOnboarding(stack: BenchStack, options: OnboardingOption
       maxConnections = Math.max(maxConnections, row?.n ?? 0);
     };
     // First data: the roster is stored (phase past roster), i.e. the tenant's users are queryable.
+    // Completion: the initial sync recorded complete, or given up (needs attention), read from Postgres
+    // as the status document does; a thousand concurrent workflow-result long polls stalled the client.
     const firstDataAt = new Map<string, number>();
+    const completedAt = new Map<string, number>();
+    const gaveUp = new Set<string>();
     const watch = (async () => {
       while (!stopLoad) {
         await sampleConnections().catch(() => {});
-        const rows = await client.database.sql<{ tenant_id: string }[]>`
-          select tenant_id from duo_integrations where initial_sync_phase <> 'roster'`.catch(() => []);
-        for (const row of rows) if (!firstDataAt.has(row.tenant_id)) firstDataAt.set(row.tenant_id, Date.now());
+        const rows = await client.database.sql<{ tenant_id: string; initial_sync_phase: string; completed_at: string | Date | null; status: string }[]>`
+          select tenant_id, initial_sync_phase, initial_sync_completed_at as completed_at, status from duo_integrations`.catch(() => []);
+        for (const row of rows) {
+          if (row.initial_sync_phase !== 'roster' && !firstDataAt.has(row.tenant_id)) firstDataAt.set(row.tenant_id, Date.now());
+          if (row.completed_at && !completedAt.has(row.tenant_id)) completedAt.set(row.tenant_id, new Date(row.completed_at).getTime());
+          if (row.status === 'needs_attention') gaveUp.add(row.tenant_id);
+        }
         await sleep(1000);
       }
     })();
+    const completion = async (tenantId: string, deadlineAt: number): Promise<number> => {
+      for (;;) {
+        const at = completedAt.get(tenantId);
+        if (at !== undefined) return at;
+        if (gaveUp.has(tenantId)) throw new Error(`g: the initial sync of ${tenantId} needs attention`);
+        if (Date.now() > deadlineAt) throw new Error(`g: the initial sync of ${tenantId} did not complete in time`);
+        await sleep(1000);
+      }
+    };
     // The status route at statusPerSecond, spread over the tenants connected so far, each asked with
     // its own tenant-bound read key as an embedding product's customer pages would: one shared key
     // would measure the per-key rate limit, not the route.
@@ -168,6 +191,7 @@ export async function runOnboarding(stack: BenchStack, options: OnboardingOption
       await Promise.all(inFlight);
     })();
 
+    const temporalCpuAtStart = stack.devServerPid ? (processSample(stack.devServerPid)?.cpuSeconds ?? 0) : 0;
     const started = Date.now();
     const connectedAt = new Map<string, number>();
     const killer =
@@ -204,17 +228,27 @@ export async function runOnboarding(stack: BenchStack, options: OnboardingOption
         await connectIntegration(client.deps, tenantId, credentialsOf(account));
         const { secret } = await createApiKey(client.database.db, { name: `bench status ${tenantId}`, scopes: ['integrations:read'], tenantId });
         connected.push({ tenantId, secret });
-        await withDeadline(stack.temporal.workflow.getHandle(initialSyncWorkflowId(tenantId)).result(), deadlineAt - Date.now(), `g: initial sync of ${tenantId}`);
-        return Date.now();
+        return await completion(tenantId, deadlineAt);
       }),
     )]);
     stopLoad = true;
     await Promise.all([watch, load, killer]);
+    // Every workflow has ended (its last notification sent) before its history is counted below; fifty
+    // at a time, as many long polls at once stall the client.
+    for (let i = 0; i < tenantIds.length; i += 50) {
+      await Promise.all(
+        tenantIds.slice(i, i + 50).map((tenantId) =>
+          withDeadline(stack.temporal.workflow.getHandle(initialSyncWorkflowId(tenantId)).result(), 60_000, `g: ${tenantId}'s workflow end`).catch(() => {}),
+        ),
+      );
+    }
     const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [String(o.reason)] : []));
     if (failures.length > 0) log(`g: ${failures.length} tenants failed, first: ${failures[0]}`);
     const lastComplete = Math.max(...outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : [])), started);
     const onboardingSeconds = (lastComplete - started) / 1000;
     const workerPeakRssMb = Math.max(...workers.map((w) => w.sample().peakRssMb));
+    const workerCpuSeconds = workers.reduce((sum, w) => sum + w.sample().cpuSeconds - w.atStart.cpuSeconds, 0);
+    const temporalCpuSeconds = stack.devServerPid ? (processSample(stack.devServerPid)?.cpuSeconds ?? 0) - temporalCpuAtStart : null;
 
     // The accounts' side: what each one served, when, and what it refused.
     let busiest = 0;
@@ -291,6 +325,9 @@ export async function runOnboarding(stack: BenchStack, options: OnboardingOption
       // A tenant never seen past the roster counts as the whole run.
       firstDataP95Seconds: firstData.length === k ? percentile(firstData, 95) : onboardingSeconds,
       workerPeakRssMb,
+      workerCpuSeconds,
+      temporalCpuSeconds,
+      pagesPerWorkerCpuSecond: workerCpuSeconds > 0 ? servedInRun / workerCpuSeconds : 0,
       maxPostgresConnections: maxConnections,
       configuredPoolConnections: options.workers * client.config.DATABASE_POOL_SIZE + apiPool,
       statusRequests: statusMs.length,
@@ -304,7 +341,7 @@ export async function runOnboarding(stack: BenchStack, options: OnboardingOption
     log(
       `g: ${result.completed}/${k} complete in ${onboardingSeconds.toFixed(1)} s, ${inexact} inexact; busiest account ${busiest} requests = ${busiestAccountBudgetSeconds.toFixed(0)} s of its budget ` +
         `(efficiency ${result.onboardingEfficiency.toFixed(2)}); budget use ${result.aggregateBudgetUse.toFixed(2)}, 429 share ${result.share429.toFixed(3)}, ` +
-        `peak minute ${result.peakMinuteToLimit.toFixed(2)}× limit; first data p95 ${result.firstDataP95Seconds.toFixed(1)} s; worker peak RSS ${workerPeakRssMb.toFixed(0)} MB; ` +
+        `peak minute ${result.peakMinuteToLimit.toFixed(2)}× limit; first data p95 ${result.firstDataP95Seconds.toFixed(1)} s; worker peak RSS ${workerPeakRssMb.toFixed(0)} MB, CPU ${workerCpuSeconds.toFixed(0)} s (${result.pagesPerWorkerCpuSecond.toFixed(1)} pages per CPU second)${temporalCpuSeconds === null ? '' : `, Temporal CPU ${temporalCpuSeconds.toFixed(0)} s`}; ` +
         `Postgres ${maxConnections} connections (pools ${result.configuredPoolConnections}); status p95 ${result.statusP95Ms.toFixed(1)} ms over ${statusMs.length} (${statusErrors} errors${statusErrors > 0 ? `: ${[...statusErrorCodes].map(([code, n]) => `${n} × ${code}`).join(', ')}` : ''}); ` +
         `actions: initial sync ${result.initialSyncActionsPerTenant.total.toFixed(0)}/tenant, incremental run ${incrementalRunActions.total} → ${temporalActionsPerTenantDay} per tenant-day`,
     );
