@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * Runs an npm script's own command (from package.json, e.g. `tsx local/start.ts`) as a child
+ * Runs an npm script's own command (from package.json, e.g. `node --import tsx local/start.ts`) as a child
  * process with `cwd` as its working directory, so its ./.data lands in a temporary folder instead of
  * the checkout. Binaries resolve from the repository's node_modules/.bin, scripts from the repository.
  */
@@ -27,6 +27,11 @@ export function scriptCommand(name: string): string[] {
   if (!script) throw new Error(`package.json has no "${name}" script`);
   const [bin, ...args] = script.split(/\s+/);
   if (!bin || /[;&|<>$`'"]/.test(script)) throw new Error(`cannot run "${script}" without a shell`);
+  // `node --import tsx file`: this Node, and tsx's loader by its path, since the child's working
+  // directory is not the checkout.
+  if (bin === 'node') {
+    return [process.execPath, ...args.map((arg, i) => (arg.startsWith('-') ? arg : args[i - 1] === '--import' ? import.meta.resolve(arg) : join(root, arg)))];
+  }
   return [join(root, 'node_modules/.bin', bin), ...args.map((arg) => (arg.startsWith('-') ? arg : join(root, arg)))];
 }
 
