@@ -40,6 +40,9 @@ export const retryBodySchema = z
 
 const operatorNoteFields = ['by', 'reason'] as const;
 
+/** Every surrogate paired: Temporal refuses a note that is not valid UTF-8 after the row was written. */
+const WELL_FORMED_UNICODE = /^(?:[^\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
+
 /** Who pauses or resumes and why: written into the schedule's note in the Temporal UI. */
 export const operatorNoteBodySchema = z
   .strictObject(
@@ -51,6 +54,7 @@ export const operatorNoteBodySchema = z
         .max(200, 'by must be 1 to 200 characters')
         // Postgres cannot store a NUL in text: refused here, it is a 400 instead of a 500.
         .regex(/^[^\u0000]*$/, 'by must not contain NUL characters')
+        .regex(WELL_FORMED_UNICODE, 'by must be valid Unicode (no unpaired surrogate)')
         .meta({ description: 'Who asks: an operator\'s name or address, or a system', example: 'ops@example.com' }),
       reason: z
         .string({ error: 'reason must be a string' })
@@ -58,6 +62,7 @@ export const operatorNoteBodySchema = z
         .min(1, 'reason must be 1 to 500 characters')
         .max(500, 'reason must be 1 to 500 characters')
         .regex(/^[^\u0000]*$/, 'reason must not contain NUL characters')
+        .regex(WELL_FORMED_UNICODE, 'reason must be valid Unicode (no unpaired surrogate)')
         .meta({ description: 'Why; shown in the schedule\'s note', example: 'maintenance window' }),
     },
     { error: objectIssues('the body', operatorNoteFields) },

@@ -219,6 +219,8 @@ describe('POST .../pause and .../resume bodies', () => {
       ['by only spaces', { by: '   ', reason: 'r' }, 'by'],
       ['by with a NUL', { by: '\u0000', reason: 'r' }, 'by'],
       ['reason with a NUL', { by: 'ops', reason: 'a\u0000b' }, 'reason'],
+      ['by with an unpaired surrogate', { by: '\ud800', reason: 'r' }, 'by'],
+      ['reason with an unpaired surrogate', { by: 'ops', reason: 'a\udc00b' }, 'reason'],
       ['reason empty', { by: 'ops', reason: '' }, 'reason'],
       ['by of 201 characters', { by: long(201), reason: 'r' }, 'by'],
       ['reason of 501 characters', { by: 'ops', reason: long(501) }, 'reason'],
