@@ -240,6 +240,11 @@ export async function deleteSchedules(stack: BenchStack, tenantIds: string[]): P
 
 // --- the worker as a child process ----------------------------------------------------------------
 
+/** CPU seconds of the Temporal dev server so far, when this stack started one. */
+export function devServerCpuSeconds(stack: BenchStack): number | undefined {
+  return stack.devServerPid ? processSample(stack.devServerPid)?.cpuSeconds : undefined;
+}
+
 export interface WorkerChild {
   pid: number;
   child: ChildProcess;

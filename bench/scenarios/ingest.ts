@@ -13,10 +13,10 @@ import { authRecordPages } from '../lib/duo-pages.js';
 import { explainStoreAuthEvents } from '../lib/explain.js';
 import { largestHistory } from '../lib/history.js';
 import { samplePostgresCpu } from '../lib/pg-cpu.js';
-import { processSample } from '../lib/proc.js';
 import {
   credentialsOf,
   deleteSchedules,
+  devServerCpuSeconds,
   log,
   makeAccount,
   scenarioClient,
@@ -99,14 +99,14 @@ export async function runIngest(stack: BenchStack, options: IngestOptions): Prom
     const cpuBefore = worker.sample().cpuSeconds;
     const postgresCpu = samplePostgresCpu(client.database.sql);
     const ownCpu = process.cpuUsage();
-    const temporalBefore = stack.devServerPid ? processSample(stack.devServerPid)?.cpuSeconds : undefined;
+    const temporalBefore = devServerCpuSeconds(stack);
     const started = Date.now();
     await connectIntegration(client.deps, tenantId, credentialsOf(account));
     await withDeadline(stack.temporal.workflow.getHandle(initialSyncWorkflowId(tenantId)).result(), options.timeoutMs, `${options.label} initial sync`);
     const finished = Date.now();
     const usage = worker.sample();
     const ownUsage = process.cpuUsage(ownCpu);
-    const temporalAfter = stack.devServerPid ? processSample(stack.devServerPid)?.cpuSeconds : undefined;
+    const temporalAfter = devServerCpuSeconds(stack);
     const postgresCpuSeconds = await postgresCpu.stop();
     const seconds = (finished - started) / 1000;
 

@@ -6,8 +6,7 @@ import { connectIntegration } from '../../integrations/connect.js';
 import { createControlClient } from '../../simulator/control-client.js';
 import { startSimulator } from '../../simulator/server.js';
 import { incrementalScheduleId, initialSyncWorkflowId } from '../../workflows/definitions.js';
-import { credentialsOf, deleteSchedules, log, makeAccount, scenarioClient, scenarioEnv, startWorkerChild, type BenchStack, type WorkerChild } from '../lib/stack.js';
-import { processSample } from '../lib/proc.js';
+import { credentialsOf, deleteSchedules, devServerCpuSeconds, log, makeAccount, scenarioClient, scenarioEnv, startWorkerChild, type BenchStack, type WorkerChild } from '../lib/stack.js';
 import { percentile, sleep } from '../lib/stats.js';
 import { addActions, countActions, countActionsOfWorkflow, noActions, type ActionCount } from '../lib/temporal-actions.js';
 import { withDeadline } from '../lib/wait.js';
@@ -191,7 +190,7 @@ export async function runOnboarding(stack: BenchStack, options: OnboardingOption
       await Promise.all(inFlight);
     })();
 
-    const temporalCpuAtStart = stack.devServerPid ? (processSample(stack.devServerPid)?.cpuSeconds ?? 0) : 0;
+    const temporalCpuAtStart = devServerCpuSeconds(stack) ?? 0;
     const started = Date.now();
     const connectedAt = new Map<string, number>();
     const killer =
@@ -248,7 +247,8 @@ export async function runOnboarding(stack: BenchStack, options: OnboardingOption
     const onboardingSeconds = (lastComplete - started) / 1000;
     const workerPeakRssMb = Math.max(...workers.map((w) => w.sample().peakRssMb));
     const workerCpuSeconds = workers.reduce((sum, w) => sum + w.sample().cpuSeconds - w.atStart.cpuSeconds, 0);
-    const temporalCpuSeconds = stack.devServerPid ? (processSample(stack.devServerPid)?.cpuSeconds ?? 0) - temporalCpuAtStart : null;
+    const temporalCpuNow = devServerCpuSeconds(stack);
+    const temporalCpuSeconds = temporalCpuNow === undefined ? null : temporalCpuNow - temporalCpuAtStart;
 
     // The accounts' side: what each one served, when, and what it refused.
     let busiest = 0;
